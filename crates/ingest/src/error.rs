@@ -1,0 +1,31 @@
+use std::path::PathBuf;
+
+/// Everything that can go wrong between a source and a catalogued review.
+///
+/// Problems with one record ([`IngestError::InvalidRecord`]) are reported per item by
+/// the callers and never stop a run; the others concern a whole file.
+#[derive(Debug, thiserror::Error)]
+pub enum IngestError {
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("invalid corpus manifest {path}: {message}")]
+    InvalidManifest { path: PathBuf, message: String },
+    #[error("{path}, line {line}: {message}")]
+    InvalidRecord {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
+    #[error("invalid themes file {path}: {message}")]
+    InvalidThemes { path: PathBuf, message: String },
+    #[error("invalid regions table {path}: {message}")]
+    InvalidRegions { path: PathBuf, message: String },
+}

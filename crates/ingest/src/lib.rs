@@ -1,0 +1,36 @@
+//! Ingestion: everything between a source of documents and the index.
+//!
+//! A source yields [`Review`] records; the [`corpus`] stores them on disk in the project's
+//! own format (a manifest plus one JSON record per document); at index time the
+//! [`Cataloguer`] turns each record into a [`CataloguedReview`] by tagging its themes
+//! (rules from the librarian-edited `themes.toml`) and placing its publisher in a region
+//! (the `regions.csv` table). The `index` crate takes it from there.
+//!
+//! Sources today: the bundled coroners' Prevention of Future Deaths reports ([`pfd`]).
+//! Fetching partnership web pages (reqwest) and extracting text from PDFs (lopdf) and
+//! HTML (scraper) will be further sources beside it, each yielding `Review`s.
+//!
+//! ```no_run
+//! use casesearch_ingest::{Cataloguer, Corpus};
+//! let corpus = Corpus::open("corpus")?;
+//! let records = corpus.read_reviews()?;
+//! let cataloguer = Cataloguer::load(&corpus, &records.reviews)?;
+//! let catalogued = cataloguer.catalogue(&records.reviews[0]);
+//! println!("{} themes", catalogued.themes.len());
+//! # Ok::<(), casesearch_ingest::IngestError>(())
+//! ```
+
+mod catalogue;
+pub mod corpus;
+mod error;
+pub mod pfd;
+pub mod regions;
+mod text;
+pub mod themes;
+
+pub use casesearch_model::{CataloguedReview, Review};
+pub use catalogue::Cataloguer;
+pub use corpus::{Collection, Corpus, CorpusRecords, Manifest};
+pub use error::IngestError;
+pub use regions::RegionTable;
+pub use themes::{ThemeRules, ThemeTagger};

@@ -1,0 +1,188 @@
+//! The regions table: which nation and region a publisher belongs to.
+//!
+//! A CSV file a librarian edits (`corpus/regions.csv`), one row per publisher:
+//! `publisher,kind,nation,region,aliases`. `aliases` lists other spellings separated by
+//! `;` (older board names, "LSCB" forms, the variants coroners type). Lookups ignore
+//! case, punctuation and `&` versus "and". A publisher that no row names is placed in
+//! the "Unknown" nation by the caller and listed in the index summary.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use casesearch_model::Region;
+use serde::Deserialize;
+use sha2::{Digest, Sha256};
+
+use crate::text::name_key;
+use crate::IngestError;
+
+pub const NATIONS: [&str; 4] = ["England", "Wales", "Scotland", "Northern Ireland"];
+
+/// What sort of body a row is; kept so the table can be checked and filtered.
+pub const KINDS: [&str; 7] = [
+    "coroner_area",
+    "local_authority",
+    "safeguarding_partnership",
+    "regional_board",
+    "council",
+    "trust",
+    "national",
+];
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Row {
+    publisher: String,
+    kind: String,
+    nation: String,
+    region: String,
+    aliases: String,
+}
+
+/// The loaded table.
+#[derive(Debug, Clone, Default)]
+pub struct RegionTable {
+    by_name: HashMap<String, Region>,
+    publishers: usize,
+    version: String,
+}
+
+impl RegionTable {
+    pub fn load(path: &Path) -> Result<RegionTable, IngestError> {
+        let text = crate::corpus::read_to_string(path)?;
+        RegionTable::parse(&text).map_err(|message| IngestError::InvalidRegions {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Parses the table; rejects rows with an unknown nation and names that two rows
+    /// claim, since either would put reviews in the wrong place without a sound.
+    pub fn parse(text: &str) -> Result<RegionTable, String> {
+        let mut reader = csv::Reader::from_reader(text.as_bytes());
+        let mut table = RegionTable {
+            version: format!("{:x}", Sha256::digest(text.as_bytes()))[..12].to_owned(),
+            ..RegionTable::default()
+        };
+        for (index, row) in reader.deserialize::<Row>().enumerate() {
+            // Line 1 is the header.
+            let line = index + 2;
+            let row = row.map_err(|err| format!("line {line}: {err}"))?;
+            let publisher = row.publisher.trim();
+            if publisher.is_empty() {
+                return Err(format!("line {line}: empty publisher"));
+            }
+            if !NATIONS.contains(&row.nation.as_str()) {
+                return Err(format!(
+                    "line {line}: unknown nation {:?} for {publisher} (expected one of {})",
+                    row.nation,
+                    NATIONS.join(", ")
+                ));
+            }
+            if !KINDS.contains(&row.kind.as_str()) {
+                return Err(format!(
+                    "line {line}: unknown kind {:?} for {publisher} (expected one of {})",
+                    row.kind,
+                    KINDS.join(", ")
+                ));
+            }
+            let region = Some(row.region.trim()).filter(|region| !region.is_empty());
+            let place = Region::known(&row.nation, region, publisher);
+            let names = std::iter::once(publisher)
+                .chain(row.aliases.split(';').map(str::trim))
+                .filter(|name| !name.is_empty());
+            for name in names {
+                let key = name_key(name);
+                if let Some(previous) = table.by_name.insert(key, place.clone()) {
+                    if previous != place {
+                        return Err(format!(
+                            "line {line}: {name:?} already names {}",
+                            previous.publisher
+                        ));
+                    }
+                }
+            }
+            table.publishers += 1;
+        }
+        Ok(table)
+    }
+
+    /// Where a publisher (any of its names) sits, with its canonical name.
+    pub fn lookup(&self, publisher: &str) -> Option<&Region> {
+        self.by_name.get(&name_key(publisher))
+    }
+
+    /// Where a publisher sits, or the "Unknown" nation if the table does not name it.
+    pub fn place(&self, publisher: &str) -> Region {
+        self.lookup(publisher)
+            .cloned()
+            .unwrap_or_else(|| Region::unknown(publisher.trim()))
+    }
+
+    /// The canonical name for a publisher, or its own name trimmed if unknown.
+    pub fn canonical_publisher(&self, publisher: &str) -> String {
+        self.place(publisher).publisher
+    }
+
+    pub fn publisher_count(&self) -> usize {
+        self.publishers
+    }
+
+    /// A short digest of the table's text, recorded in the index.
+    pub fn version(&self) -> &str {
+        &self.version
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TABLE: &str = "publisher,kind,nation,region,aliases
+Lancashire,local_authority,England,North West,Lancashire Safeguarding Children Board;Lancashire LSCB
+Derby and Derbyshire,coroner_area,England,East Midlands,
+Glasgow City,council,Scotland,,
+";
+
+    #[test]
+    fn aliases_and_spelling_variants_resolve_to_the_canonical_publisher() {
+        let table = RegionTable::parse(TABLE).unwrap();
+        let lancashire = table.lookup("LANCASHIRE LSCB").unwrap();
+        assert_eq!(lancashire.path(), ["England", "North West", "Lancashire"]);
+        assert_eq!(
+            table.canonical_publisher("Derby & Derbyshire"),
+            "Derby and Derbyshire"
+        );
+        assert_eq!(
+            table.place("Glasgow City").path(),
+            ["Scotland", "Glasgow City"]
+        );
+        assert_eq!(table.publisher_count(), 3);
+    }
+
+    #[test]
+    fn unknown_publisher_is_placed_in_the_unknown_nation_not_dropped() {
+        let table = RegionTable::parse(TABLE).unwrap();
+        let place = table.place(" Atlantis ");
+        assert!(place.is_unknown());
+        assert_eq!(place.path(), ["Unknown", "Atlantis"]);
+    }
+
+    #[test]
+    fn a_name_claimed_by_two_rows_is_an_error() {
+        let text =
+            format!("{TABLE}Derbyshire,local_authority,England,East Midlands,Lancashire LSCB\n");
+        let err = RegionTable::parse(&text).unwrap_err();
+        assert!(err.contains("already names Lancashire"), "{err}");
+    }
+
+    #[test]
+    fn unknown_nation_is_an_error_with_its_line() {
+        let text = format!("{TABLE}Gondor,council,Middle Earth,,\n");
+        let err = RegionTable::parse(&text).unwrap_err();
+        assert!(
+            err.starts_with("line 5:") && err.contains("Middle Earth"),
+            "{err}"
+        );
+    }
+}
