@@ -1,1 +1,305 @@
-fn main() {}
+//! `casesearch`: the command line. See `casesearch --help`.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use anyhow::{bail, Context, Result};
+use casesearch::{index_staleness, open_engine, rebuild_index, BuildSummary};
+use casesearch_index::{SearchRequest, Sort};
+use casesearch_ingest::{corpus, pfd, Corpus, RegionTable};
+use casesearch_model::ReviewType;
+use clap::{Parser, Subcommand, ValueEnum};
+use indicatif::{ProgressBar, ProgressStyle};
+
+/// Full-text, faceted search over UK child safeguarding case reviews.
+///
+/// The bundled corpus (./corpus) is indexed into ./index on first use; `serve` then
+/// offers a search page and a JSON API.
+#[derive(Parser)]
+#[command(name = "casesearch", version, propagate_version = true)]
+struct Cli {
+    /// Corpus directory (holds manifest.toml).
+    #[arg(
+        long,
+        global = true,
+        env = "CASESEARCH_CORPUS",
+        default_value = "corpus"
+    )]
+    corpus: PathBuf,
+    /// Index directory (built, never edited by hand).
+    #[arg(long, global = true, env = "CASESEARCH_INDEX", default_value = "index")]
+    index: PathBuf,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve the search page and JSON API, building the index first if it is missing or out of date.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "CASESEARCH_ADDR", default_value = "127.0.0.1:8080")]
+        addr: SocketAddr,
+    },
+    /// Rebuild the index from the corpus and print a summary.
+    Index,
+    /// Search from the terminal.
+    Search(SearchArgs),
+    /// Vendor coroners' PFD reports (PFD Toolkit JSON Lines) into the corpus's `pfd` collection.
+    ImportPfd {
+        /// The PFD Toolkit `reports.jsonl`.
+        file: PathBuf,
+    },
+}
+
+#[derive(clap::Args)]
+struct SearchArgs {
+    /// Query in tantivy syntax: words, "phrases", AND/OR/NOT, title:/text:/publisher:.
+    #[arg(default_value = "")]
+    query: String,
+    /// Only documents with this theme id (repeatable; any of them).
+    #[arg(long)]
+    theme: Vec<String>,
+    /// Only documents in this region path, e.g. England or "England/London" (repeatable).
+    #[arg(long)]
+    region: Vec<String>,
+    /// Only documents of this type, e.g. pfd (repeatable).
+    #[arg(long = "type")]
+    review_type: Vec<String>,
+    #[arg(long)]
+    year_from: Option<u64>,
+    #[arg(long)]
+    year_to: Option<u64>,
+    #[arg(long, value_enum, default_value = "relevance")]
+    sort: SortArg,
+    /// Number of hits to show.
+    #[arg(long, default_value_t = 10)]
+    limit: usize,
+    /// Print the results as JSON (hits and facets), as the HTTP API does.
+    #[arg(long)]
+    json: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum SortArg {
+    Relevance,
+    Newest,
+    Oldest,
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,tantivy=warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            eprintln!("error: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Serve { addr } => {
+            if let Some(reason) = index_staleness(&cli.corpus, &cli.index)? {
+                eprintln!("building the index: {reason}");
+                build_with_progress(&cli.corpus, &cli.index)?;
+            }
+            serve(&cli.index, addr)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Index => {
+            let summary = build_with_progress(&cli.corpus, &cli.index)?;
+            print_theme_counts(&summary);
+            Ok(if summary.rejected.is_empty() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
+        }
+        Command::Search(args) => search(&cli.corpus, &cli.index, args),
+        Command::ImportPfd { file } => import_pfd(&cli.corpus, &file),
+    }
+}
+
+fn build_with_progress(corpus: &Path, index: &Path) -> Result<BuildSummary> {
+    let bar = ProgressBar::new(0);
+    bar.set_style(
+        ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} documents ({elapsed})")
+            .context("progress bar template")?
+            .progress_chars("=> "),
+    );
+    bar.set_message("indexing");
+    let summary = rebuild_index(corpus, index, &|total| bar.set_length(total), &|done| {
+        bar.set_position(done)
+    })
+    .with_context(|| {
+        format!(
+            "building the index at {} from {}",
+            index.display(),
+            corpus.display()
+        )
+    })?;
+    bar.finish_and_clear();
+    for rejected in &summary.rejected {
+        eprintln!("skipped: {rejected}");
+    }
+    let unknown: u64 = summary
+        .meta
+        .unknown_publishers
+        .iter()
+        .map(|(_, count)| count)
+        .sum();
+    eprintln!(
+        "indexed {} documents in {:.1}s; {} skipped; {} with an unknown region{}",
+        summary.meta.documents,
+        summary.seconds,
+        summary.rejected.len(),
+        unknown,
+        if unknown > 0 {
+            let names: Vec<String> = summary
+                .meta
+                .unknown_publishers
+                .iter()
+                .map(|(name, count)| format!("{name} ({count})"))
+                .collect();
+            format!(": {}", names.join(", "))
+        } else {
+            String::new()
+        }
+    );
+    Ok(summary)
+}
+
+fn print_theme_counts(summary: &BuildSummary) {
+    println!(
+        "documents per theme ({} boilerplate sentences ignored):",
+        summary.boilerplate_sentences
+    );
+    for (theme, count) in &summary.documents_per_theme {
+        println!("{count:>6}  {}  ({})", theme.label, theme.id);
+    }
+}
+
+fn serve(index: &Path, addr: SocketAddr) -> Result<()> {
+    let engine = open_engine(index)?;
+    let documents = engine.document_count();
+    let app = casesearch_server::app(casesearch_server::AppState::new(Arc::new(engine)));
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::bind(addr)
+            .await
+            .with_context(|| format!("cannot listen on {addr}"))?;
+        eprintln!(
+            "serving {documents} documents at http://{addr}/ (JSON at /api/search); Ctrl-C stops"
+        );
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = tokio::signal::ctrl_c().await;
+            })
+            .await
+            .context("server failed")
+    })
+}
+
+fn search(corpus: &Path, index: &Path, args: SearchArgs) -> Result<ExitCode> {
+    if let Some(reason) = index_staleness(corpus, index)? {
+        bail!("the index is not current ({reason}); run `casesearch index` first");
+    }
+    let engine = open_engine(index)?;
+    let types = args
+        .review_type
+        .iter()
+        .map(|slug| {
+            ReviewType::from_slug(slug).with_context(|| format!("unknown review type {slug:?}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let request = SearchRequest {
+        query: args.query,
+        themes: args.theme,
+        regions: args.region,
+        types,
+        publishers: Vec::new(),
+        year_from: args.year_from,
+        year_to: args.year_to,
+        sort: match args.sort {
+            SortArg::Relevance => Sort::Relevance,
+            SortArg::Newest => Sort::Newest,
+            SortArg::Oldest => Sort::Oldest,
+        },
+        page: 1,
+        per_page: args.limit.clamp(1, casesearch_index::MAX_PER_PAGE),
+    };
+    let results = engine.search(&request)?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&results)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{} documents", results.total);
+    for hit in &results.hits {
+        println!();
+        println!("{}  [{}]", hit.title, hit.id);
+        println!(
+            "  {} · {} · {}",
+            hit.date.as_deref().unwrap_or("undated"),
+            hit.review_type.label,
+            hit.region.join(" / ")
+        );
+        for snippet in &hit.snippets {
+            println!("  {}: {}", snippet.section, terminal_text(&snippet.html));
+        }
+        if !hit.themes.is_empty() {
+            let labels: Vec<&str> = hit.themes.iter().map(|t| t.label.as_str()).collect();
+            println!("  themes: {}", labels.join("; "));
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Snippet HTML for a terminal: marks become *…*, entities decoded.
+fn terminal_text(html: &str) -> String {
+    html.replace("<mark>", "*")
+        .replace("</mark>", "*")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}
+
+fn import_pfd(corpus_dir: &Path, file: &Path) -> Result<ExitCode> {
+    let corpus = Corpus::open(corpus_dir)?;
+    let collection = corpus
+        .manifest()
+        .collections
+        .iter()
+        .find(|collection| collection.name == "pfd")
+        .context("the corpus manifest has no `pfd` collection")?;
+    let regions = RegionTable::load(&corpus.regions_path())?;
+    let import = pfd::import_pfd_reports(file, &regions)?;
+    for rejected in &import.rejected {
+        eprintln!("skipped: {rejected}");
+    }
+    let target = corpus.dir().join(&collection.records);
+    corpus::write_records(&target, &import.reviews)?;
+    eprintln!(
+        "wrote {} reports to {} ({} skipped)",
+        import.reviews.len(),
+        target.display(),
+        import.rejected.len()
+    );
+    Ok(if import.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}

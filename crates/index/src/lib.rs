@@ -1,1 +1,35 @@
-//! placeholder
+//! Everything tantivy: the schema ([`schema`]), building an index from catalogued
+//! reviews ([`build_index`]), and answering faceted searches with highlighted,
+//! located snippets ([`Engine`]).
+//!
+//! The index sits between `ingest` (which produces `CataloguedReview`s) and `server`
+//! (which turns requests into [`SearchRequest`]s). Nothing here knows about HTTP.
+//!
+//! ```no_run
+//! use casesearch_index::{Engine, SearchRequest};
+//! let engine = Engine::open("index".as_ref())?;
+//! let results = engine.search(&SearchRequest {
+//!     query: "\"information sharing\"".into(),
+//!     themes: vec!["child-mental-health".into()],
+//!     ..SearchRequest::default()
+//! })?;
+//! for hit in results.hits {
+//!     println!("{} ({})", hit.title, hit.snippets[0].section);
+//! }
+//! # Ok::<(), casesearch_index::IndexError>(())
+//! ```
+
+mod build;
+mod error;
+mod highlight;
+mod meta;
+pub mod schema;
+mod search;
+
+pub use build::{build_index, BuildInputs};
+pub use error::IndexError;
+pub use meta::{IndexMeta, ThemeLabel, META_FILE};
+pub use search::{
+    DocumentView, Engine, FacetValue, Facets, Hit, SearchRequest, SearchResults, Snippet, Sort,
+    ThemeSummary, TypeLabel, MAX_PER_PAGE, MAX_QUERY_CHARS,
+};

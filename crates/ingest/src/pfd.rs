@@ -7,13 +7,14 @@
 //! report sections as its sections. Titles follow the case-review convention of naming
 //! no one ("PFD report 2023-0452 — Suffolk"); the text stays as published.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 use std::path::Path;
 
 use casesearch_model::{Review, ReviewType, Section};
 use chrono::NaiveDate;
 use serde::Deserialize;
+use sha2::{Digest, Sha256};
 
 use crate::{IngestError, RegionTable};
 
@@ -68,22 +69,36 @@ pub fn import_pfd_reports(path: &Path, regions: &RegionTable) -> Result<PfdImpor
             }),
         }
     }
+    disambiguate_repeated_ids(&mut import.reviews);
     import.reviews.sort_by(|a, b| a.id.cmp(&b.id));
     Ok(import)
 }
 
 fn review_from_pfd_report(report: PfdReport, regions: &RegionTable) -> Result<Review, String> {
     let reference = report.id.trim();
-    let well_formed = !reference.is_empty()
-        && reference
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-');
+    let well_formed = reference
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '-');
     if !well_formed {
         return Err(format!(
             "report id {:?} is not a judiciary reference",
             report.id
         ));
     }
+    let url = non_empty(report.url);
+    // Some published reports carry no reference number; their URL is unique, but it
+    // holds the deceased's name, so the id is a digest of it rather than the slug.
+    let (id, title_reference) = match (reference.is_empty(), &url) {
+        (false, _) => (format!("{ID_PREFIX}{reference}"), reference.to_owned()),
+        (true, Some(url)) => {
+            let digest = format!("{:x}", Sha256::digest(url.as_bytes()));
+            (
+                format!("{ID_PREFIX}u{}", &digest[..10]),
+                "(unnumbered)".to_owned(),
+            )
+        }
+        (true, None) => return Err("report has neither a reference nor a URL".to_owned()),
+    };
     let area = non_empty(report.area).ok_or("report has no coroner area")?;
     let publisher = regions.canonical_publisher(&area);
     let date = match non_empty(report.date) {
@@ -117,15 +132,28 @@ fn review_from_pfd_report(report: PfdReport, regions: &RegionTable) -> Result<Re
         metadata.insert("Coroner area as published".to_owned(), area);
     }
     Ok(Review {
-        id: format!("{ID_PREFIX}{reference}"),
-        title: format!("PFD report {reference} — {publisher}"),
+        id,
+        title: format!("PFD report {title_reference} — {publisher}"),
         review_type: ReviewType::PreventionOfFutureDeaths,
         publisher,
         date,
-        url: non_empty(report.url),
+        url,
         sections,
         metadata,
     })
+}
+
+/// The judiciary occasionally reuses a reference for two reports (two recipients, two
+/// pages). Both are kept: later ones, in file order, get `-2`, `-3` … appended.
+fn disambiguate_repeated_ids(reviews: &mut [Review]) {
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    for review in reviews.iter_mut() {
+        let count = seen.entry(review.id.clone()).or_default();
+        *count += 1;
+        if *count > 1 {
+            review.id = format!("{}-{count}", review.id);
+        }
+    }
 }
 
 fn non_empty(text: Option<String>) -> Option<String> {
@@ -174,12 +202,34 @@ mod tests {
     }
 
     #[test]
+    fn unnumbered_and_repeated_references_get_distinct_ids_without_names() {
+        let unnumbered =
+            r#"{"id": "", "url": "https://www.judiciary.uk/pfd/jane-doe/", "area": "X"}"#;
+        let repeated = r#"{"id": "2015-0389", "url": "https://a/", "area": "X"}"#;
+        let imported = import(&format!("{unnumbered}\n{repeated}\n{repeated}\n"));
+        let ids: Vec<&str> = imported.reviews.iter().map(|r| r.id.as_str()).collect();
+        assert_eq!(ids.len(), 3);
+        assert!(
+            ids.contains(&"pfd-2015-0389") && ids.contains(&"pfd-2015-0389-2"),
+            "{ids:?}"
+        );
+        let unnumbered = imported
+            .reviews
+            .iter()
+            .find(|r| r.title.contains("unnumbered"))
+            .unwrap();
+        assert!(unnumbered.id.starts_with("pfd-u") && !unnumbered.id.contains("jane"));
+        assert!(!unnumbered.title.contains("Jane"));
+    }
+
+    #[test]
     fn bad_lines_are_reported_by_line_and_do_not_stop_the_import() {
         let good = r#"{"id": "2020-0002", "area": "Somewhere", "date": "2020-01-01"}"#;
         let bad_date = r#"{"id": "2020-0003", "area": "Somewhere", "date": "01/01/2020"}"#;
         let bad_id = r#"{"id": "../etc", "area": "Somewhere"}"#;
         let imported = import(&format!("{good}\n{{broken\n{bad_date}\n{bad_id}\n"));
         assert_eq!(imported.reviews.len(), 1);
+        assert_eq!(imported.reviews[0].id, "pfd-2020-0002");
         let messages: Vec<String> = imported.rejected.iter().map(|e| e.to_string()).collect();
         assert!(messages[0].contains("line 2"), "{messages:?}");
         assert!(messages[1].contains("line 3") && messages[1].contains("01/01/2020"));

@@ -1,0 +1,77 @@
+//! What an index records about itself, in `casesearch.json` beside tantivy's files:
+//! which schema and which corpus (fingerprint) it was built from, when, and with what
+//! result. `serve` compares this with the corpus to decide whether to rebuild.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::schema::SCHEMA_VERSION;
+use crate::IndexError;
+
+pub const META_FILE: &str = "casesearch.json";
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IndexMeta {
+    pub schema_version: u32,
+    /// Digest of the corpus inputs the index was built from.
+    pub corpus_fingerprint: String,
+    pub themes_version: String,
+    pub regions_version: String,
+    /// RFC 3339 time the build finished.
+    pub built_at: String,
+    pub build_seconds: f64,
+    pub documents: u64,
+    /// Theme ids and labels, in the rules file's order, so facets can be labelled
+    /// without the rules file.
+    pub themes: Vec<ThemeLabel>,
+    /// Publishers the regions table did not know, with their document counts.
+    pub unknown_publishers: Vec<(String, u64)>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ThemeLabel {
+    pub id: String,
+    pub label: String,
+}
+
+impl IndexMeta {
+    /// Reads the meta file of an index directory; `Ok(None)` if there is no index.
+    pub fn read(dir: &Path) -> Result<Option<IndexMeta>, IndexError> {
+        let path = dir.join(META_FILE);
+        let text = match std::fs::read_to_string(&path) {
+            Ok(text) => text,
+            Err(err) if err.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(source) => return Err(IndexError::Io { path, source }),
+        };
+        serde_json::from_str(&text)
+            .map(Some)
+            .map_err(|err| IndexError::Incompatible {
+                path: dir.to_path_buf(),
+                reason: format!("unreadable {META_FILE}: {err}"),
+            })
+    }
+
+    pub(crate) fn write(&self, dir: &Path) -> Result<(), IndexError> {
+        let path = dir.join(META_FILE);
+        let text = serde_json::to_string_pretty(self).map_err(|err| IndexError::Io {
+            path: path.clone(),
+            source: err.into(),
+        })?;
+        std::fs::write(&path, text).map_err(|source| IndexError::Io { path, source })
+    }
+
+    /// Why an index with this meta cannot serve a corpus with `fingerprint`, if it can't.
+    pub fn staleness(&self, fingerprint: &str) -> Option<String> {
+        if self.schema_version != SCHEMA_VERSION {
+            Some(format!(
+                "built with schema {}, this binary uses schema {SCHEMA_VERSION}",
+                self.schema_version
+            ))
+        } else if self.corpus_fingerprint != fingerprint {
+            Some("the corpus, theme rules or regions table changed since it was built".into())
+        } else {
+            None
+        }
+    }
+}

@@ -1,0 +1,92 @@
+//! The one place the tantivy schema and its field names are spelled.
+
+use tantivy::schema::{
+    Field, IndexRecordOption, Schema, TextFieldIndexing, TextOptions, FAST, INDEXED, STORED, STRING,
+};
+
+/// Bumped whenever the schema or the meaning of a stored field changes; an index built
+/// by another version is rebuilt, never read.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The English analyzer tantivy registers by default: lowercase, then Snowball stemming.
+pub const ENGLISH: &str = "en_stem";
+
+/// Field names. Those a user may name in a query (`title:`, `text:`, `publisher:`) are
+/// listed in [`QUERYABLE_FIELDS`].
+pub mod names {
+    pub const ID: &str = "id";
+    pub const TITLE: &str = "title";
+    /// Full text, one value per section (PFD heading or PDF page), in reading order.
+    pub const TEXT: &str = "text";
+    /// Section labels, stored in the same order as the `text` values.
+    pub const SECTION: &str = "section";
+    pub const PUBLISHER: &str = "publisher";
+    /// The publisher's canonical name untokenized, for the exact `publisher` filter.
+    pub const PUBLISHER_NAME: &str = "publisher_name";
+    pub const DATE: &str = "date";
+    pub const YEAR: &str = "year";
+    pub const YEAR_FACET: &str = "year_facet";
+    pub const TYPE: &str = "type";
+    pub const REGION: &str = "region";
+    pub const THEME: &str = "theme";
+    pub const URL: &str = "url";
+    /// The catalogued record as JSON, minus its text (which is in `text`/`section`).
+    pub const RECORD: &str = "record";
+}
+
+/// Fields a query may name explicitly.
+pub const QUERYABLE_FIELDS: [&str; 3] = [names::TITLE, names::TEXT, names::PUBLISHER];
+
+/// Field handles, resolved once.
+#[derive(Debug, Clone, Copy)]
+pub struct Fields {
+    pub id: Field,
+    pub title: Field,
+    pub text: Field,
+    pub section: Field,
+    pub publisher: Field,
+    pub publisher_name: Field,
+    pub date: Field,
+    pub year: Field,
+    pub year_facet: Field,
+    pub review_type: Field,
+    pub region: Field,
+    pub theme: Field,
+    pub url: Field,
+    pub record: Field,
+}
+
+pub fn build_schema() -> (Schema, Fields) {
+    let english = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(ENGLISH)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let words = TextOptions::default()
+        .set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer("default")
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+        .set_stored();
+    let mut builder = Schema::builder();
+    let fields = Fields {
+        id: builder.add_text_field(names::ID, STRING | STORED),
+        title: builder.add_text_field(names::TITLE, english.clone()),
+        text: builder.add_text_field(names::TEXT, english),
+        section: builder.add_text_field(names::SECTION, STORED),
+        publisher: builder.add_text_field(names::PUBLISHER, words),
+        publisher_name: builder.add_text_field(names::PUBLISHER_NAME, STRING),
+        date: builder.add_date_field(names::DATE, INDEXED | STORED | FAST),
+        year: builder.add_u64_field(names::YEAR, INDEXED | STORED | FAST),
+        year_facet: builder.add_facet_field(names::YEAR_FACET, INDEXED),
+        review_type: builder.add_facet_field(names::TYPE, INDEXED),
+        region: builder.add_facet_field(names::REGION, INDEXED),
+        theme: builder.add_facet_field(names::THEME, INDEXED),
+        url: builder.add_text_field(names::URL, STORED),
+        record: builder.add_text_field(names::RECORD, STORED),
+    };
+    (builder.build(), fields)
+}

@@ -1,0 +1,86 @@
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use casesearch_index::IndexError;
+use serde::Serialize;
+
+/// The one error type of the HTTP API, mapped to a status and a stable machine code in
+/// one place ([`ApiError::status_and_code`]). Internal details go to the log only.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    InvalidQuery(String),
+    #[error("{0}")]
+    UnknownQueryField(String),
+    #[error("{0}")]
+    QueryTooLong(String),
+    #[error("unknown parameter {0:?}")]
+    UnknownParameter(String),
+    #[error("invalid value for {name}: {message}")]
+    InvalidParameter { name: String, message: String },
+    #[error("{0}")]
+    NotFound(String),
+    #[error("internal error")]
+    Internal(String),
+}
+
+#[derive(Serialize)]
+pub struct ErrorBody {
+    pub message: String,
+    pub code: &'static str,
+}
+
+impl ApiError {
+    pub fn invalid(name: &str, message: impl Into<String>) -> ApiError {
+        ApiError::InvalidParameter {
+            name: name.to_owned(),
+            message: message.into(),
+        }
+    }
+
+    pub fn status_and_code(&self) -> (StatusCode, &'static str) {
+        match self {
+            ApiError::InvalidQuery(_) => (StatusCode::BAD_REQUEST, "invalid_query"),
+            ApiError::UnknownQueryField(_) => (StatusCode::BAD_REQUEST, "unknown_query_field"),
+            ApiError::QueryTooLong(_) => (StatusCode::BAD_REQUEST, "query_too_long"),
+            ApiError::UnknownParameter(_) => (StatusCode::BAD_REQUEST, "unknown_parameter"),
+            ApiError::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
+            ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    pub fn body(&self) -> ErrorBody {
+        if let ApiError::Internal(detail) = self {
+            tracing::error!(%detail, "request failed");
+        }
+        ErrorBody {
+            message: self.to_string(),
+            code: self.status_and_code().1,
+        }
+    }
+}
+
+impl From<IndexError> for ApiError {
+    fn from(err: IndexError) -> Self {
+        match err {
+            IndexError::InvalidQuery(_) => ApiError::InvalidQuery(err.to_string()),
+            IndexError::UnknownQueryField { .. } => ApiError::UnknownQueryField(err.to_string()),
+            IndexError::QueryTooLong { .. } => ApiError::QueryTooLong(err.to_string()),
+            other => ApiError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<tokio::task::JoinError> for ApiError {
+    fn from(err: tokio::task::JoinError) -> Self {
+        ApiError::Internal(format!("search task failed: {err}"))
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, _) = self.status_and_code();
+        (status, Json(self.body())).into_response()
+    }
+}

@@ -1,0 +1,230 @@
+//! Server-rendered pages. They work without JavaScript: the filters are a plain GET
+//! form, so every result page is a shareable URL (and the same URL, with `/api/search`
+//! in place of `/`, gives the JSON).
+
+use axum::http::StatusCode;
+use casesearch_index::{DocumentView, Engine, FacetValue, SearchResults};
+use maud::{html, Markup, PreEscaped, DOCTYPE};
+
+use crate::params::query_string;
+
+const ATTRIBUTION: &str = "Contains public sector information published by the Courts and Tribunals Judiciary, licensed under the Open Government Licence v3.0.";
+
+fn layout(title: &str, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                title { (title) " — casesearch" }
+                link rel="stylesheet" href="/style.css";
+            }
+            body {
+                header {
+                    h1 { a href="/" { "casesearch" } }
+                    p { "Search the full text of published safeguarding and learning reviews." }
+                }
+                (body)
+                footer { (ATTRIBUTION) " Reports name the people who died: please read them with care." }
+            }
+        }
+    }
+}
+
+fn value_of<'a>(pairs: &'a [(String, String)], name: &str) -> &'a str {
+    pairs
+        .iter()
+        .find(|(n, _)| n == name)
+        .map_or("", |(_, v)| v.as_str())
+}
+
+pub fn search_page(
+    pairs: &[(String, String)],
+    results: Option<&SearchResults>,
+    error: Option<&str>,
+    engine: &Engine,
+) -> Markup {
+    let query = value_of(pairs, "q");
+    let sort = value_of(pairs, "sort");
+    let title = if query.is_empty() {
+        "Search".to_owned()
+    } else {
+        format!("{query} — search")
+    };
+    let body = html! {
+        main {
+            form.searchbar id="search" method="get" action="/" role="search" {
+                label for="q" { "Search the reviews"
+                    input type="search" id="q" name="q" value=(query) placeholder="e.g. \"information sharing\" health visitor";
+                }
+                label for="sort" { "Order"
+                    select id="sort" name="sort" {
+                        @for (value, label) in [("relevance", "Best match"), ("newest", "Newest first"), ("oldest", "Oldest first")] {
+                            option value=(value) selected[sort == value] { (label) }
+                        }
+                    }
+                }
+                button type="submit" { "Search" }
+            }
+            aside aria-label="Filters" {
+                @if let Some(results) = results {
+                    fieldset {
+                        legend { "Year" }
+                        div.years {
+                            label for="year_from" { "From" input type="number" id="year_from" name="year_from" form="search" min="1900" max="2100" value=(value_of(pairs, "year_from")); }
+                            label for="year_to" { "To" input type="number" id="year_to" name="year_to" form="search" min="1900" max="2100" value=(value_of(pairs, "year_to")); }
+                        }
+                    }
+                    (facet_group("Theme", "theme", &results.facets.theme))
+                    (facet_group("Region", "region", &results.facets.region))
+                    (facet_group("Type of review", "type", &results.facets.review_type))
+                    @for (name, value) in pairs.iter().filter(|(n, _)| n == "publisher") {
+                        input type="hidden" name=(name) value=(value) form="search";
+                    }
+                    button type="submit" form="search" { "Apply filters" }
+                }
+            }
+            section aria-labelledby="results-heading" {
+                h2 id="results-heading" { "Results" }
+                @if let Some(message) = error {
+                    p.error role="alert" { (message) }
+                }
+                @if let Some(results) = results {
+                    (result_list(pairs, results, engine))
+                }
+            }
+        }
+    };
+    layout(&title, body)
+}
+
+fn facet_group(legend: &str, name: &str, values: &[FacetValue]) -> Markup {
+    html! {
+        fieldset {
+            legend { (legend) }
+            @for (index, value) in values.iter().enumerate() {
+                @let id = format!("{name}-{index}");
+                label class=(format!("depth-{}", value.depth.min(2))) for=(id) {
+                    input type="checkbox" id=(id) name=(name) value=(value.value) form="search" checked[value.selected];
+                    " " (value.label) " " span.count { "(" (value.count) ")" }
+                }
+            }
+        }
+    }
+}
+
+fn result_list(pairs: &[(String, String)], results: &SearchResults, engine: &Engine) -> Markup {
+    let first = (results.page - 1) * results.per_page + 1;
+    let last = (first + results.hits.len()).saturating_sub(1);
+    let query = value_of(pairs, "q");
+    let pages = results.total.div_ceil(results.per_page).max(1);
+    html! {
+        p.summary aria-live="polite" {
+            @if results.total == 0 {
+                "No documents match. Try fewer words or fewer filters."
+            } @else {
+                "Showing " (first) "–" (last) " of " (results.total) " documents"
+                " (of " (engine.document_count()) " in the collection). "
+                a href=(format!("/api/search?{}", query_string(pairs, &[("page", &results.page.to_string())]))) { "JSON" }
+            }
+        }
+        ol.hits {
+            @for hit in &results.hits {
+                li {
+                    h3 { a href=(document_link(&hit.id, query)) { (hit.title) } }
+                    div.meta {
+                        (hit.date.as_deref().unwrap_or("undated")) " · " (hit.review_type.label) " · " (hit.region.join(" › "))
+                    }
+                    @for snippet in &hit.snippets {
+                        p.snippet { span.where { (snippet.section) } (PreEscaped(&snippet.html)) }
+                    }
+                    @if !hit.themes.is_empty() {
+                        ul.chips aria-label="Themes" {
+                            @for theme in &hit.themes {
+                                li title=(theme.because.as_ref().map(|b| format!("tagged because of {b}")).unwrap_or_default()) { (theme.label) }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        @if pages > 1 {
+            nav.pages aria-label="Result pages" {
+                @if results.page > 1 {
+                    a rel="prev" href=(format!("/?{}", query_string(pairs, &[("page", &(results.page - 1).to_string())]))) { "← Previous" }
+                }
+                span { "Page " (results.page) " of " (pages) }
+                @if results.page < pages {
+                    a rel="next" href=(format!("/?{}", query_string(pairs, &[("page", &(results.page + 1).to_string())]))) { "Next →" }
+                }
+            }
+        }
+    }
+}
+
+fn document_link(id: &str, query: &str) -> String {
+    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+    if !query.is_empty() {
+        serializer.append_pair("q", query);
+    }
+    let encoded_id: String = url::form_urlencoded::byte_serialize(id.as_bytes()).collect();
+    let params = serializer.finish();
+    if params.is_empty() {
+        format!("/documents/{encoded_id}")
+    } else {
+        format!("/documents/{encoded_id}?{params}")
+    }
+}
+
+pub fn document_page(document: &DocumentView, query: &str) -> Markup {
+    let review = &document.record.review;
+    let body = html! {
+        main.single {
+            p { a href=(format!("/?{}", query_string(&[("q".to_owned(), query.to_owned())], &[]))) { "← Back to search" } }
+            article {
+                h2 { (review.title) }
+                dl.record {
+                    dt { "Type" } dd { (document.review_type_label) }
+                    dt { "Published by" } dd { (review.publisher) }
+                    dt { "Region" } dd { (document.record.region.path().join(" › ")) }
+                    dt { "Date" } dd { (review.date.map(|d| d.to_string()).unwrap_or_else(|| "undated".into())) }
+                    @for (name, value) in &review.metadata {
+                        dt { (name) } dd { (value) }
+                    }
+                    @if let Some(url) = &review.url {
+                        dt { "Source" } dd { a href=(url) rel="noopener" { (url) } }
+                    }
+                }
+                @if !document.record.themes.is_empty() {
+                    h3 { "Themes" }
+                    ul {
+                        @for theme in &document.record.themes {
+                            li {
+                                strong { (theme.label) } " — tagged because of "
+                                @for (index, evidence) in theme.evidence.iter().enumerate() {
+                                    @if index > 0 { "; " }
+                                    "‘" (evidence.matched) "’ in " (evidence.section)
+                                }
+                            }
+                        }
+                    }
+                }
+                @for section in &document.highlighted_sections {
+                    section {
+                        h3 { (section.section) }
+                        p.section-text { (PreEscaped(&section.html)) }
+                    }
+                }
+            }
+        }
+    };
+    layout(&review.title, body)
+}
+
+pub fn error_page(status: StatusCode, message: &str) -> Markup {
+    layout(
+        status.canonical_reason().unwrap_or("Error"),
+        html! { main.single { h2 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) } p.error role="alert" { (message) } p { a href="/" { "Back to search" } } } },
+    )
+}

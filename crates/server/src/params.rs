@@ -1,0 +1,145 @@
+//! Query-string parameters of `/api/search` (and the search page): every name known,
+//! every value checked, so a typo is a 400 that says what was wrong, not a silent
+//! "no filter".
+
+use casesearch_index::{Engine, SearchRequest, Sort, MAX_PER_PAGE};
+use casesearch_model::ReviewType;
+
+use crate::ApiError;
+
+/// Highest page number accepted: deep pages cost a full collection each, and nobody
+/// reads page 500 of a result list.
+pub const MAX_PAGE: usize = 1_000;
+const YEARS: std::ops::RangeInclusive<usize> = 1900..=2100;
+
+/// The parameter names the search accepts.
+pub const SEARCH_PARAMETERS: [&str; 10] = [
+    "q",
+    "theme",
+    "region",
+    "type",
+    "publisher",
+    "year_from",
+    "year_to",
+    "sort",
+    "page",
+    "per_page",
+];
+
+pub fn parse_pairs(raw: Option<&str>) -> Vec<(String, String)> {
+    url::form_urlencoded::parse(raw.unwrap_or("").as_bytes())
+        .map(|(name, value)| (name.into_owned(), value.into_owned()))
+        .collect()
+}
+
+/// Builds a search request, checking theme ids against the index's themes.
+pub fn search_request(
+    pairs: &[(String, String)],
+    engine: &Engine,
+) -> Result<SearchRequest, ApiError> {
+    let mut request = SearchRequest::default();
+    let mut seen_single = Vec::new();
+    for (name, value) in pairs {
+        let single = !matches!(name.as_str(), "theme" | "region" | "type" | "publisher");
+        if single && SEARCH_PARAMETERS.contains(&name.as_str()) {
+            if seen_single.contains(name) {
+                return Err(ApiError::invalid(name, "given more than once"));
+            }
+            seen_single.push(name.clone());
+        }
+        let value = value.trim();
+        // Forms send empty fields; an empty optional value means "not set".
+        if value.is_empty() && name != "q" && SEARCH_PARAMETERS.contains(&name.as_str()) {
+            continue;
+        }
+        match name.as_str() {
+            "q" => request.query = value.to_owned(),
+            "theme" => {
+                if !engine.meta().themes.iter().any(|theme| theme.id == value) {
+                    return Err(ApiError::invalid(
+                        "theme",
+                        format!("unknown theme {value:?}"),
+                    ));
+                }
+                request.themes.push(value.to_owned());
+            }
+            "region" => request.regions.push(value.to_owned()),
+            "type" => {
+                let review_type = ReviewType::from_slug(value).ok_or_else(|| {
+                    ApiError::invalid("type", format!("unknown review type {value:?}"))
+                })?;
+                request.types.push(review_type);
+            }
+            "publisher" => request.publishers.push(value.to_owned()),
+            "year_from" => request.year_from = Some(year(name, value)?),
+            "year_to" => request.year_to = Some(year(name, value)?),
+            "sort" => {
+                request.sort = Sort::parse(value).ok_or_else(|| {
+                    ApiError::invalid(
+                        "sort",
+                        format!("{value:?} is not one of relevance, newest, oldest"),
+                    )
+                })?;
+            }
+            "page" => request.page = number(name, value, 1..=MAX_PAGE)?,
+            "per_page" => request.per_page = number(name, value, 1..=MAX_PER_PAGE)?,
+            _ => return Err(ApiError::UnknownParameter(name.clone())),
+        }
+    }
+    if let (Some(from), Some(to)) = (request.year_from, request.year_to) {
+        if from > to {
+            return Err(ApiError::invalid(
+                "year_from",
+                format!("{from} is after year_to {to}"),
+            ));
+        }
+    }
+    Ok(request)
+}
+
+/// The only parameter of the document endpoints: the query to highlight.
+pub fn highlight_query(pairs: &[(String, String)]) -> Result<String, ApiError> {
+    let mut query = String::new();
+    for (name, value) in pairs {
+        match name.as_str() {
+            "q" => query = value.clone(),
+            _ => return Err(ApiError::UnknownParameter(name.clone())),
+        }
+    }
+    Ok(query)
+}
+
+fn year(name: &str, value: &str) -> Result<u64, ApiError> {
+    number(name, value, YEARS).map(|year| year as u64)
+}
+
+fn number(
+    name: &str,
+    value: &str,
+    range: std::ops::RangeInclusive<usize>,
+) -> Result<usize, ApiError> {
+    let parsed: usize = value
+        .parse()
+        .map_err(|_| ApiError::invalid(name, format!("{value:?} is not a whole number")))?;
+    if !range.contains(&parsed) {
+        return Err(ApiError::invalid(
+            name,
+            format!("{parsed} is outside {}..={}", range.start(), range.end()),
+        ));
+    }
+    Ok(parsed)
+}
+
+/// `?name=value&…` for links, dropping `page` (links set it themselves).
+pub fn query_string(pairs: &[(String, String)], extra: &[(&str, &str)]) -> String {
+    let mut serializer = url::form_urlencoded::Serializer::new(String::new());
+    for (name, value) in pairs {
+        if name != "page" && !value.is_empty() {
+            serializer.append_pair(name, value);
+        }
+    }
+    for (name, value) in extra {
+        serializer.append_pair(name, value);
+    }
+    serializer.finish()
+}

@@ -1,0 +1,106 @@
+//! The pipeline glue behind the `casesearch` binary: corpus → catalogue → index, and
+//! the vendoring of the bundled PFD reports. The binary adds the command line, progress
+//! bars and the server; tests call these functions directly.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::time::Instant;
+
+use casesearch_index::{build_index, BuildInputs, Engine, IndexError, IndexMeta, ThemeLabel};
+use casesearch_ingest::{Cataloguer, Corpus, IngestError};
+
+#[derive(Debug, thiserror::Error)]
+pub enum PipelineError {
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Index(#[from] IndexError),
+}
+
+/// What an index build did, for the one-line summary and the closing report.
+#[derive(Debug, Clone)]
+pub struct BuildSummary {
+    pub meta: IndexMeta,
+    /// Records that could not be read, with why.
+    pub rejected: Vec<String>,
+    /// Documents tagged with each theme, in the rules file's order.
+    pub documents_per_theme: Vec<(ThemeLabel, u64)>,
+    pub boilerplate_sentences: usize,
+    pub seconds: f64,
+}
+
+/// Rebuilds the index at `index_dir` from the corpus at `corpus_dir`. `on_start` gets
+/// the number of documents, `on_progress` the number done so far.
+pub fn rebuild_index(
+    corpus_dir: &Path,
+    index_dir: &Path,
+    on_start: &dyn Fn(u64),
+    on_progress: &dyn Fn(u64),
+) -> Result<BuildSummary, PipelineError> {
+    let started = Instant::now();
+    let corpus = Corpus::open(corpus_dir)?;
+    let fingerprint = corpus.fingerprint()?;
+    let records = corpus.read_reviews()?;
+    let cataloguer = Cataloguer::load(&corpus, &records.reviews)?;
+    on_start(records.reviews.len() as u64);
+    let catalogued: Vec<_> = records
+        .reviews
+        .iter()
+        .map(|review| cataloguer.catalogue(review))
+        .collect();
+
+    let rules = cataloguer.tagger().rules();
+    let themes: Vec<ThemeLabel> = rules
+        .themes
+        .iter()
+        .map(|theme| ThemeLabel {
+            id: theme.id.clone(),
+            label: theme.label.clone(),
+        })
+        .collect();
+    let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
+    for tag in catalogued.iter().flat_map(|review| &review.themes) {
+        *counts.entry(tag.id.as_str()).or_default() += 1;
+    }
+    let documents_per_theme = themes
+        .iter()
+        .map(|theme| {
+            (
+                theme.clone(),
+                counts.get(theme.id.as_str()).copied().unwrap_or(0),
+            )
+        })
+        .collect();
+
+    let inputs = BuildInputs {
+        corpus_fingerprint: fingerprint,
+        themes_version: rules.version.clone(),
+        regions_version: cataloguer.regions().version().to_owned(),
+        themes,
+    };
+    let meta = build_index(index_dir, &catalogued, inputs, on_progress)?;
+    Ok(BuildSummary {
+        meta,
+        rejected: records.rejected.iter().map(ToString::to_string).collect(),
+        documents_per_theme,
+        boilerplate_sentences: cataloguer.tagger().boilerplate_sentence_count(),
+        seconds: started.elapsed().as_secs_f64(),
+    })
+}
+
+/// Why the index at `index_dir` must be rebuilt for the corpus, or `None` if it is current.
+pub fn index_staleness(
+    corpus_dir: &Path,
+    index_dir: &Path,
+) -> Result<Option<String>, PipelineError> {
+    let fingerprint = Corpus::open(corpus_dir)?.fingerprint()?;
+    Ok(match IndexMeta::read(index_dir)? {
+        None => Some(format!("there is no index at {}", index_dir.display())),
+        Some(meta) => meta.staleness(&fingerprint),
+    })
+}
+
+/// Opens the index, which must exist.
+pub fn open_engine(index_dir: &Path) -> Result<Engine, PipelineError> {
+    Ok(Engine::open(index_dir)?)
+}
