@@ -1,12 +1,12 @@
 //! Faceted search: the request, the results, and the engine that answers them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
 use std::path::Path;
 
 use casesearch_model::{CataloguedReview, ReviewType, Section};
 use serde::Serialize;
-use tantivy::collector::{Count, FacetCollector, FacetCounts, TopDocs};
+use tantivy::collector::{Count, FacetCollector, FacetCounts, MultiCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, QueryParserError,
     RangeQuery, TermQuery,
@@ -430,7 +430,7 @@ impl Engine {
     fn facets(
         &self,
         searcher: &Searcher,
-        text_query: &Box<dyn Query>,
+        text_query: &dyn Query,
         filters: &[FilterClause],
         request: &SearchRequest,
     ) -> Result<Facets, IndexError> {
@@ -527,7 +527,6 @@ impl Engine {
             .map(|(facet, _)| facet.clone())
             .collect();
 
-        let mut below = FacetCollector::for_field(names::REGION);
         let mut expanded: HashSet<Facet> = nation_facets.iter().cloned().collect();
         for selected in &request.regions {
             let path = region_path(selected);
@@ -535,10 +534,22 @@ impl Engine {
                 expanded.insert(Facet::from_path(&path[..depth]));
             }
         }
-        for facet in &expanded {
-            below.add_facet(facet.clone());
-        }
-        let counts = searcher.search(query, &below)?;
+        // A FacetCollector refuses a facet together with its ancestor, so each expanded
+        // level gets its own collector; the MultiCollector still makes it one pass.
+        let mut children = MultiCollector::new();
+        let handles: Vec<(Facet, _)> = expanded
+            .iter()
+            .map(|facet| {
+                let mut collector = FacetCollector::for_field(names::REGION);
+                collector.add_facet(facet.clone());
+                (facet.clone(), children.add_collector(collector))
+            })
+            .collect();
+        let mut fruits = searcher.search(query, &children)?;
+        let counts: HashMap<Facet, FacetCounts> = handles
+            .into_iter()
+            .map(|(facet, handle)| (facet, handle.extract(&mut fruits)))
+            .collect();
         let selected: HashSet<String> = request
             .regions
             .iter()
@@ -547,7 +558,7 @@ impl Engine {
         let mut values = Vec::new();
         for (facet, count) in nation_counts.get(Facet::root()) {
             push_region(&mut values, facet, count, &selected);
-            self.push_region_children(&mut values, &counts, facet, &expanded, &selected);
+            self.push_region_children(&mut values, &counts, facet, &selected);
         }
         Ok(values)
     }
@@ -555,17 +566,16 @@ impl Engine {
     fn push_region_children(
         &self,
         values: &mut Vec<FacetValue>,
-        counts: &FacetCounts,
+        counts: &HashMap<Facet, FacetCounts>,
         parent: &Facet,
-        expanded: &HashSet<Facet>,
         selected: &HashSet<String>,
     ) {
-        if !expanded.contains(parent) {
+        let Some(children) = counts.get(parent) else {
             return;
-        }
-        for (facet, count) in counts.get(parent.clone()) {
+        };
+        for (facet, count) in children.get(parent.clone()) {
             push_region(values, facet, count, selected);
-            self.push_region_children(values, counts, facet, expanded, selected);
+            self.push_region_children(values, counts, facet, selected);
         }
     }
 
@@ -593,7 +603,7 @@ impl Engine {
             })
             .collect();
         // Most matches first; sections keep reading order among equals (stable sort).
-        snippets.sort_by(|a, b| b.0.cmp(&a.0));
+        snippets.sort_by_key(|(matches, _)| std::cmp::Reverse(*matches));
         let mut snippets: Vec<Snippet> = snippets
             .into_iter()
             .take(SNIPPETS_PER_HIT)
@@ -700,7 +710,7 @@ impl FilterClause {
 }
 
 /// The text query restricted by filters. Filters only restrict: they add no score.
-fn combine(text_query: &Box<dyn Query>, filters: &[&FilterClause]) -> BooleanQuery {
+fn combine(text_query: &dyn Query, filters: &[&FilterClause]) -> BooleanQuery {
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(Occur::Must, text_query.box_clone())];
     clauses.extend(filters.iter().map(|filter| {
         (

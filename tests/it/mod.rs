@@ -1,0 +1,4 @@
+mod api;
+mod fixture;
+mod pages;
+mod pipeline;

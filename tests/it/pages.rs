@@ -1,0 +1,50 @@
+//! The server-rendered pages, through the router.
+
+use axum::http::StatusCode;
+
+use super::fixture::*;
+
+#[tokio::test]
+async fn search_page_shows_results_with_marks_facet_checkboxes_and_labels() {
+    let (status, html) = get_raw("/?q=ligature&theme=adolescents").await;
+    assert_eq!(status, StatusCode::OK);
+    let api = search("q=ligature&theme=adolescents").await;
+    assert!(
+        html.contains(&format!(" of {} documents", total(&api))),
+        "summary states the total"
+    );
+    assert!(html.contains("<mark>"));
+    // The selected theme's checkbox is ticked and every control has a label.
+    assert!(
+        html.contains(r#"name="theme" value="adolescents" form="search" checked"#),
+        "ticked"
+    );
+    assert_eq!(
+        html.matches("<input type=\"checkbox\"").count(),
+        html.matches("<label class=\"depth-").count()
+    );
+    let first_id = api["hits"][0]["id"].as_str().unwrap();
+    assert!(html.contains(&format!("/documents/{first_id}?q=ligature")));
+}
+
+#[tokio::test]
+async fn search_page_reports_a_bad_query_as_a_400_page_not_json() {
+    let (status, html) = get_raw("/?q=nofield:x").await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(html.starts_with("<!DOCTYPE html>"));
+    assert!(html.contains("role=\"alert\"") && html.contains("unknown field"));
+}
+
+#[tokio::test]
+async fn document_page_highlights_the_query_and_escapes_the_text() {
+    let review = records()
+        .iter()
+        .find(|r| r.sections.iter().any(|s| s.text.contains("&")))
+        .expect("text with &");
+    let (status, html) = get_raw(&format!("/documents/{}?q=coroner", review.id)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains(&format!("<h2>{}</h2>", review.title.replace('&', "&amp;"))));
+    assert!(html.contains("&amp;"));
+    let (missing, _) = get_raw("/documents/no-such-id").await;
+    assert_eq!(missing, StatusCode::NOT_FOUND);
+}
