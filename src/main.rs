@@ -68,10 +68,13 @@ struct SearchArgs {
     /// Only documents of this type, e.g. pfd (repeatable).
     #[arg(long = "type")]
     review_type: Vec<String>,
+    /// Only documents from this year on.
     #[arg(long)]
     year_from: Option<u64>,
+    /// Only documents up to this year (inclusive).
     #[arg(long)]
     year_to: Option<u64>,
+    /// Order of the hits.
     #[arg(long, value_enum, default_value = "relevance")]
     sort: SortArg,
     /// Number of hits to show.

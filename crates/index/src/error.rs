@@ -8,6 +8,8 @@ pub enum IndexError {
     UnknownQueryField { field: String, known: String },
     #[error("query is longer than {max} characters")]
     QueryTooLong { max: usize },
+    #[error("unknown theme {0:?}")]
+    UnknownTheme(String),
 
     #[error("no index at {0} (run `casesearch index`)")]
     Missing(std::path::PathBuf),
@@ -35,6 +37,7 @@ impl IndexError {
             IndexError::InvalidQuery(_)
                 | IndexError::UnknownQueryField { .. }
                 | IndexError::QueryTooLong { .. }
+                | IndexError::UnknownTheme(_)
         )
     }
 }

@@ -232,6 +232,13 @@ impl Engine {
     }
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
+        if let Some(unknown) = request
+            .themes
+            .iter()
+            .find(|id| !self.meta.themes.iter().any(|theme| &theme.id == *id))
+        {
+            return Err(IndexError::UnknownTheme(unknown.clone()));
+        }
         let searcher = self.reader.searcher();
         let text_query = self.parse_query(&request.query)?;
         let filters = self.filters(request);

@@ -67,6 +67,7 @@ impl From<IndexError> for ApiError {
             IndexError::InvalidQuery(_) => ApiError::InvalidQuery(err.to_string()),
             IndexError::UnknownQueryField { .. } => ApiError::UnknownQueryField(err.to_string()),
             IndexError::QueryTooLong { .. } => ApiError::QueryTooLong(err.to_string()),
+            IndexError::UnknownTheme(_) => ApiError::invalid("theme", err.to_string()),
             other => ApiError::Internal(other.to_string()),
         }
     }

@@ -119,7 +119,7 @@ async fn run_search(
     state: &AppState,
     pairs: &[(String, String)],
 ) -> Result<SearchResults, ApiError> {
-    let request = params::search_request(pairs, &state.engine)?;
+    let request = params::search_request(pairs)?;
     let engine = state.engine.clone();
     Ok(tokio::task::spawn_blocking(move || engine.search(&request)).await??)
 }

@@ -2,7 +2,7 @@
 //! every value checked, so a typo is a 400 that says what was wrong, not a silent
 //! "no filter".
 
-use casesearch_index::{Engine, SearchRequest, Sort, MAX_PER_PAGE};
+use casesearch_index::{SearchRequest, Sort, MAX_PER_PAGE};
 use casesearch_model::ReviewType;
 
 use crate::ApiError;
@@ -32,11 +32,8 @@ pub fn parse_pairs(raw: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
-/// Builds a search request, checking theme ids against the index's themes.
-pub fn search_request(
-    pairs: &[(String, String)],
-    engine: &Engine,
-) -> Result<SearchRequest, ApiError> {
+/// Builds a search request. Theme ids are checked by the engine, which knows them.
+pub fn search_request(pairs: &[(String, String)]) -> Result<SearchRequest, ApiError> {
     let mut request = SearchRequest::default();
     let mut seen_single = Vec::new();
     for (name, value) in pairs {
@@ -54,15 +51,7 @@ pub fn search_request(
         }
         match name.as_str() {
             "q" => request.query = value.to_owned(),
-            "theme" => {
-                if !engine.meta().themes.iter().any(|theme| theme.id == value) {
-                    return Err(ApiError::invalid(
-                        "theme",
-                        format!("unknown theme {value:?}"),
-                    ));
-                }
-                request.themes.push(value.to_owned());
-            }
+            "theme" => request.themes.push(value.to_owned()),
             "region" => request.regions.push(value.to_owned()),
             "type" => {
                 let review_type = ReviewType::from_slug(value).ok_or_else(|| {
