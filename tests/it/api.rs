@@ -358,6 +358,8 @@ async fn bad_requests_get_400_with_specific_codes_and_unknown_ids_404() {
         ("/api/search?q=foo:bar", 400, "unknown_query_field"),
         ("/api/search?q=id:pfd-2013-0172", 400, "unknown_query_field"),
         ("/api/search?q=%28unclosed", 400, "invalid_query"),
+        ("/api/search?q=title:*", 400, "invalid_query"),
+        ("/api/search?q=NOT+care", 400, "invalid_query"),
         ("/api/search?colour=red", 400, "unknown_parameter"),
         ("/api/search?year_from=twenty", 400, "invalid_parameter"),
         (
@@ -402,4 +404,57 @@ async fn pagination_pages_do_not_overlap_and_cover_the_total() {
     assert!(a.iter().all(|id| !b.contains(id)));
     let all = all_hits("q=police").await;
     assert_eq!(all.len() as u64, total(&first));
+}
+
+/// Queries built from the syntax's own characters and keywords, in a fixed pseudo-random
+/// sequence: each must be answered (200) or refused as the user's mistake (400), never 500.
+#[tokio::test]
+async fn arbitrary_query_syntax_is_answered_or_refused_never_an_internal_error() {
+    const PIECES: [&str; 24] = [
+        "\"",
+        "(",
+        ")",
+        "[",
+        "]",
+        "{",
+        "}",
+        ":",
+        "*",
+        "~",
+        "^",
+        "+",
+        "-",
+        "!",
+        "\\",
+        " ",
+        "care",
+        "AND",
+        "OR",
+        "NOT",
+        "TO",
+        "title",
+        "text:",
+        "publisher:",
+    ];
+    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut next = move || {
+        // xorshift64: deterministic, so a failure reproduces.
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for _ in 0..300 {
+        let length = 1 + next() % 8;
+        let query: String = (0..length)
+            .map(|_| PIECES[(next() % PIECES.len() as u64) as usize])
+            .collect();
+        let (status, json) =
+            get_json(&format!("/api/search?per_page=1&q={}", encode(&query))).await;
+        assert!(
+            status == StatusCode::OK
+                || (status == StatusCode::BAD_REQUEST && json["code"] != "internal"),
+            "{query:?} gave {status}: {json}"
+        );
+    }
 }

@@ -8,8 +8,8 @@ use casesearch_model::{CataloguedReview, ReviewType, Section};
 use serde::Serialize;
 use tantivy::collector::{Count, FacetCollector, FacetCounts, MultiCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, Occur, Query, QueryParser, QueryParserError,
-    RangeQuery, TermQuery,
+    AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, Occur, Query, QueryParser,
+    QueryParserError, RangeQuery, TermQuery,
 };
 use tantivy::schema::{Facet, IndexRecordOption, Value};
 use tantivy::{
@@ -350,6 +350,11 @@ impl Engine {
         query: Box<dyn Query>,
     ) -> Result<Box<dyn Query>, IndexError> {
         let schema = self.index.schema();
+        // Some queries parse but cannot run on this schema (`title:*` needs a fast
+        // field): building the weight finds them now, as the user's error.
+        if let Err(err) = query.weight(EnableScoring::disabled_from_schema(&schema)) {
+            return Err(IndexError::InvalidQuery(err.to_string()));
+        }
         let mut bad = None;
         query.query_terms(&mut |term, _| {
             let name = schema.get_field_name(term.field());
