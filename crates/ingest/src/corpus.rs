@@ -279,7 +279,11 @@ licence = "none"
     fn written_records_read_back_equal() {
         let dir = small_corpus("");
         let review: Review = serde_json::from_str(GOOD).unwrap();
-        write_records(&dir.path().join("demo/records.jsonl"), &[review.clone()]).unwrap();
+        write_records(
+            &dir.path().join("demo/records.jsonl"),
+            std::slice::from_ref(&review),
+        )
+        .unwrap();
         let records = Corpus::open(dir.path()).unwrap().read_reviews().unwrap();
         assert_eq!(records.reviews, [review]);
     }
