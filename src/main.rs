@@ -206,12 +206,33 @@ fn serve(index: &Path, addr: SocketAddr) -> Result<()> {
             "serving {documents} documents at http://{addr}/ (JSON at /api/search); Ctrl-C stops"
         );
         axum::serve(listener, app)
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
+            .with_graceful_shutdown(shutdown_signal())
             .await
             .context("server failed")
     })
+}
+
+/// Ctrl-C or SIGTERM (how service managers stop us): stop accepting, finish in-flight requests.
+async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    eprintln!("shutting down: finishing requests in flight");
 }
 
 fn search(corpus: &Path, index: &Path, args: SearchArgs) -> Result<ExitCode> {
