@@ -373,46 +373,39 @@ impl Engine {
 
     fn filters(&self, request: &SearchRequest) -> Vec<FilterClause> {
         let fields = &self.fields;
-        let facet_terms = |field, paths: Vec<Vec<String>>| -> Vec<Term> {
-            paths
+        // Each facet filter is "any of these paths" on its facet field.
+        let facet_filter = |kind, field, paths: Vec<Vec<String>>| {
+            let terms: Vec<Term> = paths
                 .into_iter()
                 .map(|path| Term::from_facet(field, &Facet::from_path(path)))
-                .collect()
+                .collect();
+            (!terms.is_empty()).then(|| FilterClause::terms(kind, terms))
         };
-        let mut filters = Vec::new();
-        if !request.themes.is_empty() {
-            let paths = request
-                .themes
-                .iter()
-                .map(|theme| vec![theme.clone()])
-                .collect();
-            filters.push(FilterClause::terms(
+        let single = |value: &str| vec![value.to_owned()];
+        let mut filters: Vec<FilterClause> = [
+            facet_filter(
                 FacetKind::Theme,
-                facet_terms(fields.theme, paths),
-            ));
-        }
-        if !request.regions.is_empty() {
-            let paths = request
-                .regions
-                .iter()
-                .map(|region| region_path(region))
-                .collect();
-            filters.push(FilterClause::terms(
+                fields.theme,
+                request.themes.iter().map(|theme| single(theme)).collect(),
+            ),
+            facet_filter(
                 FacetKind::Region,
-                facet_terms(fields.region, paths),
-            ));
-        }
-        if !request.types.is_empty() {
-            let paths = request
-                .types
-                .iter()
-                .map(|t| vec![t.slug().to_owned()])
-                .collect();
-            filters.push(FilterClause::terms(
+                fields.region,
+                request
+                    .regions
+                    .iter()
+                    .map(|region| region_path(region))
+                    .collect(),
+            ),
+            facet_filter(
                 FacetKind::Type,
-                facet_terms(fields.review_type, paths),
-            ));
-        }
+                fields.review_type,
+                request.types.iter().map(|t| single(t.slug())).collect(),
+            ),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
         if !request.publishers.is_empty() {
             let terms = request
                 .publishers
@@ -450,10 +443,13 @@ impl Engine {
             filters.iter().filter(|f| f.kind != kind).collect()
         };
 
-        let mut years = FacetCollector::for_field(names::YEAR_FACET);
-        years.add_facet(Facet::root());
-        let year_counts =
-            searcher.search(&combine(text_query, &others(FacetKind::Year)), &years)?;
+        let counts_without = |kind: FacetKind, field: &str| {
+            let mut collector = FacetCollector::for_field(field);
+            collector.add_facet(Facet::root());
+            searcher.search(&combine(text_query, &others(kind)), &collector)
+        };
+
+        let year_counts = counts_without(FacetKind::Year, names::YEAR_FACET)?;
         let in_range = |year: u64| {
             request.year_from.is_none_or(|from| year >= from)
                 && request.year_to.is_none_or(|to| year <= to)
@@ -472,10 +468,7 @@ impl Engine {
             });
         }
 
-        let mut themes = FacetCollector::for_field(names::THEME);
-        themes.add_facet(Facet::root());
-        let theme_counts =
-            searcher.search(&combine(text_query, &others(FacetKind::Theme)), &themes)?;
+        let theme_counts = counts_without(FacetKind::Theme, names::THEME)?;
         // Themes are listed in the rules file's order, with zero counts kept, so the
         // list does not jump around as filters change.
         let theme = self
@@ -491,10 +484,7 @@ impl Engine {
             })
             .collect();
 
-        let mut types = FacetCollector::for_field(names::TYPE);
-        types.add_facet(Facet::root());
-        let type_counts =
-            searcher.search(&combine(text_query, &others(FacetKind::Type)), &types)?;
+        let type_counts = counts_without(FacetKind::Type, names::TYPE)?;
         let review_type = type_counts
             .get(Facet::root())
             .filter_map(|(facet, count)| {
