@@ -289,6 +289,18 @@ impl Engine {
         })
     }
 
+    /// How many documents match, with no ranking, facets or snippets: the cheapest
+    /// answer to a request, and the reference the search benchmark measures against.
+    pub fn count(&self, request: &SearchRequest) -> Result<usize, IndexError> {
+        let text_query = self.parse_query(&request.query)?;
+        let filters = self.filters(request);
+        let all_filters: Vec<&FilterClause> = filters.iter().collect();
+        Ok(self
+            .reader
+            .searcher()
+            .search(&combine(&*text_query, &all_filters), &Count)?)
+    }
+
     /// The document with `id`, its text highlighted for `query` (may be empty).
     pub fn document(&self, id: &str, query: &str) -> Result<Option<DocumentView>, IndexError> {
         let searcher = self.reader.searcher();
