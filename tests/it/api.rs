@@ -204,6 +204,15 @@ async fn sort_newest_and_oldest_order_by_date() {
         .to_string();
     let everything_newest = search("sort=newest&per_page=1").await;
     assert_eq!(everything_newest["hits"][0]["date"], latest.as_str());
+    // Browsing without words: relevance means nothing, so newest comes first.
+    let browsing = search("theme=adolescents&per_page=100").await;
+    let dates: Vec<&str> = browsing["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["date"].as_str().unwrap())
+        .collect();
+    assert!(dates.windows(2).all(|w| w[0] >= w[1]), "{dates:?}");
     // Relevance results carry scores in decreasing order.
     let relevance = search("q=hospital&per_page=50").await;
     let scores: Vec<f64> = relevance["hits"]

@@ -249,7 +249,13 @@ impl Engine {
         let page = request.page.max(1);
         let offset = (page - 1).saturating_mul(per_page);
         let top = TopDocs::with_limit(per_page).and_offset(offset);
-        let (total, ranked): (usize, Vec<(Option<f32>, DocAddress)>) = match request.sort {
+        // Without words every document scores the same, so "best match" would be index
+        // order: browsing by filters alone shows the newest first instead.
+        let sort = match request.sort {
+            Sort::Relevance if request.query.trim().is_empty() => Sort::Newest,
+            chosen => chosen,
+        };
+        let (total, ranked): (usize, Vec<(Option<f32>, DocAddress)>) = match sort {
             Sort::Relevance => {
                 let (total, docs) = searcher.search(&query, &(Count, top.order_by_score()))?;
                 (
@@ -260,7 +266,7 @@ impl Engine {
                 )
             }
             Sort::Newest | Sort::Oldest => {
-                let order = if request.sort == Sort::Newest {
+                let order = if sort == Sort::Newest {
                     Order::Desc
                 } else {
                     Order::Asc
