@@ -48,3 +48,27 @@ async fn document_page_highlights_the_query_and_escapes_the_text() {
     let (missing, _) = get_raw("/documents/no-such-id").await;
     assert_eq!(missing, StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn browsing_without_words_shows_newest_first_selected_and_in_that_order() {
+    let (status, html) = get_raw("/").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        html.contains(r#"<option value="newest" selected>"#),
+        "sort control says newest"
+    );
+    let (_, with_words) = get_raw("/?q=care").await;
+    assert!(with_words.contains(r#"<option value="relevance" selected>"#));
+    let latest = records()
+        .iter()
+        .filter_map(|r| r.date)
+        .max()
+        .unwrap()
+        .to_string();
+    let first_hit = html.split("<div class=\"meta\">").nth(1).expect("a hit");
+    assert!(
+        first_hit.trim_start().starts_with(&latest),
+        "{}",
+        &first_hit[..40.min(first_hit.len())]
+    );
+}

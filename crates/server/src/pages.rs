@@ -46,7 +46,12 @@ pub fn search_page(
     engine: &Engine,
 ) -> Markup {
     let query = value_of(pairs, "q");
-    let sort = value_of(pairs, "sort");
+    // The engine orders word-less searches newest first; the control should say so.
+    let sort = match value_of(pairs, "sort") {
+        "" if query.trim().is_empty() => "newest",
+        "" => "relevance",
+        chosen => chosen,
+    };
     let title = if query.is_empty() {
         "Search".to_owned()
     } else {
