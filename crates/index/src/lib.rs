@@ -21,15 +21,19 @@
 
 mod build;
 mod error;
+mod facets;
 mod highlight;
 mod meta;
+mod request;
+mod results;
 pub mod schema;
 mod search;
 
 pub use build::{build_index, BuildInputs};
 pub use error::IndexError;
 pub use meta::{IndexMeta, ThemeLabel, META_FILE};
-pub use search::{
-    DocumentView, Engine, FacetValue, Facets, Hit, SearchRequest, SearchResults, Snippet, Sort,
-    ThemeSummary, TypeLabel, MAX_PER_PAGE, MAX_QUERY_CHARS,
+pub use request::{SearchRequest, Sort, MAX_PER_PAGE, MAX_QUERY_CHARS};
+pub use results::{
+    DocumentView, FacetValue, Facets, Hit, SearchResults, Snippet, ThemeSummary, TypeLabel,
 };
+pub use search::Engine;

@@ -1,0 +1,64 @@
+//! What a user asks: the query, the filters, the order and the page.
+
+use casesearch_model::ReviewType;
+use serde::Serialize;
+
+/// Longest query accepted; longer ones are a user error, not a slow request.
+pub const MAX_QUERY_CHARS: usize = 1_000;
+pub const MAX_PER_PAGE: usize = 100;
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Sort {
+    #[default]
+    Relevance,
+    Newest,
+    Oldest,
+}
+
+impl Sort {
+    pub fn parse(text: &str) -> Option<Sort> {
+        match text {
+            "relevance" => Some(Sort::Relevance),
+            "newest" => Some(Sort::Newest),
+            "oldest" => Some(Sort::Oldest),
+            _ => None,
+        }
+    }
+}
+
+/// A search as a user asks it. Values within one filter are alternatives (OR);
+/// different filters must all hold (AND).
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchRequest {
+    /// tantivy query syntax; empty means every document.
+    pub query: String,
+    pub themes: Vec<String>,
+    /// Region paths, broadest first: `England`, `England/London`.
+    pub regions: Vec<String>,
+    pub types: Vec<ReviewType>,
+    pub publishers: Vec<String>,
+    pub year_from: Option<u64>,
+    pub year_to: Option<u64>,
+    pub sort: Sort,
+    /// 1-based.
+    pub page: usize,
+    pub per_page: usize,
+}
+
+impl Default for SearchRequest {
+    fn default() -> Self {
+        SearchRequest {
+            query: String::new(),
+            themes: Vec::new(),
+            regions: Vec::new(),
+            types: Vec::new(),
+            publishers: Vec::new(),
+            year_from: None,
+            year_to: None,
+            sort: Sort::Relevance,
+            page: 1,
+            per_page: 20,
+        }
+    }
+}

@@ -1,0 +1,95 @@
+//! What a search answers: hits with located snippets, and disjunctive facet counts.
+
+use casesearch_model::{CataloguedReview, ReviewType};
+use serde::Serialize;
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchResults {
+    pub total: usize,
+    pub page: usize,
+    pub per_page: usize,
+    pub hits: Vec<Hit>,
+    pub facets: Facets,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Hit {
+    pub id: String,
+    pub title: String,
+    pub date: Option<String>,
+    pub year: Option<i32>,
+    pub publisher: String,
+    /// Region path, broadest first.
+    pub region: Vec<String>,
+    #[serde(rename = "type")]
+    pub review_type: TypeLabel,
+    pub themes: Vec<ThemeSummary>,
+    pub url: Option<String>,
+    /// Relevance score; absent when sorted by date.
+    pub score: Option<f32>,
+    pub snippets: Vec<Snippet>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct TypeLabel {
+    pub id: &'static str,
+    pub label: &'static str,
+}
+
+impl From<ReviewType> for TypeLabel {
+    fn from(review_type: ReviewType) -> Self {
+        TypeLabel {
+            id: review_type.slug(),
+            label: review_type.label(),
+        }
+    }
+}
+
+/// A theme on a hit, with the first piece of evidence for it.
+#[derive(Debug, Clone, Serialize)]
+pub struct ThemeSummary {
+    pub id: String,
+    pub label: String,
+    /// "'coercive control' in Concerns".
+    pub because: Option<String>,
+}
+
+/// A piece of a hit's text around the matches, with where it is.
+#[derive(Debug, Clone, Serialize)]
+pub struct Snippet {
+    /// Section or page label: "Concerns", "p. 37".
+    pub section: String,
+    /// HTML-escaped text with `<mark>` around matched words.
+    pub html: String,
+}
+
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Facets {
+    pub year: Vec<FacetValue>,
+    pub theme: Vec<FacetValue>,
+    pub region: Vec<FacetValue>,
+    #[serde(rename = "type")]
+    pub review_type: Vec<FacetValue>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct FacetValue {
+    /// The filter value that selects it.
+    pub value: String,
+    pub label: String,
+    pub count: u64,
+    /// Depth in a hierarchy (regions: 0 nation, 1 region, 2 publisher).
+    pub depth: usize,
+    pub selected: bool,
+}
+
+/// A whole document for reading, with the query's words highlighted.
+#[derive(Debug, Clone, Serialize)]
+pub struct DocumentView {
+    #[serde(flatten)]
+    pub record: CataloguedReview,
+    #[serde(rename = "type_label")]
+    pub review_type_label: &'static str,
+    /// The sections with `<mark>` around the query's words (escaped HTML).
+    pub highlighted_sections: Vec<Snippet>,
+}
