@@ -2,6 +2,8 @@
 //! the vendoring of the bundled PFD reports. The binary adds the command line, progress
 //! bars and the server; tests call these functions directly.
 
+pub mod eval;
+
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;

@@ -47,6 +47,21 @@ enum Command {
     Index,
     /// Search from the terminal.
     Search(SearchArgs),
+    /// Measure relevance on a TREC-style test collection (e.g. CACM): MAP, P@10, P@30, nDCG@10.
+    Eval {
+        /// Directory of documents, one file each, named by document id (HTML tags are stripped).
+        #[arg(long)]
+        docs: PathBuf,
+        /// Topics file (`<DOC><DOCNO> n </DOCNO> text </DOC>`).
+        #[arg(long)]
+        topics: PathBuf,
+        /// Relevance judgements (`topic 0 doc relevance`).
+        #[arg(long)]
+        qrels: PathBuf,
+        /// Also write the run in TREC format here, for inspection or trec_eval.
+        #[arg(long)]
+        run: Option<PathBuf>,
+    },
     /// Vendor coroners' PFD reports (PFD Toolkit JSON Lines) into the corpus's `pfd` collection.
     ImportPfd {
         /// The PFD Toolkit `reports.jsonl`.
@@ -80,6 +95,9 @@ struct SearchArgs {
     /// Number of hits to show.
     #[arg(long, default_value_t = 10)]
     limit: usize,
+    /// Let any word match (OR) instead of requiring every word (AND).
+    #[arg(long)]
+    any: bool,
     /// Print the results as JSON (hits and facets), as the HTTP API does.
     #[arg(long)]
     json: bool,
@@ -131,6 +149,32 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Search(args) => search(&cli.corpus, &cli.index, args),
         Command::ImportPfd { file } => import_pfd(&cli.corpus, &file),
+        Command::Eval {
+            docs,
+            topics,
+            qrels,
+            run,
+        } => {
+            let (scores, ranked) = casesearch::eval::evaluate(&docs, &topics, &qrels)?;
+            if let Some(path) = run {
+                let mut file = std::io::BufWriter::new(
+                    std::fs::File::create(&path)
+                        .with_context(|| format!("creating {}", path.display()))?,
+                );
+                casesearch::eval::write_run(&ranked, &mut file)?;
+            }
+            println!(
+                "{} documents, {} judged topics, depth {}\nMAP      {:.4}\nP@10     {:.4}\nP@30     {:.4}\nnDCG@10  {:.4}",
+                scores.documents,
+                scores.topics,
+                casesearch::eval::RUN_DEPTH,
+                scores.map,
+                scores.p10,
+                scores.p30,
+                scores.ndcg10
+            );
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }
 
@@ -262,6 +306,7 @@ fn search(corpus: &Path, index: &Path, args: SearchArgs) -> Result<ExitCode> {
         },
         page: 1,
         per_page: args.limit.clamp(1, casesearch_index::MAX_PER_PAGE),
+        match_any: args.any,
     };
     let results = engine.search(&request)?;
     if args.json {

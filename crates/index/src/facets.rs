@@ -17,7 +17,15 @@ use crate::search::Engine;
 use crate::{IndexError, SearchRequest};
 
 impl Engine {
-    pub(crate) fn filters(&self, request: &SearchRequest) -> Vec<FilterClause> {
+    /// The request's filters; an unknown theme id is the user's error, not "no results".
+    pub(crate) fn filters(&self, request: &SearchRequest) -> Result<Vec<FilterClause>, IndexError> {
+        if let Some(unknown) = request
+            .themes
+            .iter()
+            .find(|id| !self.meta.themes.iter().any(|theme| &theme.id == *id))
+        {
+            return Err(IndexError::UnknownTheme(unknown.clone()));
+        }
         let fields = &self.fields;
         // Each facet filter is "any of these paths" on its facet field.
         let facet_filter = |kind, field, paths: Vec<Vec<String>>| {
@@ -73,7 +81,7 @@ impl Engine {
                 )),
             });
         }
-        filters
+        Ok(filters)
     }
 
     /// Disjunctive facets: each facet's counts apply every filter but its own, so a

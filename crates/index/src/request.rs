@@ -44,6 +44,10 @@ pub struct SearchRequest {
     /// 1-based.
     pub page: usize,
     pub per_page: usize,
+    /// Let any word of the query match (OR) instead of requiring every word (AND).
+    /// Users expect AND; long natural-language queries (relevance evaluation,
+    /// "more like this" text) need OR, ranked by BM25.
+    pub match_any: bool,
 }
 
 impl Default for SearchRequest {
@@ -59,6 +63,7 @@ impl Default for SearchRequest {
             sort: Sort::Relevance,
             page: 1,
             per_page: 20,
+            match_any: false,
         }
     }
 }

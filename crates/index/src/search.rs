@@ -28,7 +28,10 @@ pub struct Engine {
     index: Index,
     reader: IndexReader,
     pub(crate) fields: Fields,
-    parser: QueryParser,
+    /// Every word required (the default for users).
+    all_words_parser: QueryParser,
+    /// Any word may match.
+    any_word_parser: QueryParser,
     pub(crate) meta: IndexMeta,
 }
 
@@ -58,15 +61,17 @@ impl Engine {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let mut parser = QueryParser::for_index(&index, vec![fields.title, fields.text]);
+        let mut any_word_parser = QueryParser::for_index(&index, vec![fields.title, fields.text]);
+        any_word_parser.set_field_boost(fields.title, 2.0);
+        let mut all_words_parser = any_word_parser.clone();
         // Practitioners expect every word they type to count, as in web search.
-        parser.set_conjunction_by_default();
-        parser.set_field_boost(fields.title, 2.0);
+        all_words_parser.set_conjunction_by_default();
         Ok(Engine {
             index,
             reader,
             fields,
-            parser,
+            all_words_parser,
+            any_word_parser,
             meta,
         })
     }
@@ -80,16 +85,9 @@ impl Engine {
     }
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
-        if let Some(unknown) = request
-            .themes
-            .iter()
-            .find(|id| !self.meta.themes.iter().any(|theme| &theme.id == *id))
-        {
-            return Err(IndexError::UnknownTheme(unknown.clone()));
-        }
         let searcher = self.reader.searcher();
-        let text_query = self.parse_query(&request.query)?;
-        let filters = self.filters(request);
+        let text_query = self.parse_query(&request.query, request.match_any)?;
+        let filters = self.filters(request)?;
 
         let all_filters: Vec<&FilterClause> = filters.iter().collect();
         let query = combine(&text_query, &all_filters);
@@ -146,13 +144,38 @@ impl Engine {
     /// How many documents match, with no ranking, facets or snippets: the cheapest
     /// answer to a request, and the reference the search benchmark measures against.
     pub fn count(&self, request: &SearchRequest) -> Result<usize, IndexError> {
-        let text_query = self.parse_query(&request.query)?;
-        let filters = self.filters(request);
+        let text_query = self.parse_query(&request.query, request.match_any)?;
+        let filters = self.filters(request)?;
         let all_filters: Vec<&FilterClause> = filters.iter().collect();
         Ok(self
             .reader
             .searcher()
             .search(&combine(&*text_query, &all_filters), &Count)?)
+    }
+
+    /// The ids and scores of the `limit` best matches by relevance, best first: ranking
+    /// only, for evaluation runs and anything else that needs no snippets or facets.
+    pub fn rank(
+        &self,
+        request: &SearchRequest,
+        limit: usize,
+    ) -> Result<Vec<(String, f32)>, IndexError> {
+        let searcher = self.reader.searcher();
+        let text_query = self.parse_query(&request.query, request.match_any)?;
+        let filters = self.filters(request)?;
+        let all_filters: Vec<&FilterClause> = filters.iter().collect();
+        let query = combine(&*text_query, &all_filters);
+        let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        top.into_iter()
+            .map(|(score, address)| {
+                let stored: TantivyDocument = searcher.doc(address)?;
+                let id = stored
+                    .get_first(self.fields.id)
+                    .and_then(|value| value.as_str())
+                    .ok_or_else(|| IndexError::CorruptRecord("document has no id".into()))?;
+                Ok((id.to_owned(), score))
+            })
+            .collect()
     }
 
     /// The document with `id`, its text highlighted for `query` (may be empty).
@@ -171,7 +194,7 @@ impl Engine {
         let stored: TantivyDocument = searcher.doc(address)?;
         let mut record = self.record(&stored)?;
         record.review.sections = sections(&stored, &self.fields);
-        let text_query = self.parse_query(query)?;
+        let text_query = self.parse_query(query, false)?;
         let highlighter = Highlighter::new(&self.index, &*text_query, self.fields.text)?;
         let highlighted_sections = record
             .review
@@ -189,7 +212,7 @@ impl Engine {
         }))
     }
 
-    fn parse_query(&self, text: &str) -> Result<Box<dyn Query>, IndexError> {
+    fn parse_query(&self, text: &str, match_any: bool) -> Result<Box<dyn Query>, IndexError> {
         if text.chars().count() > MAX_QUERY_CHARS {
             return Err(IndexError::QueryTooLong {
                 max: MAX_QUERY_CHARS,
@@ -198,7 +221,12 @@ impl Engine {
         if text.trim().is_empty() {
             return Ok(Box::new(AllQuery));
         }
-        self.parser
+        let parser = if match_any {
+            &self.any_word_parser
+        } else {
+            &self.all_words_parser
+        };
+        parser
             .parse_query(text)
             .map_err(|err| match err {
                 QueryParserError::FieldDoesNotExist(field) => IndexError::UnknownQueryField {
