@@ -1,5 +1,6 @@
 //! `casesearch`: the command line. See `casesearch --help`.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -121,6 +122,14 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match run(cli) {
         Ok(code) => code,
+        // A reader that stops early (`casesearch search … | head`) is not a failure.
+        Err(err)
+            if err
+                .downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(err) => {
             eprintln!("error: {err:#}");
             ExitCode::FAILURE
@@ -140,7 +149,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Index => {
             let summary = build_with_progress(&cli.corpus, &cli.index)?;
-            print_theme_counts(&summary);
+            print_theme_counts(&summary)?;
             Ok(if summary.rejected.is_empty() {
                 ExitCode::SUCCESS
             } else {
@@ -163,7 +172,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 );
                 casesearch::eval::write_run(&ranked, &mut file)?;
             }
-            println!(
+            writeln!(
+                std::io::stdout().lock(),
                 "{} documents, {} judged topics, depth {}\nMAP      {:.4}\nP@10     {:.4}\nP@30     {:.4}\nnDCG@10  {:.4}",
                 scores.documents,
                 scores.topics,
@@ -172,7 +182,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 scores.p10,
                 scores.p30,
                 scores.ndcg10
-            );
+            )?;
             Ok(ExitCode::SUCCESS)
         }
     }
@@ -227,14 +237,17 @@ fn build_with_progress(corpus: &Path, index: &Path) -> Result<BuildSummary> {
     Ok(summary)
 }
 
-fn print_theme_counts(summary: &BuildSummary) {
-    println!(
+fn print_theme_counts(summary: &BuildSummary) -> std::io::Result<()> {
+    let mut out = std::io::stdout().lock();
+    writeln!(
+        out,
         "documents per theme ({} boilerplate sentences ignored):",
         summary.boilerplate_sentences
-    );
+    )?;
     for (theme, count) in &summary.documents_per_theme {
-        println!("{count:>6}  {}  ({})", theme.label, theme.id);
+        writeln!(out, "{count:>6}  {}  ({})", theme.label, theme.id)?;
     }
+    Ok(())
 }
 
 fn serve(index: &Path, addr: SocketAddr) -> Result<()> {
@@ -309,26 +322,33 @@ fn search(corpus: &Path, index: &Path, args: SearchArgs) -> Result<ExitCode> {
         match_any: args.any,
     };
     let results = engine.search(&request)?;
+    let mut out = std::io::stdout().lock();
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&results)?);
+        writeln!(out, "{}", serde_json::to_string_pretty(&results)?)?;
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{} documents", results.total);
+    writeln!(out, "{} documents", results.total)?;
     for hit in &results.hits {
-        println!();
-        println!("{}  [{}]", hit.title, hit.id);
-        println!(
+        writeln!(out)?;
+        writeln!(out, "{}  [{}]", hit.title, hit.id)?;
+        writeln!(
+            out,
             "  {} · {} · {}",
             hit.date.as_deref().unwrap_or("undated"),
             hit.review_type.label,
             hit.region.join(" / ")
-        );
+        )?;
         for snippet in &hit.snippets {
-            println!("  {}: {}", snippet.section, terminal_text(&snippet.html));
+            writeln!(
+                out,
+                "  {}: {}",
+                snippet.section,
+                terminal_text(&snippet.html)
+            )?;
         }
         if !hit.themes.is_empty() {
             let labels: Vec<&str> = hit.themes.iter().map(|t| t.label.as_str()).collect();
-            println!("  themes: {}", labels.join("; "));
+            writeln!(out, "  themes: {}", labels.join("; "))?;
         }
     }
     Ok(ExitCode::SUCCESS)

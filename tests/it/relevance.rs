@@ -1,13 +1,13 @@
 //! Relevance floor on the CACM test collection (`shared/testdata/ir/cacm`): a change to
 //! analysis or ranking that loses relevance fails here. The floors sit just under what
-//! the product measured when they were set (MAP 0.2594, P@30 0.1705; Lucene's BM25
+//! the product measured when they were set (MAP 0.2694, P@30 0.1788; Lucene's BM25
 //! baseline is MAP 0.3123, P@30 0.1942): raise them as ranking improves.
 
 use std::path::Path;
 use std::process::Command;
 
-const MAP_FLOOR: f64 = 0.255;
-const P30_FLOOR: f64 = 0.165;
+const MAP_FLOOR: f64 = 0.265;
+const P30_FLOOR: f64 = 0.175;
 
 #[test]
 fn cacm_relevance_stays_above_its_floor() {

@@ -75,6 +75,7 @@ fn write_index(
 ) -> Result<u64, IndexError> {
     let (schema, fields) = build_schema();
     let index = Index::create_in_dir(dir, schema)?;
+    crate::schema::register_analyzers(&index);
     let mut writer: IndexWriter = index.writer(WRITER_HEAP_BYTES)?;
     for (done, review) in reviews.iter().enumerate() {
         writer.add_document(review_document(&fields, review)?)?;

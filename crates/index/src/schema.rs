@@ -6,10 +6,31 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the meaning of a stored field changes; an index built
 /// by another version is rebuilt, never read.
-pub const SCHEMA_VERSION: u32 = 1;
+pub const SCHEMA_VERSION: u32 = 2;
 
-/// The English analyzer tantivy registers by default: lowercase, then Snowball stemming.
-pub const ENGLISH: &str = "en_stem";
+/// Our English analyzer: words, lowercased, Lucene's English stop words removed
+/// (positions are kept, so phrases with "of the" still match), Snowball stemming.
+pub const ENGLISH: &str = "casesearch_english";
+
+/// Registers our analyzers on an index; needed on every open, since tantivy stores
+/// only their names.
+pub fn register_analyzers(index: &tantivy::Index) {
+    use tantivy::tokenizer::{
+        Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter,
+        TextAnalyzer,
+    };
+    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser);
+    let analyzer = match StopWordFilter::new(Language::English) {
+        Some(stop_words) => builder
+            .filter(stop_words)
+            .filter(Stemmer::new(Language::English))
+            .build(),
+        None => builder.filter(Stemmer::new(Language::English)).build(),
+    };
+    index.tokenizers().register(ENGLISH, analyzer);
+}
 
 /// Field names. Those a user may name in a query (`title:`, `text:`, `publisher:`) are
 /// listed in [`QUERYABLE_FIELDS`].

@@ -50,6 +50,7 @@ impl Engine {
             });
         }
         let index = Index::open_in_dir(dir)?;
+        crate::schema::register_analyzers(&index);
         let (expected_schema, fields) = build_schema();
         if index.schema() != expected_schema {
             return Err(IndexError::Incompatible {
