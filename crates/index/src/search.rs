@@ -5,7 +5,9 @@ use std::path::Path;
 
 use casesearch_model::{CataloguedReview, Section};
 use tantivy::collector::{Count, TopDocs};
-use tantivy::query::{AllQuery, EnableScoring, Query, QueryParser, QueryParserError, TermQuery};
+use tantivy::query::{
+    AllQuery, BooleanQuery, EnableScoring, Query, QueryParser, QueryParserError, TermQuery,
+};
 use tantivy::schema::{IndexRecordOption, Value};
 use tantivy::{
     DateTime, DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
@@ -87,11 +89,7 @@ impl Engine {
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
         let searcher = self.reader.searcher();
-        let text_query = self.parse_query(&request.query, request.match_any)?;
-        let filters = self.filters(request)?;
-
-        let all_filters: Vec<&FilterClause> = filters.iter().collect();
-        let query = combine(&text_query, &all_filters);
+        let (text_query, filters, query) = self.request_query(request)?;
         let per_page = request.per_page.clamp(1, MAX_PER_PAGE);
         let page = request.page.max(1);
         let offset = (page - 1).saturating_mul(per_page);
@@ -145,13 +143,21 @@ impl Engine {
     /// How many documents match, with no ranking, facets or snippets: the cheapest
     /// answer to a request, and the reference the search benchmark measures against.
     pub fn count(&self, request: &SearchRequest) -> Result<usize, IndexError> {
+        let (_, _, query) = self.request_query(request)?;
+        Ok(self.reader.searcher().search(&query, &Count)?)
+    }
+
+    /// The request's words as a query, its filters, and the two combined. Facet counts
+    /// need the parts (each facet drops its own filter); ranking needs the whole.
+    fn request_query(
+        &self,
+        request: &SearchRequest,
+    ) -> Result<(Box<dyn Query>, Vec<FilterClause>, BooleanQuery), IndexError> {
         let text_query = self.parse_query(&request.query, request.match_any)?;
         let filters = self.filters(request)?;
         let all_filters: Vec<&FilterClause> = filters.iter().collect();
-        Ok(self
-            .reader
-            .searcher()
-            .search(&combine(&*text_query, &all_filters), &Count)?)
+        let query = combine(&*text_query, &all_filters);
+        Ok((text_query, filters, query))
     }
 
     /// The ids and scores of the `limit` best matches by relevance, best first: ranking
@@ -162,10 +168,7 @@ impl Engine {
         limit: usize,
     ) -> Result<Vec<(String, f32)>, IndexError> {
         let searcher = self.reader.searcher();
-        let text_query = self.parse_query(&request.query, request.match_any)?;
-        let filters = self.filters(request)?;
-        let all_filters: Vec<&FilterClause> = filters.iter().collect();
-        let query = combine(&*text_query, &all_filters);
+        let (_, _, query) = self.request_query(request)?;
         let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
         top.into_iter()
             .map(|(score, address)| {
