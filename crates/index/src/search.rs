@@ -25,6 +25,13 @@ use crate::IndexError;
 const SNIPPETS_PER_HIT: usize = 3;
 const SNIPPET_CHARS: usize = 220;
 
+/// A request as queries: its words, its filters, and the two combined.
+struct RequestQuery {
+    words: Box<dyn Query>,
+    filters: Vec<FilterClause>,
+    combined: BooleanQuery,
+}
+
 /// An opened index, ready to answer searches from many threads.
 pub struct Engine {
     index: Index,
@@ -89,7 +96,11 @@ impl Engine {
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
         let searcher = self.reader.searcher();
-        let (text_query, filters, query) = self.request_query(request)?;
+        let RequestQuery {
+            words: text_query,
+            filters,
+            combined: query,
+        } = self.request_query(request)?;
         let per_page = request.per_page.clamp(1, MAX_PER_PAGE);
         let page = request.page.max(1);
         let offset = (page - 1).saturating_mul(per_page);
@@ -143,21 +154,22 @@ impl Engine {
     /// How many documents match, with no ranking, facets or snippets: the cheapest
     /// answer to a request, and the reference the search benchmark measures against.
     pub fn count(&self, request: &SearchRequest) -> Result<usize, IndexError> {
-        let (_, _, query) = self.request_query(request)?;
+        let query = self.request_query(request)?.combined;
         Ok(self.reader.searcher().search(&query, &Count)?)
     }
 
     /// The request's words as a query, its filters, and the two combined. Facet counts
     /// need the parts (each facet drops its own filter); ranking needs the whole.
-    fn request_query(
-        &self,
-        request: &SearchRequest,
-    ) -> Result<(Box<dyn Query>, Vec<FilterClause>, BooleanQuery), IndexError> {
-        let text_query = self.parse_query(&request.query, request.match_any)?;
+    fn request_query(&self, request: &SearchRequest) -> Result<RequestQuery, IndexError> {
+        let words = self.parse_query(&request.query, request.match_any)?;
         let filters = self.filters(request)?;
         let all_filters: Vec<&FilterClause> = filters.iter().collect();
-        let query = combine(&*text_query, &all_filters);
-        Ok((text_query, filters, query))
+        let combined = combine(&*words, &all_filters);
+        Ok(RequestQuery {
+            words,
+            filters,
+            combined,
+        })
     }
 
     /// The ids and scores of the `limit` best matches by relevance, best first: ranking
@@ -168,7 +180,7 @@ impl Engine {
         limit: usize,
     ) -> Result<Vec<(String, f32)>, IndexError> {
         let searcher = self.reader.searcher();
-        let (_, _, query) = self.request_query(request)?;
+        let query = self.request_query(request)?.combined;
         let top = searcher.search(&query, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
         top.into_iter()
             .map(|(score, address)| {
