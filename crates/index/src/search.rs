@@ -104,42 +104,12 @@ impl Engine {
         let per_page = request.per_page.clamp(1, MAX_PER_PAGE);
         let page = request.page.max(1);
         let offset = (page - 1).saturating_mul(per_page);
-        let top = TopDocs::with_limit(per_page).and_offset(offset);
-        // Without words every document scores the same, so "best match" would be index
-        // order: browsing by filters alone shows the newest first instead.
-        let sort = match request.sort {
-            Sort::Relevance if request.query.trim().is_empty() => Sort::Newest,
-            chosen => chosen,
-        };
-        let (total, ranked): (usize, Vec<(Option<f32>, DocAddress)>) = match sort {
-            Sort::Relevance => {
-                let (total, docs) = searcher.search(&query, &(Count, top.order_by_score()))?;
-                (
-                    total,
-                    docs.into_iter()
-                        .map(|(score, doc)| (Some(score), doc))
-                        .collect(),
-                )
-            }
-            Sort::Newest | Sort::Oldest => {
-                let order = if sort == Sort::Newest {
-                    Order::Desc
-                } else {
-                    Order::Asc
-                };
-                let by_date = top.order_by_fast_field::<DateTime>(names::DATE, order);
-                let (total, docs) = searcher.search(&query, &(Count, by_date))?;
-                (
-                    total,
-                    docs.into_iter().map(|(_, doc)| (None, doc)).collect(),
-                )
-            }
-        };
+        let (total, ranked) = self.ranked(&searcher, &query, request, per_page, offset)?;
 
         let highlighter = Highlighter::new(&self.index, &*text_query, self.fields.text)?;
         let hits = ranked
             .into_iter()
-            .map(|(score, address)| self.hit(&searcher, address, score, &highlighter))
+            .map(|(score, address)| self.hit(&searcher, address, score, Some(&highlighter)))
             .collect::<Result<Vec<_>, _>>()?;
         let facets = self.facets(&searcher, &text_query, &filters, request)?;
         Ok(SearchResults {
@@ -148,6 +118,64 @@ impl Engine {
             per_page,
             hits,
             facets,
+        })
+    }
+
+    /// Up to `limit` hits of a request in its order, from the first, without facets or
+    /// snippets: for exports and feeds. Also returns the total match count.
+    pub fn all_hits(
+        &self,
+        request: &SearchRequest,
+        limit: usize,
+    ) -> Result<(usize, Vec<Hit>), IndexError> {
+        let searcher = self.reader.searcher();
+        let query = self.request_query(request)?.combined;
+        let (total, ranked) = self.ranked(&searcher, &query, request, limit.max(1), 0)?;
+        let hits = ranked
+            .into_iter()
+            .map(|(score, address)| self.hit(&searcher, address, score, None))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((total, hits))
+    }
+
+    /// The total, and `limit` documents from `offset` in the request's order.
+    fn ranked(
+        &self,
+        searcher: &Searcher,
+        query: &BooleanQuery,
+        request: &SearchRequest,
+        limit: usize,
+        offset: usize,
+    ) -> Result<(usize, Vec<(Option<f32>, DocAddress)>), IndexError> {
+        let top = TopDocs::with_limit(limit).and_offset(offset);
+        // Without words every document scores the same, so "best match" would be index
+        // order: browsing by filters alone shows the newest first instead.
+        let sort = match request.sort {
+            Sort::Relevance if request.query.trim().is_empty() => Sort::Newest,
+            chosen => chosen,
+        };
+        Ok(match sort {
+            Sort::Relevance => {
+                let (total, docs) = searcher.search(query, &(Count, top.order_by_score()))?;
+                let docs = docs
+                    .into_iter()
+                    .map(|(score, doc)| (Some(score), doc))
+                    .collect();
+                (total, docs)
+            }
+            Sort::Newest | Sort::Oldest => {
+                let order = if sort == Sort::Newest {
+                    Order::Desc
+                } else {
+                    Order::Asc
+                };
+                let by_date = top.order_by_fast_field::<DateTime>(names::DATE, order);
+                let (total, docs) = searcher.search(query, &(Count, by_date))?;
+                (
+                    total,
+                    docs.into_iter().map(|(_, doc)| (None, doc)).collect(),
+                )
+            }
         })
     }
 
@@ -286,40 +314,14 @@ impl Engine {
         searcher: &Searcher,
         address: DocAddress,
         score: Option<f32>,
-        highlighter: &Highlighter,
+        highlighter: Option<&Highlighter>,
     ) -> Result<Hit, IndexError> {
         let stored: TantivyDocument = searcher.doc(address)?;
         let record = self.record(&stored)?;
-        let sections = sections(&stored, &self.fields);
-        let mut snippets: Vec<(usize, Snippet)> = sections
-            .iter()
-            .filter_map(|section| {
-                let (html, matches) = highlighter.snippet(&section.text, SNIPPET_CHARS)?;
-                Some((
-                    matches,
-                    Snippet {
-                        section: section.label.clone(),
-                        html,
-                    },
-                ))
-            })
-            .collect();
-        // Most matches first; sections keep reading order among equals (stable sort).
-        snippets.sort_by_key(|(matches, _)| std::cmp::Reverse(*matches));
-        let mut snippets: Vec<Snippet> = snippets
-            .into_iter()
-            .take(SNIPPETS_PER_HIT)
-            .map(|(_, s)| s)
-            .collect();
-        if snippets.is_empty() {
-            // No words to show in context (empty query, or a title-only match): the opening.
-            if let Some(first) = sections.first() {
-                snippets.push(Snippet {
-                    section: first.label.clone(),
-                    html: first_words(&first.text, SNIPPET_CHARS),
-                });
-            }
-        }
+        let snippets = match highlighter {
+            Some(highlighter) => snippets(&sections(&stored, &self.fields), highlighter),
+            None => Vec::new(),
+        };
         let review = record.review;
         Ok(Hit {
             id: review.id.clone(),
@@ -359,6 +361,40 @@ impl Engine {
             .ok_or_else(|| IndexError::CorruptRecord("document has no stored record".into()))?;
         serde_json::from_str(json).map_err(|err| IndexError::CorruptRecord(err.to_string()))
     }
+}
+
+/// The sections with the most matches, marked; the opening when nothing matched.
+fn snippets(sections: &[Section], highlighter: &Highlighter) -> Vec<Snippet> {
+    let mut snippets: Vec<(usize, Snippet)> = sections
+        .iter()
+        .filter_map(|section| {
+            let (html, matches) = highlighter.snippet(&section.text, SNIPPET_CHARS)?;
+            Some((
+                matches,
+                Snippet {
+                    section: section.label.clone(),
+                    html,
+                },
+            ))
+        })
+        .collect();
+    // Most matches first; sections keep reading order among equals (stable sort).
+    snippets.sort_by_key(|(matches, _)| std::cmp::Reverse(*matches));
+    let mut snippets: Vec<Snippet> = snippets
+        .into_iter()
+        .take(SNIPPETS_PER_HIT)
+        .map(|(_, s)| s)
+        .collect();
+    if snippets.is_empty() {
+        // No words to show in context (empty query, or a title-only match): the opening.
+        if let Some(first) = sections.first() {
+            snippets.push(Snippet {
+                section: first.label.clone(),
+                html: first_words(&first.text, SNIPPET_CHARS),
+            });
+        }
+    }
+    snippets
 }
 
 fn sections(stored: &TantivyDocument, fields: &Fields) -> Vec<Section> {
