@@ -25,6 +25,9 @@ use crate::IndexError;
 const SNIPPETS_PER_HIT: usize = 3;
 const SNIPPET_CHARS: usize = 220;
 
+/// A matching document's address, with its score when ranked by relevance.
+type RankedDoc = (Option<f32>, DocAddress);
+
 /// A request as queries: its words, its filters, and the two combined.
 struct RequestQuery {
     words: Box<dyn Query>,
@@ -146,7 +149,7 @@ impl Engine {
         request: &SearchRequest,
         limit: usize,
         offset: usize,
-    ) -> Result<(usize, Vec<(Option<f32>, DocAddress)>), IndexError> {
+    ) -> Result<(usize, Vec<RankedDoc>), IndexError> {
         let top = TopDocs::with_limit(limit).and_offset(offset);
         // Without words every document scores the same, so "best match" would be index
         // order: browsing by filters alone shows the newest first instead.
