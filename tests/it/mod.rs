@@ -1,4 +1,5 @@
 mod api;
+mod exports;
 mod fixture;
 mod pages;
 mod pipeline;

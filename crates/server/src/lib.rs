@@ -17,17 +17,18 @@
 //! ```
 
 mod error;
+mod export;
 mod pages;
 pub mod params;
 
 use std::sync::Arc;
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, StatusCode};
+use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use casesearch_index::{DocumentView, Engine, SearchResults};
+use casesearch_index::{DocumentView, Engine, Hit, SearchResults, Sort};
 
 pub use error::{ApiError, ErrorBody};
 
@@ -48,6 +49,9 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(search_page))
         .route("/documents/{id}", get(document_page))
         .route("/api/search", get(search_api))
+        .route("/api/search.csv", get(export_csv))
+        .route("/api/search.jsonl", get(export_jsonl))
+        .route("/feed.atom", get(feed))
         .route("/api/documents/{id}", get(document_api))
         .route("/style.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
@@ -113,6 +117,93 @@ async fn document_page(
                 .into_response()
         }
     }
+}
+
+/// Atom feed of a search, newest first, whatever `sort` says: feeds are about what is new.
+async fn feed(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let pairs = params::parse_pairs(raw.as_deref());
+    let hits = ordered_hits(&state, &pairs, Some(Sort::Newest), export::FEED_ENTRIES).await?;
+    let host = headers
+        .get(header::HOST)
+        .and_then(|value| value.to_str().ok())
+        .filter(|host| {
+            host.chars()
+                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+        })
+        .unwrap_or("localhost");
+    let updated = chrono::DateTime::parse_from_rfc3339(&state.engine.meta().built_at)
+        .map(|time| time.to_utc())
+        .unwrap_or_else(|_| chrono::Utc::now());
+    let query_string = params::query_string(&pairs, &[]);
+    let xml = export::atom_feed(&format!("http://{host}"), &query_string, &hits, updated);
+    Ok((
+        [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
+        xml,
+    )
+        .into_response())
+}
+
+async fn export_csv(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let pairs = params::parse_pairs(raw.as_deref());
+    let hits = ordered_hits(&state, &pairs, None, export::EXPORT_MAX_ROWS).await?;
+    let body = export::csv_export(&hits)?;
+    Ok(attachment(
+        "text/csv; charset=utf-8",
+        "casesearch-results.csv",
+        body,
+    ))
+}
+
+async fn export_jsonl(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Response, ApiError> {
+    let pairs = params::parse_pairs(raw.as_deref());
+    let hits = ordered_hits(&state, &pairs, None, export::EXPORT_MAX_ROWS).await?;
+    let body = export::jsonl_export(&hits)?;
+    Ok(attachment(
+        "application/x-ndjson",
+        "casesearch-results.jsonl",
+        body,
+    ))
+}
+
+fn attachment(content_type: &'static str, file_name: &'static str, body: Vec<u8>) -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file_name}\""),
+            ),
+        ],
+        body,
+    )
+        .into_response()
+}
+
+/// Every hit of a search in order (all pages, up to `limit`); `page` and `per_page`
+/// are checked like everywhere else but do not apply.
+async fn ordered_hits(
+    state: &AppState,
+    pairs: &[(String, String)],
+    sort: Option<Sort>,
+    limit: usize,
+) -> Result<Vec<Hit>, ApiError> {
+    let mut request = params::search_request(pairs)?;
+    if let Some(sort) = sort {
+        request.sort = sort;
+    }
+    let engine = state.engine.clone();
+    let (_, hits) = tokio::task::spawn_blocking(move || engine.all_hits(&request, limit)).await??;
+    Ok(hits)
 }
 
 async fn run_search(

@@ -10,7 +10,8 @@ use crate::params::query_string;
 
 const ATTRIBUTION: &str = "Contains public sector information published by the Courts and Tribunals Judiciary, licensed under the Open Government Licence v3.0.";
 
-fn layout(title: &str, body: Markup) -> Markup {
+/// The page frame; `feed` is the Atom feed that follows what the page shows, if any.
+fn layout(title: &str, feed: Option<&str>, body: Markup) -> Markup {
     html! {
         (DOCTYPE)
         html lang="en" {
@@ -19,6 +20,9 @@ fn layout(title: &str, body: Markup) -> Markup {
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 title { (title) " — casesearch" }
                 link rel="stylesheet" href="/style.css";
+                @if let Some(feed) = feed {
+                    link rel="alternate" type="application/atom+xml" title="New reviews matching this search" href=(feed);
+                }
             }
             body {
                 header {
@@ -101,7 +105,8 @@ pub fn search_page(
             }
         }
     };
-    layout(&title, body)
+    let feed = format!("/feed.atom?{}", query_string(pairs, &[]));
+    layout(&title, Some(&feed), body)
 }
 
 fn facet_group(legend: &str, name: &str, values: &[FacetValue]) -> Markup {
@@ -131,7 +136,11 @@ fn result_list(pairs: &[(String, String)], results: &SearchResults, engine: &Eng
             } @else {
                 "Showing " (first) "–" (last) " of " (results.total) " documents"
                 " (of " (engine.document_count()) " in the collection). "
-                a href=(format!("/api/search?{}", query_string(pairs, &[("page", &results.page.to_string())]))) { "JSON" }
+                @let all = query_string(pairs, &[]);
+                "Follow: " a href=(format!("/feed.atom?{all}")) { "Atom feed" }
+                " · Download: " a href=(format!("/api/search.csv?{all}")) { "CSV" }
+                " · " a href=(format!("/api/search.jsonl?{all}")) { "JSON Lines" }
+                " · " a href=(format!("/api/search?{}", query_string(pairs, &[("page", &results.page.to_string())]))) { "JSON" }
             }
         }
         ol.hits {
@@ -224,12 +233,13 @@ pub fn document_page(document: &DocumentView, query: &str) -> Markup {
             }
         }
     };
-    layout(&review.title, body)
+    layout(&review.title, None, body)
 }
 
 pub fn error_page(status: StatusCode, message: &str) -> Markup {
     layout(
         status.canonical_reason().unwrap_or("Error"),
+        None,
         html! { main.single { h2 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) } p.error role="alert" { (message) } p { a href="/" { "Back to search" } } } },
     )
 }

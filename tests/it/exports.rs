@@ -1,0 +1,93 @@
+//! The Atom feed and the CSV / JSON Lines exports agree with the search they follow.
+
+use axum::http::StatusCode;
+use serde_json::Value;
+
+use super::fixture::*;
+
+fn ids(hits: &[Value]) -> Vec<String> {
+    hits.iter()
+        .map(|hit| hit["id"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn atom_feed_is_valid_and_lists_the_newest_hits_of_the_same_search() {
+    let (status, xml) = get_raw("/feed.atom?q=school&theme=adolescents").await;
+    assert_eq!(status, StatusCode::OK);
+    let feed: atom_syndication::Feed = xml
+        .parse()
+        .unwrap_or_else(|err| panic!("not Atom ({err}): {xml}"));
+    let newest = all_hits("q=school&theme=adolescents&sort=newest").await;
+    let expected: Vec<String> = ids(&newest).into_iter().take(50).collect();
+    let entry_ids: Vec<String> = feed
+        .entries()
+        .iter()
+        .map(|entry| entry.id().rsplit('/').next().unwrap().to_owned())
+        .collect();
+    assert_eq!(entry_ids, expected);
+    let updated: Vec<String> = feed
+        .entries()
+        .iter()
+        .map(|entry| entry.updated().to_rfc3339())
+        .collect();
+    assert!(updated.windows(2).all(|w| w[0] >= w[1]), "newest first");
+    let first = &feed.entries()[0];
+    assert_eq!(first.title().as_str(), newest[0]["title"].as_str().unwrap());
+    assert!(first
+        .categories()
+        .iter()
+        .any(|category| category.term() == "adolescents"));
+    assert!(feed.links().iter().any(|link| link.rel() == "self"));
+}
+
+#[tokio::test]
+async fn feed_rejects_the_same_bad_parameters_as_search() {
+    let (status, json) = get_json("/feed.atom?colour=red").await;
+    assert_eq!(
+        (status.as_u16(), json["code"].as_str()),
+        (400, Some("unknown_parameter"))
+    );
+}
+
+#[tokio::test]
+async fn csv_export_has_every_hit_of_every_page_in_search_order() {
+    let query = "q=police&region=England";
+    let (status, body) = get_raw(&format!("/api/search.csv?{query}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let mut reader = csv::Reader::from_reader(body.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    assert_eq!(&headers[0], "id");
+    let rows: Vec<csv::StringRecord> = reader.records().map(|row| row.unwrap()).collect();
+    let hits = all_hits(query).await;
+    assert!(hits.len() > 100, "spans several pages");
+    assert_eq!(rows.len(), hits.len());
+    for (row, hit) in rows.iter().zip(&hits) {
+        assert_eq!(&row[0], hit["id"].as_str().unwrap());
+        assert_eq!(&row[5], hit["publisher"].as_str().unwrap());
+        assert!(row[6].starts_with("England > "));
+        let themes: Vec<&str> = hit["themes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(&row[7], themes.join("; "));
+    }
+}
+
+#[tokio::test]
+async fn jsonl_export_has_one_hit_per_line_matching_the_search() {
+    let query = "theme=child-mental-health&year_from=2020";
+    let (status, body) = get_raw(&format!("/api/search.jsonl?{query}")).await;
+    assert_eq!(status, StatusCode::OK);
+    let lines: Vec<Value> = body
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    let hits = all_hits(query).await;
+    assert_eq!(ids(&lines), ids(&hits));
+    assert!(lines
+        .iter()
+        .all(|line| line["year"].as_i64().unwrap() >= 2020));
+}
