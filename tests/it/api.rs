@@ -467,3 +467,65 @@ async fn arbitrary_query_syntax_is_answered_or_refused_never_an_internal_error()
         );
     }
 }
+
+#[tokio::test]
+async fn similar_documents_exclude_the_document_and_find_its_near_duplicate_first() {
+    let by_id: BTreeMap<&str, &casesearch_model::Review> =
+        records().iter().map(|r| (r.id.as_str(), r)).collect();
+    let words = |review: &casesearch_model::Review| -> std::collections::BTreeSet<String> {
+        normalised_text(review)
+            .split(' ')
+            .map(str::to_owned)
+            .collect()
+    };
+    // Reports published twice under one reference (`-2` ids) whose words mostly agree.
+    let mut pairs = 0;
+    for review in records().iter().filter(|r| r.id.ends_with("-2")) {
+        let original = by_id[review.id.trim_end_matches("-2")];
+        let (a, b) = (words(original), words(review));
+        let jaccard = a.intersection(&b).count() as f64 / a.union(&b).count() as f64;
+        if jaccard < 0.6 {
+            continue;
+        }
+        pairs += 1;
+        let (status, json) =
+            get_json(&format!("/api/documents/{}/similar?limit=5", original.id)).await;
+        assert_eq!(status, StatusCode::OK);
+        let similar = hit_ids(json.as_array().unwrap());
+        assert_eq!(
+            similar.first().map(String::as_str),
+            Some(review.id.as_str()),
+            "{}",
+            original.id
+        );
+        assert!(
+            !similar.contains(&original.id),
+            "a document is not similar to itself"
+        );
+        let scores: Vec<f64> = json
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["score"].as_f64().unwrap())
+            .collect();
+        assert!(scores.windows(2).all(|w| w[0] >= w[1]));
+    }
+    assert!(
+        pairs >= 2,
+        "the corpus has near-duplicate pairs to check ({pairs})"
+    );
+    let (status, json) = get_json("/api/documents/pfd-0000-0000/similar").await;
+    assert_eq!(
+        (status.as_u16(), json["code"].as_str()),
+        (404, Some("not_found"))
+    );
+    let (status, json) = get_json(&format!(
+        "/api/documents/{}/similar?limit=500",
+        records()[0].id
+    ))
+    .await;
+    assert_eq!(
+        (status.as_u16(), json["code"].as_str()),
+        (400, Some("invalid_parameter"))
+    );
+}

@@ -72,3 +72,18 @@ async fn browsing_without_words_shows_newest_first_selected_and_in_that_order() 
         &first_hit[..40.min(first_hit.len())]
     );
 }
+
+#[tokio::test]
+async fn document_page_lists_similar_reports_with_links() {
+    let id = &records()[10].id;
+    let (_, similar) = get_json(&format!("/api/documents/{id}/similar?limit=5")).await;
+    let (status, html) = get_raw(&format!("/documents/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("Similar reports"));
+    for hit in similar.as_array().unwrap() {
+        assert!(html.contains(&format!(
+            "href=\"/documents/{}\"",
+            hit["id"].as_str().unwrap()
+        )));
+    }
+}

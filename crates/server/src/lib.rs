@@ -32,6 +32,9 @@ use casesearch_index::{DocumentView, Engine, Hit, SearchResults, Sort};
 
 pub use error::{ApiError, ErrorBody};
 
+/// Similar reports listed on a document page.
+const SIMILAR_ON_PAGE: usize = 5;
+
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -53,6 +56,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/search.jsonl", get(export_jsonl))
         .route("/feed.atom", get(feed))
         .route("/api/documents/{id}", get(document_api))
+        .route("/api/documents/{id}/similar", get(similar_api))
         .route("/style.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { ApiError::NotFound("no such page".into()) })
@@ -77,6 +81,23 @@ async fn document_api(
     Ok(Json(find_document(&state, id, query).await?))
 }
 
+async fn similar_api(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Vec<Hit>>, ApiError> {
+    let limit = params::similar_limit(&params::parse_pairs(raw.as_deref()))?;
+    Ok(Json(find_similar(&state, id, limit).await?))
+}
+
+async fn find_similar(state: &AppState, id: String, limit: usize) -> Result<Vec<Hit>, ApiError> {
+    let engine = state.engine.clone();
+    let lookup_id = id.clone();
+    tokio::task::spawn_blocking(move || engine.similar(&lookup_id, limit))
+        .await??
+        .ok_or_else(|| ApiError::NotFound(format!("no document with id {id:?}")))
+}
+
 async fn search_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
     let pairs = params::parse_pairs(raw.as_deref());
     match run_search(&state, &pairs).await {
@@ -99,14 +120,17 @@ async fn document_page(
 ) -> Response {
     let pairs = params::parse_pairs(raw.as_deref());
     let found = match params::highlight_query(&pairs) {
-        Ok(query) => find_document(&state, id, query.clone())
-            .await
-            .map(|doc| (doc, query)),
+        Ok(query) => match find_document(&state, id.clone(), query.clone()).await {
+            Ok(document) => find_similar(&state, id, SIMILAR_ON_PAGE)
+                .await
+                .map(|similar| (document, similar, query)),
+            Err(err) => Err(err),
+        },
         Err(err) => Err(err),
     };
     match found {
-        Ok((document, query)) => {
-            Html(pages::document_page(&document, &query).into_string()).into_response()
+        Ok((document, similar, query)) => {
+            Html(pages::document_page(&document, &similar, &query).into_string()).into_response()
         }
         Err(err) => {
             let (status, _) = err.status_and_code();

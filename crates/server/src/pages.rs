@@ -3,7 +3,7 @@
 //! in place of `/`, gives the JSON).
 
 use axum::http::StatusCode;
-use casesearch_index::{DocumentView, Engine, FacetValue, SearchResults};
+use casesearch_index::{DocumentView, Engine, FacetValue, Hit, SearchResults};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::params::query_string;
@@ -191,7 +191,7 @@ fn document_link(id: &str, query: &str) -> String {
     }
 }
 
-pub fn document_page(document: &DocumentView, query: &str) -> Markup {
+pub fn document_page(document: &DocumentView, similar: &[Hit], query: &str) -> Markup {
     let review = &document.record.review;
     let body = html! {
         main.single {
@@ -219,6 +219,22 @@ pub fn document_page(document: &DocumentView, query: &str) -> Markup {
                                 @for (index, evidence) in theme.evidence.iter().enumerate() {
                                     @if index > 0 { "; " }
                                     "‘" (evidence.matched) "’ in " (evidence.section)
+                                }
+                            }
+                        }
+                    }
+                }
+                @if !similar.is_empty() {
+                    nav aria-labelledby="similar-heading" {
+                        h3 id="similar-heading" { "Similar reports" }
+                        ul {
+                            @for hit in similar {
+                                li {
+                                    a href=(document_link(&hit.id, "")) { (hit.title) }
+                                    " — " (hit.date.as_deref().unwrap_or("undated"))
+                                    @if !hit.themes.is_empty() {
+                                        " · " (hit.themes.iter().map(|t| t.label.as_str()).collect::<Vec<_>>().join("; "))
+                                    }
                                 }
                             }
                         }

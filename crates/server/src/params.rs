@@ -98,6 +98,21 @@ pub fn highlight_query(pairs: &[(String, String)]) -> Result<String, ApiError> {
     Ok(query)
 }
 
+/// Most similar documents one may ask for.
+pub const MAX_SIMILAR: usize = 50;
+
+/// The only parameter of `/api/documents/{id}/similar`: how many (default 10).
+pub fn similar_limit(pairs: &[(String, String)]) -> Result<usize, ApiError> {
+    let mut limit = 10;
+    for (name, value) in pairs {
+        match name.as_str() {
+            "limit" => limit = number(name, value.trim(), 1..=MAX_SIMILAR)?,
+            _ => return Err(ApiError::UnknownParameter(name.clone())),
+        }
+    }
+    Ok(limit)
+}
+
 fn year(name: &str, value: &str) -> Result<u64, ApiError> {
     number(name, value, YEARS).map(|year| year as u64)
 }
