@@ -529,3 +529,70 @@ async fn similar_documents_exclude_the_document_and_find_its_near_duplicate_firs
         (400, Some("invalid_parameter"))
     );
 }
+
+#[tokio::test]
+async fn trends_count_the_same_hits_as_search_by_year_theme_and_region() {
+    let (status, trends) = get_json("/api/trends?q=suicide&region=England").await;
+    assert_eq!(status, StatusCode::OK);
+    let search_json = search("q=suicide&region=England").await;
+    assert_eq!(trends["total"].as_u64(), Some(total(&search_json)));
+    let years: Vec<u64> = trends["years"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|y| y.as_u64().unwrap())
+        .collect();
+    let counts: Vec<u64> = trends["counts"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c.as_u64().unwrap())
+        .collect();
+    assert!(years.windows(2).all(|w| w[0] < w[1]));
+    for (year, count) in years.iter().zip(&counts) {
+        assert_eq!(
+            *count,
+            facet_count(&search_json, "year", &year.to_string()),
+            "{year}"
+        );
+    }
+    let themes = trends["themes"].as_array().unwrap();
+    assert!(!themes.is_empty());
+    for theme in themes.iter().take(4) {
+        let id = theme["id"].as_str().unwrap();
+        assert_eq!(
+            theme["total"].as_u64(),
+            Some(facet_count(&search_json, "theme", id)),
+            "{id}"
+        );
+        let per_year: Vec<u64> = theme["counts"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c.as_u64().unwrap())
+            .collect();
+        let busiest = per_year
+            .iter()
+            .enumerate()
+            .max_by_key(|(_, c)| **c)
+            .map(|(i, _)| years[i])
+            .unwrap();
+        let that_year = search(&format!(
+            "q=suicide&region=England&theme={id}&year_from={busiest}&year_to={busiest}"
+        ))
+        .await;
+        assert_eq!(
+            per_year.iter().max().copied(),
+            Some(total(&that_year)),
+            "{id} in {busiest}"
+        );
+    }
+    let nations: u64 = trends["regions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["depth"] == 0)
+        .map(|r| r["count"].as_u64().unwrap())
+        .sum();
+    assert_eq!(nations, total(&search_json));
+}

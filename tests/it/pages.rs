@@ -87,3 +87,19 @@ async fn document_page_lists_similar_reports_with_links() {
         )));
     }
 }
+
+#[tokio::test]
+async fn trends_page_draws_a_bar_per_year_and_a_theme_table() {
+    let (_, trends) = get_json("/api/trends?q=camhs").await;
+    let (status, html) = get_raw("/trends?q=camhs").await;
+    assert_eq!(status, StatusCode::OK);
+    let years = trends["years"].as_array().unwrap().len();
+    assert!(years > 1);
+    assert_eq!(html.matches("<rect ").count(), years);
+    assert_eq!(
+        html.matches("<th scope=\"row\">").count(),
+        trends["themes"].as_array().unwrap().len()
+    );
+    let (bad, _) = get_raw("/trends?year_from=abc").await;
+    assert_eq!(bad, StatusCode::BAD_REQUEST);
+}

@@ -169,7 +169,7 @@ impl Engine {
 
     /// Region counts as a tree: every nation, every nation's regions, and the
     /// publishers under any selected region (the list would be long otherwise).
-    fn region_facet(
+    pub(crate) fn region_facet(
         &self,
         searcher: &Searcher,
         query: &dyn Query,

@@ -34,6 +34,7 @@ pub use error::IndexError;
 pub use meta::{IndexMeta, ThemeLabel, META_FILE};
 pub use request::{SearchRequest, Sort, MAX_PER_PAGE, MAX_QUERY_CHARS};
 pub use results::{
-    DocumentView, FacetValue, Facets, Hit, SearchResults, Snippet, ThemeSummary, TypeLabel,
+    DocumentView, FacetValue, Facets, Hit, SearchResults, Snippet, ThemeSummary, ThemeTrend,
+    Trends, TypeLabel,
 };
 pub use search::Engine;

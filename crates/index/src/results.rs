@@ -93,3 +93,25 @@ pub struct DocumentView {
     /// The sections with `<mark>` around the query's words (escaped HTML).
     pub highlighted_sections: Vec<Snippet>,
 }
+
+/// How a search's hits spread over years, themes and regions: is a concern recurring?
+#[derive(Debug, Clone, Serialize)]
+pub struct Trends {
+    pub total: usize,
+    /// Every year with a hit, ascending: the columns of `themes[].counts`.
+    pub years: Vec<u64>,
+    /// Hits per year (same order as `years`).
+    pub counts: Vec<u64>,
+    /// Per theme, hits per year; themes with no hit are left out.
+    pub themes: Vec<ThemeTrend>,
+    /// Hits per nation and region (depth 0 and 1).
+    pub regions: Vec<FacetValue>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct ThemeTrend {
+    pub id: String,
+    pub label: String,
+    pub total: u64,
+    pub counts: Vec<u64>,
+}

@@ -1,10 +1,11 @@
 //! The engine: opens an index and answers searches and document lookups, with
 //! highlighted, located snippets. Filters and facets are in `facets`.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use casesearch_model::{CataloguedReview, Section};
-use tantivy::collector::{Count, TopDocs};
+use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, MoreLikeThisQuery, Occur, Query,
     QueryParser, QueryParserError, TermQuery,
@@ -18,7 +19,7 @@ use crate::facets::{combine, FilterClause};
 use crate::highlight::{first_words, Highlighter};
 use crate::meta::IndexMeta;
 use crate::request::{SearchRequest, Sort, MAX_PER_PAGE, MAX_QUERY_CHARS};
-use crate::results::{DocumentView, Hit, SearchResults, Snippet, ThemeSummary};
+use crate::results::{DocumentView, Hit, SearchResults, Snippet, ThemeSummary, ThemeTrend, Trends};
 use crate::schema::{build_schema, names, Fields, QUERYABLE_FIELDS};
 use crate::IndexError;
 
@@ -180,6 +181,62 @@ impl Engine {
                     docs.into_iter().map(|(_, doc)| (None, doc)).collect(),
                 )
             }
+        })
+    }
+
+    /// Hits of a request by year × theme and by region, all filters applied.
+    pub fn trends(&self, request: &SearchRequest) -> Result<Trends, IndexError> {
+        let searcher = self.reader.searcher();
+        let query = self.request_query(request)?.combined;
+        let years_of = |query: &dyn Query| -> Result<BTreeMap<u64, u64>, IndexError> {
+            let mut collector = FacetCollector::for_field(names::YEAR_FACET);
+            collector.add_facet(Facet::root());
+            let counts = searcher.search(query, &collector)?;
+            Ok(counts
+                .get(Facet::root())
+                .filter_map(|(facet, count)| {
+                    let year = facet.to_path().last()?.parse::<u64>().ok()?;
+                    Some((year, count))
+                })
+                .collect())
+        };
+        let by_year = years_of(&query)?;
+        let years: Vec<u64> = by_year.keys().copied().collect();
+        let mut themes = Vec::new();
+        for theme in &self.meta.themes {
+            let term = Term::from_facet(self.fields.theme, &Facet::from_path([theme.id.as_str()]));
+            let with_theme = BooleanQuery::new(vec![
+                (Occur::Must, Box::new(query.clone()) as Box<dyn Query>),
+                (
+                    Occur::Must,
+                    Box::new(TermQuery::new(term, IndexRecordOption::Basic)),
+                ),
+            ]);
+            let counts = years_of(&with_theme)?;
+            let total: u64 = counts.values().sum();
+            if total > 0 {
+                themes.push(ThemeTrend {
+                    id: theme.id.clone(),
+                    label: theme.label.clone(),
+                    total,
+                    counts: years
+                        .iter()
+                        .map(|year| counts.get(year).copied().unwrap_or(0))
+                        .collect(),
+                });
+            }
+        }
+        let regions = self
+            .region_facet(&searcher, &query, &SearchRequest::default())?
+            .into_iter()
+            .filter(|value| value.depth <= 1)
+            .collect();
+        Ok(Trends {
+            total: searcher.search(&query, &Count)?,
+            counts: years.iter().map(|year| by_year[year]).collect(),
+            years,
+            themes,
+            regions,
         })
     }
 

@@ -28,7 +28,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Json, Router};
-use casesearch_index::{DocumentView, Engine, Hit, SearchResults, Sort};
+use casesearch_index::{DocumentView, Engine, Hit, SearchResults, Sort, Trends};
 
 pub use error::{ApiError, ErrorBody};
 
@@ -55,6 +55,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/search.csv", get(export_csv))
         .route("/api/search.jsonl", get(export_jsonl))
         .route("/feed.atom", get(feed))
+        .route("/api/trends", get(trends_api))
+        .route("/trends", get(trends_page))
         .route("/api/documents/{id}", get(document_api))
         .route("/api/documents/{id}/similar", get(similar_api))
         .route("/style.css", get(stylesheet))
@@ -228,6 +230,35 @@ async fn ordered_hits(
     let engine = state.engine.clone();
     let (_, hits) = tokio::task::spawn_blocking(move || engine.all_hits(&request, limit)).await??;
     Ok(hits)
+}
+
+async fn trends_api(
+    State(state): State<AppState>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<Trends>, ApiError> {
+    let pairs = params::parse_pairs(raw.as_deref());
+    Ok(Json(run_trends(&state, &pairs).await?))
+}
+
+async fn trends_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
+    let pairs = params::parse_pairs(raw.as_deref());
+    match run_trends(&state, &pairs).await {
+        Ok(trends) => Html(pages::trends_page(&pairs, &trends).into_string()).into_response(),
+        Err(err) => {
+            let (status, _) = err.status_and_code();
+            (
+                status,
+                Html(pages::error_page(status, &err.body().message).into_string()),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn run_trends(state: &AppState, pairs: &[(String, String)]) -> Result<Trends, ApiError> {
+    let request = params::search_request(pairs)?;
+    let engine = state.engine.clone();
+    Ok(tokio::task::spawn_blocking(move || engine.trends(&request)).await??)
 }
 
 async fn run_search(

@@ -3,7 +3,7 @@
 //! in place of `/`, gives the JSON).
 
 use axum::http::StatusCode;
-use casesearch_index::{DocumentView, Engine, FacetValue, Hit, SearchResults};
+use casesearch_index::{DocumentView, Engine, FacetValue, Hit, SearchResults, Trends};
 use maud::{html, Markup, PreEscaped, DOCTYPE};
 
 use crate::params::query_string;
@@ -141,6 +141,7 @@ fn result_list(pairs: &[(String, String)], results: &SearchResults, engine: &Eng
                 " · Download: " a href=(format!("/api/search.csv?{all}")) { "CSV" }
                 " · " a href=(format!("/api/search.jsonl?{all}")) { "JSON Lines" }
                 " · " a href=(format!("/api/search?{}", query_string(pairs, &[("page", &results.page.to_string())]))) { "JSON" }
+                " · " a href=(format!("/trends?{all}")) { "Trends over the years" }
             }
         }
         ol.hits {
@@ -258,4 +259,77 @@ pub fn error_page(status: StatusCode, message: &str) -> Markup {
         None,
         html! { main.single { h2 { (status.as_u16()) " " (status.canonical_reason().unwrap_or("")) } p.error role="alert" { (message) } p { a href="/" { "Back to search" } } } },
     )
+}
+
+/// Hits by year as a bar chart, and by theme and year as a table whose cells are shaded
+/// by count: a DSL sees at a glance whether a concern keeps recurring.
+pub fn trends_page(pairs: &[(String, String)], trends: &Trends) -> Markup {
+    let query = value_of(pairs, "q");
+    let back = format!("/?{}", query_string(pairs, &[]));
+    let body = html! {
+        main.single {
+            p { a href=(back) { "← Back to the results" } }
+            h2 { "Trends: " (if query.is_empty() { "all documents" } else { query }) }
+            p.summary { (trends.total) " documents match. "
+                a href=(format!("/api/trends?{}", query_string(pairs, &[]))) { "JSON" } }
+            @if !trends.years.is_empty() {
+                h3 id="by-year" { "Documents per year" }
+                (year_chart(&trends.years, &trends.counts))
+                h3 { "Themes per year" }
+                div.table-scroll {
+                    table.trends {
+                        caption { "Documents per theme and year (darker cells: more documents)" }
+                        thead { tr { th scope="col" { "Theme" } @for year in &trends.years { th scope="col" { (year) } } th scope="col" { "All" } } }
+                        tbody {
+                            @for theme in &trends.themes {
+                                tr {
+                                    th scope="row" { (theme.label) }
+                                    @for count in &theme.counts {
+                                        @let max = trends.counts.iter().copied().max().unwrap_or(1).max(1);
+                                        td style=(format!("background: rgba(29, 95, 166, {:.2})", 0.08 + 0.7 * (*count as f64) / (max as f64))) { @if *count > 0 { (count) } }
+                                    }
+                                    td { strong { (theme.total) } }
+                                }
+                            }
+                        }
+                    }
+                }
+                h3 { "By nation and region" }
+                ul {
+                    @for region in &trends.regions {
+                        li class=(format!("depth-{}", region.depth)) { (region.label) " — " (region.count) }
+                    }
+                }
+            }
+        }
+    };
+    layout("Trends", None, body)
+}
+
+fn year_chart(years: &[u64], counts: &[u64]) -> Markup {
+    const WIDTH: f64 = 760.0;
+    const HEIGHT: f64 = 220.0;
+    const AXIS: f64 = 24.0;
+    let max = counts.iter().copied().max().unwrap_or(1).max(1) as f64;
+    let slot = WIDTH / years.len().max(1) as f64;
+    let bar = (slot * 0.7).max(2.0);
+    let description: Vec<String> = years
+        .iter()
+        .zip(counts)
+        .map(|(y, c)| format!("{y}: {c}"))
+        .collect();
+    html! {
+        svg.chart viewBox=(format!("0 0 {WIDTH} {}", HEIGHT + AXIS)) role="img" aria-labelledby="by-year chart-desc" width="100%" {
+            desc id="chart-desc" { (description.join(", ")) }
+            @for (index, (year, count)) in years.iter().zip(counts).enumerate() {
+                @let height = (HEIGHT - 20.0) * (*count as f64) / max;
+                @let x = index as f64 * slot + (slot - bar) / 2.0;
+                rect x=(format!("{x:.1}")) y=(format!("{:.1}", HEIGHT - height)) width=(format!("{bar:.1}")) height=(format!("{height:.1}")) fill="#1d5fa6" {
+                    title { (year) ": " (count) }
+                }
+                text x=(format!("{:.1}", x + bar / 2.0)) y=(format!("{:.1}", HEIGHT - height - 4.0)) text-anchor="middle" font-size="11" { (count) }
+                text x=(format!("{:.1}", x + bar / 2.0)) y=(format!("{:.1}", HEIGHT + 16.0)) text-anchor="middle" font-size="11" { (year) }
+            }
+        }
+    }
 }
