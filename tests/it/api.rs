@@ -492,10 +492,15 @@ async fn similar_documents_exclude_the_document_and_find_its_near_duplicate_firs
             get_json(&format!("/api/documents/{}/similar?limit=5", original.id)).await;
         assert_eq!(status, StatusCode::OK);
         let similar = hit_ids(json.as_array().unwrap());
-        assert_eq!(
-            similar.first().map(String::as_str),
-            Some(review.id.as_str()),
-            "{}",
+        // The same report may have been published three times (`-2`, `-3`): any of
+        // its copies may come first, but this one must be among them.
+        let copies = records()
+            .iter()
+            .filter(|r| r.id.starts_with(&format!("{}-", original.id)))
+            .count();
+        assert!(
+            similar.iter().take(copies).any(|id| id == &review.id),
+            "{}: {similar:?}",
             original.id
         );
         assert!(
