@@ -1,6 +1,7 @@
-//! The HTTP service: a JSON API for programs (`/api/search`, `/api/documents/{id}`) and
-//! server-rendered pages for people (`/`, `/documents/{id}`), over an opened
-//! [`casesearch_index::Engine`].
+//! The HTTP service over an opened [`casesearch_index::Engine`]: a JSON API for programs
+//! (`/api/search`, `/api/documents/{id}`, `…/similar`, `/api/trends`, exports as
+//! `/api/search.csv` and `.jsonl`, the Atom feed `/feed.atom`) and server-rendered pages
+//! for people (`/`, `/documents/{id}`, `/trends`).
 //!
 //! Handlers are thin: parse parameters ([`params`]), run the engine on the blocking
 //! pool (tantivy work is CPU-bound and must not stall the async runtime), respond.
