@@ -43,6 +43,12 @@ enum Command {
         /// Address to listen on.
         #[arg(long, env = "CASESEARCH_ADDR", default_value = "127.0.0.1:8080")]
         addr: SocketAddr,
+        /// Enables /api/admin/* for requests bearing this token (prefer the env var or a file).
+        #[arg(long, env = "CASESEARCH_ADMIN_TOKEN", hide_env_values = true)]
+        admin_token: Option<String>,
+        /// Read the admin token from this file (first line).
+        #[arg(long, conflicts_with = "admin_token")]
+        admin_token_file: Option<PathBuf>,
     },
     /// Rebuild the index from the corpus and print a summary.
     Index,
@@ -139,12 +145,33 @@ fn main() -> ExitCode {
 
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
-        Command::Serve { addr } => {
+        Command::Serve {
+            addr,
+            admin_token,
+            admin_token_file,
+        } => {
             if let Some(reason) = index_staleness(&cli.corpus, &cli.index)? {
                 eprintln!("building the index: {reason}");
                 build_with_progress(&cli.corpus, &cli.index)?;
             }
-            serve(&cli.index, addr)?;
+            let token = match admin_token_file {
+                Some(path) => Some(
+                    std::fs::read_to_string(&path)
+                        .with_context(|| {
+                            format!("reading the admin token from {}", path.display())
+                        })?
+                        .lines()
+                        .next()
+                        .unwrap_or("")
+                        .trim()
+                        .to_owned(),
+                ),
+                None => admin_token,
+            };
+            if token.as_deref().is_some_and(|token| token.len() < 16) {
+                bail!("the admin token must be at least 16 characters");
+            }
+            serve(&cli.corpus, &cli.index, addr, token)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Index => {
@@ -250,10 +277,21 @@ fn print_theme_counts(summary: &BuildSummary) -> std::io::Result<()> {
     Ok(())
 }
 
-fn serve(index: &Path, addr: SocketAddr) -> Result<()> {
+fn serve(corpus: &Path, index: &Path, addr: SocketAddr, admin_token: Option<String>) -> Result<()> {
     let engine = open_engine(index)?;
     let documents = engine.document_count();
-    let app = casesearch_server::app(casesearch_server::AppState::new(Arc::new(engine)));
+    let mut state = casesearch_server::AppState::new(Arc::new(engine));
+    if let Some(token) = admin_token {
+        let (corpus, index) = (corpus.to_path_buf(), index.to_path_buf());
+        let reindex: casesearch_server::admin::Reindex = Arc::new(move || {
+            rebuild_index(&corpus, &index, &|_| {}, &|_| {})
+                .and_then(|_| open_engine(&index))
+                .map_err(|err| err.to_string())
+        });
+        state = state.with_admin(token, reindex);
+        eprintln!("admin endpoints enabled (/api/admin/status, POST /api/admin/reindex)");
+    }
+    let app = casesearch_server::app(state);
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)

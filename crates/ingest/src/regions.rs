@@ -16,6 +16,9 @@ use sha2::{Digest, Sha256};
 use crate::text::name_key;
 use crate::IngestError;
 
+/// The table's columns, in order.
+pub const HEADER: [&str; 5] = ["publisher", "kind", "nation", "region", "aliases"];
+
 pub const NATIONS: [&str; 4] = ["England", "Wales", "Scotland", "Northern Ireland"];
 
 /// What sort of body a row is; kept so the table can be checked and filtered.
@@ -60,6 +63,15 @@ impl RegionTable {
     /// claim, since either would put reviews in the wrong place without a sound.
     pub fn parse(text: &str) -> Result<RegionTable, String> {
         let mut reader = csv::Reader::from_reader(text.as_bytes());
+        // A wrong header would otherwise pass unnoticed when the table has no rows.
+        let headers = reader.headers().map_err(|err| format!("line 1: {err}"))?;
+        if headers.iter().collect::<Vec<_>>() != HEADER {
+            return Err(format!(
+                "line 1: the header must be {:?}, found {:?}",
+                HEADER.join(","),
+                headers.iter().collect::<Vec<_>>().join(",")
+            ));
+        }
         let mut table = RegionTable {
             version: format!("{:x}", Sha256::digest(text.as_bytes()))[..12].to_owned(),
             ..RegionTable::default()
@@ -174,6 +186,12 @@ Glasgow City,council,Scotland,,
             format!("{TABLE}Derbyshire,local_authority,England,East Midlands,Lancashire LSCB\n");
         let err = RegionTable::parse(&text).unwrap_err();
         assert!(err.contains("already names Lancashire"), "{err}");
+    }
+
+    #[test]
+    fn a_wrong_header_is_an_error_even_without_rows() {
+        let err = RegionTable::parse("not,a,regions,table\n").unwrap_err();
+        assert!(err.starts_with("line 1: the header must be"), "{err}");
     }
 
     #[test]

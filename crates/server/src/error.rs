@@ -20,6 +20,15 @@ pub enum ApiError {
     InvalidParameter { name: String, message: String },
     #[error("{0}")]
     NotFound(String),
+    #[error("admin endpoints are disabled (no admin token is configured)")]
+    AdminDisabled,
+    #[error("missing or wrong admin token")]
+    Unauthorized,
+    #[error("a reindex is already running")]
+    ReindexRunning,
+    /// The librarian asked for it, so the reason is theirs to see.
+    #[error("reindex failed, the live index is unchanged: {0}")]
+    ReindexFailed(String),
     #[error("internal error")]
     Internal(String),
 }
@@ -46,6 +55,10 @@ impl ApiError {
             ApiError::UnknownParameter(_) => (StatusCode::BAD_REQUEST, "unknown_parameter"),
             ApiError::InvalidParameter { .. } => (StatusCode::BAD_REQUEST, "invalid_parameter"),
             ApiError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            ApiError::AdminDisabled => (StatusCode::FORBIDDEN, "admin_disabled"),
+            ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            ApiError::ReindexRunning => (StatusCode::CONFLICT, "reindex_running"),
+            ApiError::ReindexFailed(_) => (StatusCode::INTERNAL_SERVER_ERROR, "reindex_failed"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

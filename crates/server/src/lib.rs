@@ -9,7 +9,7 @@
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
-//! use std::sync::Arc;
+//! use std::sync::{Arc, RwLock};
 //! let engine = casesearch_index::Engine::open("index".as_ref()).expect("index");
 //! let app = casesearch_server::app(casesearch_server::AppState::new(Arc::new(engine)));
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
@@ -17,17 +17,18 @@
 //! # }
 //! ```
 
+pub mod admin;
 mod error;
 mod export;
 mod pages;
 pub mod params;
 
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use casesearch_index::{DocumentView, Engine, Hit, SearchResults, Sort, Trends};
 
@@ -39,12 +40,43 @@ const SIMILAR_ON_PAGE: usize = 5;
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
-    engine: Arc<Engine>,
+    /// The live index. A reindex swaps in a new engine; requests already holding the
+    /// old one finish on it, so no query sees a half-built index.
+    engine: Arc<RwLock<Arc<Engine>>>,
+    /// Present only when an admin token is configured.
+    admin: Option<Arc<admin::Admin>>,
 }
 
 impl AppState {
     pub fn new(engine: Arc<Engine>) -> AppState {
-        AppState { engine }
+        AppState {
+            engine: Arc::new(RwLock::new(engine)),
+            admin: None,
+        }
+    }
+
+    /// Enables the admin endpoints, guarded by `token`; `reindex` rebuilds the index
+    /// beside the live one and opens it.
+    pub fn with_admin(mut self, token: String, reindex: admin::Reindex) -> AppState {
+        self.admin = Some(Arc::new(admin::Admin::new(token, reindex)));
+        self
+    }
+
+    /// The engine serving now.
+    pub fn engine(&self) -> Arc<Engine> {
+        // A poisoned lock only means a writer panicked mid-swap; the Arc inside is whole.
+        match self.engine.read() {
+            Ok(engine) => engine.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn replace_engine(&self, engine: Engine) {
+        let engine = Arc::new(engine);
+        match self.engine.write() {
+            Ok(mut live) => *live = engine,
+            Err(poisoned) => *poisoned.into_inner() = engine,
+        }
     }
 }
 
@@ -60,6 +92,8 @@ pub fn app(state: AppState) -> Router {
         .route("/trends", get(trends_page))
         .route("/api/documents/{id}", get(document_api))
         .route("/api/documents/{id}/similar", get(similar_api))
+        .route("/api/admin/reindex", post(admin::reindex))
+        .route("/api/admin/status", get(admin::status))
         .route("/style.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { ApiError::NotFound("no such page".into()) })
@@ -94,7 +128,7 @@ async fn similar_api(
 }
 
 async fn find_similar(state: &AppState, id: String, limit: usize) -> Result<Vec<Hit>, ApiError> {
-    let engine = state.engine.clone();
+    let engine = state.engine();
     let lookup_id = id.clone();
     tokio::task::spawn_blocking(move || engine.similar(&lookup_id, limit))
         .await??
@@ -105,12 +139,12 @@ async fn search_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> 
     let pairs = params::parse_pairs(raw.as_deref());
     match run_search(&state, &pairs).await {
         Ok(results) => {
-            Html(pages::search_page(&pairs, Some(&results), None, &state.engine).into_string())
+            Html(pages::search_page(&pairs, Some(&results), None, &state.engine()).into_string())
                 .into_response()
         }
         Err(err) => {
             let (status, _) = err.status_and_code();
-            let page = pages::search_page(&pairs, None, Some(&err.body().message), &state.engine);
+            let page = pages::search_page(&pairs, None, Some(&err.body().message), &state.engine());
             (status, Html(page.into_string())).into_response()
         }
     }
@@ -162,7 +196,7 @@ async fn feed(
                 .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
         })
         .unwrap_or("localhost");
-    let updated = chrono::DateTime::parse_from_rfc3339(&state.engine.meta().built_at)
+    let updated = chrono::DateTime::parse_from_rfc3339(&state.engine().meta().built_at)
         .map(|time| time.to_utc())
         .unwrap_or_else(|_| chrono::Utc::now());
     let query_string = params::query_string(&pairs, &[]);
@@ -228,7 +262,7 @@ async fn ordered_hits(
     if let Some(sort) = sort {
         request.sort = sort;
     }
-    let engine = state.engine.clone();
+    let engine = state.engine();
     let (_, hits) = tokio::task::spawn_blocking(move || engine.all_hits(&request, limit)).await??;
     Ok(hits)
 }
@@ -258,7 +292,7 @@ async fn trends_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> 
 
 async fn run_trends(state: &AppState, pairs: &[(String, String)]) -> Result<Trends, ApiError> {
     let request = params::search_request(pairs)?;
-    let engine = state.engine.clone();
+    let engine = state.engine();
     Ok(tokio::task::spawn_blocking(move || engine.trends(&request)).await??)
 }
 
@@ -267,7 +301,7 @@ async fn run_search(
     pairs: &[(String, String)],
 ) -> Result<SearchResults, ApiError> {
     let request = params::search_request(pairs)?;
-    let engine = state.engine.clone();
+    let engine = state.engine();
     Ok(tokio::task::spawn_blocking(move || engine.search(&request)).await??)
 }
 
@@ -276,7 +310,7 @@ async fn find_document(
     id: String,
     query: String,
 ) -> Result<DocumentView, ApiError> {
-    let engine = state.engine.clone();
+    let engine = state.engine();
     let lookup_id = id.clone();
     tokio::task::spawn_blocking(move || engine.document(&lookup_id, &query))
         .await??

@@ -1,0 +1,144 @@
+//! Admin endpoints: the token guard, and a reindex that swaps in a new index while
+//! searches keep being answered from the old one.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::http::{header, Method, Request, StatusCode};
+use axum::Router;
+use http_body_util::BodyExt;
+use serde_json::Value;
+use tower::ServiceExt;
+
+use super::fixture::*;
+
+const TOKEN: &str = "test-token-0123456789";
+
+async fn call(app: &Router, method: Method, uri: &str, token: Option<&str>) -> (StatusCode, Value) {
+    let mut request = Request::builder().method(method).uri(uri);
+    if let Some(token) = token {
+        request = request.header(header::AUTHORIZATION, format!("Bearer {token}"));
+    }
+    let response = app
+        .clone()
+        .oneshot(request.body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let status = response.status();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    (
+        status,
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+    )
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), target).unwrap();
+        }
+    }
+}
+
+/// An app over its own copy of the corpus and index, with admin enabled.
+fn admin_app(dir: &Path) -> Router {
+    let corpus = dir.join("corpus");
+    copy_dir(&corpus_dir(), &corpus);
+    let index = dir.join("index");
+    casesearch::rebuild_index(&corpus, &index, &|_| {}, &|_| {}).unwrap();
+    let engine = casesearch::open_engine(&index).unwrap();
+    let reindex: casesearch_server::admin::Reindex = Arc::new(move || {
+        casesearch::rebuild_index(&corpus, &index, &|_| {}, &|_| {})
+            .and_then(|_| casesearch::open_engine(&index))
+            .map_err(|err| err.to_string())
+    });
+    casesearch_server::app(
+        casesearch_server::AppState::new(Arc::new(engine)).with_admin(TOKEN.into(), reindex),
+    )
+}
+
+#[tokio::test]
+async fn admin_is_disabled_without_a_token_and_refuses_a_wrong_one_without_detail() {
+    let (status, json) = get_json("/api/admin/status").await;
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (StatusCode::FORBIDDEN, Some("admin_disabled"))
+    );
+
+    let dir = tempfile::tempdir().unwrap();
+    let app = admin_app(dir.path());
+    for token in [None, Some("wrong"), Some("test-token-0123456788")] {
+        let (status, json) = call(&app, Method::GET, "/api/admin/status", token).await;
+        assert_eq!(status, StatusCode::UNAUTHORIZED, "{token:?}");
+        assert_eq!(json["code"], "unauthorized");
+        assert!(!json.to_string().contains(TOKEN));
+    }
+    let (status, json) = call(&app, Method::GET, "/api/admin/status", Some(TOKEN)).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(json["documents"].as_u64(), Some(records().len() as u64));
+    assert_eq!(
+        json["index"]["documents"].as_u64(),
+        Some(records().len() as u64)
+    );
+    assert_eq!(json["reindex_running"], false);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn searches_during_a_reindex_all_succeed_on_a_whole_index() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = admin_app(dir.path());
+    let expected = records().len() as u64;
+    let reindex = {
+        let app = app.clone();
+        tokio::spawn(
+            async move { call(&app, Method::POST, "/api/admin/reindex", Some(TOKEN)).await },
+        )
+    };
+    let mut answered = 0;
+    while !reindex.is_finished() || answered < 20 {
+        let (status, json) = call(&app, Method::GET, "/api/search?per_page=1", None).await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        assert_eq!(
+            json["total"].as_u64(),
+            Some(expected),
+            "never a partial index"
+        );
+        answered += 1;
+    }
+    let (status, outcome) = reindex.await.unwrap();
+    assert_eq!(status, StatusCode::OK, "{outcome}");
+    assert_eq!(outcome["documents"].as_u64(), Some(expected));
+    let (_, status_json) = call(&app, Method::GET, "/api/admin/status", Some(TOKEN)).await;
+    assert_eq!(status_json["last_reindex"]["ok"], true);
+}
+
+#[tokio::test]
+async fn a_failed_reindex_leaves_the_live_index_serving() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = admin_app(dir.path());
+    std::fs::write(
+        dir.path().join("corpus/regions.csv"),
+        "not,a,regions,table\n",
+    )
+    .unwrap();
+    let (status, json) = call(&app, Method::POST, "/api/admin/reindex", Some(TOKEN)).await;
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (StatusCode::INTERNAL_SERVER_ERROR, Some("reindex_failed"))
+    );
+    assert!(
+        json["message"].as_str().unwrap().contains("regions"),
+        "{json}"
+    );
+    let (status, search_json) = call(&app, Method::GET, "/api/search?per_page=1", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(search_json["total"].as_u64(), Some(records().len() as u64));
+    let (_, status_json) = call(&app, Method::GET, "/api/admin/status", Some(TOKEN)).await;
+    assert_eq!(status_json["last_reindex"]["ok"], false);
+}
