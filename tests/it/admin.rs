@@ -142,3 +142,83 @@ async fn a_failed_reindex_leaves_the_live_index_serving() {
     let (_, status_json) = call(&app, Method::GET, "/api/admin/status", Some(TOKEN)).await;
     assert_eq!(status_json["last_reindex"]["ok"], false);
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template_and_status_with_latency_histograms() {
+    let app = casesearch_server::app(casesearch_server::AppState::new(engine()));
+    for _ in 0..3 {
+        assert_eq!(
+            call(&app, Method::GET, "/api/search?q=care", None).await.0,
+            StatusCode::OK
+        );
+    }
+    assert_eq!(
+        call(&app, Method::GET, "/api/search?colour=red", None)
+            .await
+            .0,
+        StatusCode::BAD_REQUEST
+    );
+    let id = &records()[0].id;
+    assert_eq!(
+        call(&app, Method::GET, &format!("/api/documents/{id}"), None)
+            .await
+            .0,
+        StatusCode::OK
+    );
+
+    let response = app
+        .clone()
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let text = String::from_utf8(
+        response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec(),
+    )
+    .unwrap();
+    let value = |series: &str| -> f64 {
+        text.lines()
+            .find_map(|line| {
+                line.strip_prefix(series)
+                    .and_then(|rest| rest.trim().parse().ok())
+            })
+            .unwrap_or_else(|| panic!("{series} missing from:\n{text}"))
+    };
+    assert_eq!(
+        value(r#"casesearch_http_requests_total{route="/api/search",status="200"}"#),
+        3.0
+    );
+    assert_eq!(
+        value(r#"casesearch_http_requests_total{route="/api/search",status="400"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"casesearch_http_requests_total{route="/api/documents/{id}",status="200"}"#),
+        1.0
+    );
+    assert_eq!(
+        value(r#"casesearch_http_request_duration_seconds_count{route="/api/search"}"#),
+        4.0
+    );
+    let buckets: Vec<f64> = text
+        .lines()
+        .filter(|line| {
+            line.starts_with(
+                r#"casesearch_http_request_duration_seconds_bucket{route="/api/search""#,
+            )
+        })
+        .map(|line| line.rsplit(' ').next().unwrap().parse().unwrap())
+        .collect();
+    assert!(
+        buckets.windows(2).all(|w| w[0] <= w[1]),
+        "cumulative buckets"
+    );
+    assert_eq!(buckets.last().copied(), Some(4.0));
+    assert_eq!(value("casesearch_index_documents"), records().len() as f64);
+}

@@ -54,7 +54,7 @@ impl Admin {
         }
     }
 
-    fn last(&self) -> Option<ReindexOutcome> {
+    pub(crate) fn last(&self) -> Option<ReindexOutcome> {
         match self.last.lock() {
             Ok(last) => last.clone(),
             Err(poisoned) => poisoned.into_inner().clone(),

@@ -20,6 +20,7 @@
 pub mod admin;
 mod error;
 mod export;
+mod metrics;
 mod pages;
 pub mod params;
 
@@ -45,6 +46,7 @@ pub struct AppState {
     engine: Arc<RwLock<Arc<Engine>>>,
     /// Present only when an admin token is configured.
     admin: Option<Arc<admin::Admin>>,
+    metrics: Arc<metrics::Metrics>,
 }
 
 impl AppState {
@@ -52,6 +54,7 @@ impl AppState {
         AppState {
             engine: Arc::new(RwLock::new(engine)),
             admin: None,
+            metrics: Arc::default(),
         }
     }
 
@@ -96,6 +99,12 @@ pub fn app(state: AppState) -> Router {
         .route("/api/admin/status", get(admin::status))
         .route("/style.css", get(stylesheet))
         .route("/healthz", get(|| async { "ok" }))
+        .route("/metrics", get(metrics::render))
+        // Route layers see the matched route template, which labels the metrics.
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            metrics::track,
+        ))
         .fallback(|| async { ApiError::NotFound("no such page".into()) })
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
