@@ -33,19 +33,6 @@ async fn call(app: &Router, method: Method, uri: &str, token: Option<&str>) -> (
     )
 }
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 /// An app over its own copy of the corpus and index, with admin enabled.
 fn admin_app(dir: &Path) -> Router {
     let corpus = dir.join("corpus");

@@ -7,19 +7,6 @@ use casesearch_ingest::{Corpus, RegionTable};
 
 use super::fixture::*;
 
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), target).unwrap();
-        }
-    }
-}
-
 #[test]
 fn rebuild_indexes_every_record_and_lists_unknown_publishers() {
     let dir = tempfile::tempdir().unwrap();
