@@ -74,75 +74,82 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
 }
 
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
+    // Writing to a String cannot fail, so an error here would be a bug in fmt itself.
+    let text = exposition(&state).unwrap_or_default();
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+}
+
+/// The Prometheus text exposition of everything we measure.
+fn exposition(state: &AppState) -> Result<String, std::fmt::Error> {
     let mut text = String::new();
     let routes = state.metrics.snapshot();
-    // Writing to a String cannot fail; the results are ignored for that reason.
-    let _ = writeln!(
-        text,
-        "# HELP casesearch_http_requests_total HTTP requests by route and status."
-    );
-    let _ = writeln!(text, "# TYPE casesearch_http_requests_total counter");
+    let requests = "casesearch_http_requests_total";
+    describe(
+        &mut text,
+        requests,
+        "counter",
+        "HTTP requests by route and status.",
+    )?;
     for (route, stats) in &routes {
         for (status, count) in &stats.by_status {
-            let _ = writeln!(
+            writeln!(
                 text,
-                "casesearch_http_requests_total{{route=\"{route}\",status=\"{status}\"}} {count}"
-            );
+                "{requests}{{route=\"{route}\",status=\"{status}\"}} {count}"
+            )?;
         }
     }
-    let _ = writeln!(
-        text,
-        "# HELP casesearch_http_request_duration_seconds HTTP request latency by route."
-    );
-    let _ = writeln!(
-        text,
-        "# TYPE casesearch_http_request_duration_seconds histogram"
-    );
+    let latency = "casesearch_http_request_duration_seconds";
+    describe(
+        &mut text,
+        latency,
+        "histogram",
+        "HTTP request latency by route.",
+    )?;
     for (route, stats) in &routes {
         for (bound, count) in BUCKETS.iter().zip(stats.buckets) {
-            let _ = writeln!(text, "casesearch_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}");
+            writeln!(
+                text,
+                "{latency}_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}"
+            )?;
         }
-        let _ = writeln!(
+        writeln!(
             text,
-            "casesearch_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
+            "{latency}_bucket{{route=\"{route}\",le=\"+Inf\"}} {}",
             stats.count
-        );
-        let _ = writeln!(
-            text,
-            "casesearch_http_request_duration_seconds_sum{{route=\"{route}\"}} {}",
-            stats.seconds
-        );
-        let _ = writeln!(
-            text,
-            "casesearch_http_request_duration_seconds_count{{route=\"{route}\"}} {}",
-            stats.count
-        );
+        )?;
+        writeln!(text, "{latency}_sum{{route=\"{route}\"}} {}", stats.seconds)?;
+        writeln!(text, "{latency}_count{{route=\"{route}\"}} {}", stats.count)?;
     }
     let engine = state.engine();
-    let _ = writeln!(
-        text,
-        "# HELP casesearch_index_documents Documents in the index being served."
-    );
-    let _ = writeln!(text, "# TYPE casesearch_index_documents gauge");
-    let _ = writeln!(
-        text,
-        "casesearch_index_documents {}",
-        engine.document_count()
-    );
-    let _ = writeln!(
-        text,
-        "# HELP casesearch_index_build_seconds How long the served index took to build."
-    );
-    let _ = writeln!(text, "# TYPE casesearch_index_build_seconds gauge");
-    let _ = writeln!(
-        text,
-        "casesearch_index_build_seconds {}",
-        engine.meta().build_seconds
-    );
+    gauge(
+        &mut text,
+        "casesearch_index_documents",
+        "Documents in the index being served.",
+        engine.document_count() as f64,
+    )?;
+    gauge(
+        &mut text,
+        "casesearch_index_build_seconds",
+        "How long the served index took to build.",
+        engine.meta().build_seconds,
+    )?;
     if let Some(last) = state.admin.as_ref().and_then(|admin| admin.last()) {
-        let _ = writeln!(text, "# HELP casesearch_last_reindex_seconds Duration of the last reindex through the admin API.");
-        let _ = writeln!(text, "# TYPE casesearch_last_reindex_seconds gauge");
-        let _ = writeln!(text, "casesearch_last_reindex_seconds {}", last.seconds);
+        gauge(
+            &mut text,
+            "casesearch_last_reindex_seconds",
+            "Duration of the last reindex through the admin API.",
+            last.seconds,
+        )?;
     }
-    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], text)
+    Ok(text)
+}
+
+fn describe(text: &mut String, name: &str, kind: &str, help: &str) -> std::fmt::Result {
+    writeln!(text, "# HELP {name} {help}")?;
+    writeln!(text, "# TYPE {name} {kind}")
+}
+
+fn gauge(text: &mut String, name: &str, help: &str, value: f64) -> std::fmt::Result {
+    describe(text, name, "gauge", help)?;
+    writeln!(text, "{name} {value}")
 }
