@@ -32,6 +32,15 @@ struct Cli {
     /// Index directory (built, never edited by hand).
     #[arg(long, global = true, env = "CASESEARCH_INDEX", default_value = "index")]
     index: PathBuf,
+    /// Log lines as text for people or JSON for log collectors (level: RUST_LOG).
+    #[arg(
+        long,
+        global = true,
+        env = "CASESEARCH_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -118,6 +127,12 @@ struct SearchArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum SortArg {
     Relevance,
     Newest,
@@ -125,14 +140,16 @@ enum SortArg {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tantivy=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tantivy=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     match run(cli) {
         Ok(code) => code,
         // A reader that stops early (`casesearch search … | head`) is not a failure.

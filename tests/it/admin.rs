@@ -309,3 +309,63 @@ async fn metrics_count_requests_by_route_template_and_status_with_latency_histog
     assert_eq!(buckets.last().copied(), Some(4.0));
     assert_eq!(value("casesearch_index_documents"), records().len() as f64);
 }
+
+/// A log sink the test can read back.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn every_request_is_logged_as_json_with_route_status_and_latency_but_not_the_query() {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = casesearch_server::app(casesearch_server::AppState::new(engine()));
+    let (status, _) = call(&app, Method::GET, "/api/search?q=ligature", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(&app, Method::GET, "/api/documents/no-such-id", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(!text.contains("ligature"), "queries stay out of the logs");
+    let requests: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|line| line["fields"]["message"] == "request")
+        .collect();
+    let seen: Vec<(&str, u64)> = requests
+        .iter()
+        .map(|line| {
+            (
+                line["fields"]["route"].as_str().unwrap(),
+                line["fields"]["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![("/api/search", 200), ("/api/documents/{id}", 404)]
+    );
+    for line in &requests {
+        assert_eq!(line["level"], "INFO");
+        assert_eq!(line["fields"]["method"], "GET");
+        assert!(
+            line["fields"]["latency_ms"].as_f64().unwrap() > 0.0,
+            "{line}"
+        );
+    }
+}

@@ -108,7 +108,6 @@ pub fn app(state: AppState) -> Router {
             metrics::track,
         ))
         .fallback(|| async { ApiError::NotFound("no such page".into()) })
-        .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 
