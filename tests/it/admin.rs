@@ -310,42 +310,65 @@ async fn metrics_count_requests_by_route_template_and_status_with_latency_histog
     assert_eq!(value("casesearch_index_documents"), records().len() as f64);
 }
 
-/// A log sink the test can read back.
-#[derive(Clone, Default)]
-struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(bytes);
-        Ok(bytes.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+/// One HTTP/1.1 request over a plain socket; the status code of the answer.
+fn http_status(port: u16, path: &str) -> std::io::Result<u16> {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(("127.0.0.1", port))?;
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n"
+    )?;
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer)?;
+    Ok(answer
+        .split(' ')
+        .nth(1)
+        .and_then(|code| code.parse().ok())
+        .unwrap_or(0))
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn every_request_is_logged_as_json_with_route_status_and_latency_but_not_the_query() {
-    let captured = Captured::default();
-    let sink = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .json()
-        .with_max_level(tracing::Level::INFO)
-        .with_writer(move || sink.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    let app = casesearch_server::app(casesearch_server::AppState::new(engine()));
-    let (status, _) = call(&app, Method::GET, "/api/search?q=ligature", None).await;
-    assert_eq!(status, StatusCode::OK);
-    let (status, _) = call(&app, Method::GET, "/api/documents/no-such-id", None).await;
-    assert_eq!(status, StatusCode::NOT_FOUND);
+/// The real binary, as an operator runs it: `serve --log-format json` logs each request
+/// as one JSON line with its route template, status and latency, and never the query.
+#[test]
+fn served_requests_are_logged_as_json_with_route_status_and_latency_but_not_the_query() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    casesearch::rebuild_index(&corpus_dir(), &index, &|_| {}, &|_| {}).unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = std::process::Command::new(env!("CARGO_BIN_EXE_casesearch"))
+        .args(["--log-format", "json", "--corpus"])
+        .arg(corpus_dir())
+        .arg("--index")
+        .arg(&index)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}")])
+        .env("RUST_LOG", "info")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while http_status(port, "/healthz").ok() != Some(200) {
+        assert!(std::time::Instant::now() < deadline, "server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let statuses = [
+        http_status(port, "/api/search?q=ligature").unwrap(),
+        http_status(port, "/api/documents/no-such-id").unwrap(),
+    ];
+    server.kill().unwrap();
+    let output = server.wait_with_output().unwrap();
+    assert_eq!(statuses, [200, 404]);
 
-    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let text = String::from_utf8(output.stderr).unwrap();
     assert!(!text.contains("ligature"), "queries stay out of the logs");
     let requests: Vec<Value> = text
         .lines()
-        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter_map(|line| serde_json::from_str::<Value>(line).ok())
         .filter(|line| line["fields"]["message"] == "request")
+        .filter(|line| line["fields"]["route"] != "/healthz")
         .collect();
     let seen: Vec<(&str, u64)> = requests
         .iter()
@@ -358,7 +381,8 @@ async fn every_request_is_logged_as_json_with_route_status_and_latency_but_not_t
         .collect();
     assert_eq!(
         seen,
-        vec![("/api/search", 200), ("/api/documents/{id}", 404)]
+        vec![("/api/search", 200), ("/api/documents/{id}", 404)],
+        "{text}"
     );
     for line in &requests {
         assert_eq!(line["level"], "INFO");

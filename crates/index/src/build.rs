@@ -40,7 +40,7 @@ pub enum BuildMode {
 }
 
 /// What a build changed, by document, compared with the index it replaced.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct BuildChanges {
     /// Whether every document was indexed afresh.
     pub full: bool,

@@ -12,7 +12,7 @@ use crate::IndexError;
 
 pub const META_FILE: &str = "casesearch.json";
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct IndexMeta {
     pub schema_version: u32,
     /// Digest of the corpus inputs the index was built from.
@@ -33,7 +33,7 @@ pub struct IndexMeta {
     pub changes: BuildChanges,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ThemeLabel {
     pub id: String,
     pub label: String,

@@ -3,7 +3,7 @@
 use casesearch_model::{CataloguedReview, ReviewType};
 use serde::Serialize;
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
     pub total: usize,
     pub page: usize,
@@ -12,7 +12,7 @@ pub struct SearchResults {
     pub facets: Facets,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hit {
     pub id: String,
     pub title: String,
@@ -30,7 +30,7 @@ pub struct Hit {
     pub snippets: Vec<Snippet>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TypeLabel {
     pub id: &'static str,
     pub label: &'static str,
@@ -46,7 +46,7 @@ impl From<ReviewType> for TypeLabel {
 }
 
 /// A theme on a hit, with the first piece of evidence for it.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ThemeSummary {
     pub id: String,
     pub label: String,
@@ -55,7 +55,7 @@ pub struct ThemeSummary {
 }
 
 /// A piece of a hit's text around the matches, with where it is.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Snippet {
     /// Section or page label: "Concerns", "p. 37".
     pub section: String,
@@ -63,7 +63,7 @@ pub struct Snippet {
     pub html: String,
 }
 
-#[derive(Debug, Clone, Default, Serialize)]
+#[derive(Debug, Clone, Default, Serialize, utoipa::ToSchema)]
 pub struct Facets {
     pub year: Vec<FacetValue>,
     pub theme: Vec<FacetValue>,
@@ -72,7 +72,7 @@ pub struct Facets {
     pub review_type: Vec<FacetValue>,
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct FacetValue {
     /// The filter value that selects it.
     pub value: String,
@@ -84,7 +84,7 @@ pub struct FacetValue {
 }
 
 /// A whole document for reading, with the query's words highlighted.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DocumentView {
     #[serde(flatten)]
     pub record: CataloguedReview,
@@ -95,7 +95,7 @@ pub struct DocumentView {
 }
 
 /// How a search's hits spread over years, themes and regions: is a concern recurring?
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Trends {
     pub total: usize,
     /// Every year with a hit, ascending: the columns of `themes[].counts`.
@@ -108,7 +108,7 @@ pub struct Trends {
     pub regions: Vec<FacetValue>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ThemeTrend {
     pub id: String,
     pub label: String,

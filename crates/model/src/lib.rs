@@ -20,7 +20,7 @@ use serde::{Deserialize, Serialize};
 
 /// One published document in the collection: a case review, a learning brief, or
 /// (in the bundled corpus) a coroner's Prevention of Future Deaths report.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Review {
     /// Stable identifier, unique in the corpus, safe in URLs (`pfd-2023-0452`).
     pub id: String,
@@ -50,7 +50,7 @@ impl Review {
 }
 
 /// A citable part of a review's text: "Concerns" in a PFD report, "p. 37" in a PDF.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Section {
     pub label: String,
     pub text: String,
@@ -58,7 +58,19 @@ pub struct Section {
 
 /// What kind of document a review is. Serialised as its slug, which is also the
 /// value of the `type` search filter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
 #[serde(rename_all = "kebab-case")]
 pub enum ReviewType {
     /// Coroner's report under Regulation 28 (England and Wales).
@@ -164,7 +176,7 @@ impl ReviewType {
 /// Where a publisher sits: nation, then (England) ONS region or (Wales) regional
 /// safeguarding board, then the publisher itself. Publishers the regions table does
 /// not know are placed under the nation [`Region::UNKNOWN`] and reported at index time.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Region {
     pub nation: String,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -202,7 +214,7 @@ impl Region {
 }
 
 /// A theme the tagger gave a review, with the text that made it do so.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ThemeTag {
     /// Stable slug from the themes file (`domestic-abuse`): the `theme` filter value.
     pub id: String,
@@ -214,7 +226,7 @@ pub struct ThemeTag {
 }
 
 /// One phrase match: "tagged *domestic abuse* because of 'coercive control' in Concerns".
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Evidence {
     /// The rule phrase that matched, as written in the themes file.
     pub phrase: String,
@@ -225,7 +237,7 @@ pub struct Evidence {
 }
 
 /// A review made ready for the index: its record plus what the pipeline derived.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct CataloguedReview {
     pub review: Review,
     pub region: Region,

@@ -12,7 +12,7 @@ use axum::Json;
 use casesearch_index::{BuildChanges, BuildMode, Engine, IndexMeta};
 use serde::Serialize;
 
-use crate::{params, ApiError, AppState};
+use crate::{params, ApiError, AppState, ErrorBody};
 
 /// Builds a new index beside the live one (incrementally or in full) and opens it; a
 /// failure leaves the live index untouched and is reported as text.
@@ -25,7 +25,7 @@ pub struct Admin {
     last: Mutex<Option<ReindexOutcome>>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReindexOutcome {
     pub ok: bool,
     pub seconds: f64,
@@ -39,7 +39,7 @@ pub struct ReindexOutcome {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Status {
     pub documents: u64,
     pub index: IndexMeta,
@@ -96,6 +96,10 @@ fn constant_time_equal(a: &[u8], b: &[u8]) -> bool {
     a.iter().zip(b).fold(0u8, |diff, (x, y)| diff | (x ^ y)) == 0
 }
 
+#[utoipa::path(get, path = "/api/admin/status", tag = "admin", security(("admin_token" = [])),
+    responses((status = 200, description = "What is being served, and the last reindex", body = Status),
+        (status = 401, description = "Missing or wrong token", body = ErrorBody),
+        (status = 403, description = "No admin token is configured", body = ErrorBody)))]
 pub async fn status(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -111,6 +115,14 @@ pub async fn status(
 }
 
 /// Rebuilds and swaps in the new index; one rebuild at a time.
+#[utoipa::path(post, path = "/api/admin/reindex", tag = "admin", security(("admin_token" = [])),
+    params(crate::openapi::ReindexParams),
+    responses((status = 200, description = "The new index is serving", body = ReindexOutcome),
+        (status = 400, description = "A bad parameter", body = ErrorBody),
+        (status = 401, description = "Missing or wrong token", body = ErrorBody),
+        (status = 403, description = "No admin token is configured", body = ErrorBody),
+        (status = 409, description = "A reindex is already running", body = ErrorBody),
+        (status = 500, description = "The build failed; the live index is unchanged", body = ErrorBody)))]
 pub async fn reindex(
     State(state): State<AppState>,
     headers: HeaderMap,

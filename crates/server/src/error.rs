@@ -33,7 +33,7 @@ pub enum ApiError {
     Internal(String),
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     pub message: String,
     pub code: &'static str,

@@ -22,6 +22,7 @@ mod error;
 mod export;
 mod follow;
 mod metrics;
+mod openapi;
 mod pages;
 pub mod params;
 
@@ -30,9 +31,11 @@ use std::sync::{Arc, RwLock};
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
-use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use casesearch_index::{DocumentView, Engine, Hit, SearchResults, Sort, Trends};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
 pub use error::{ApiError, ErrorBody};
 pub use follow::follow_index;
@@ -86,31 +89,46 @@ impl AppState {
 }
 
 pub fn app(state: AppState) -> Router {
-    Router::new()
-        .route("/", get(search_page))
-        .route("/documents/{id}", get(document_page))
-        .route("/api/search", get(search_api))
-        .route("/api/search.csv", get(export_csv))
-        .route("/api/search.jsonl", get(export_jsonl))
-        .route("/feed.atom", get(feed))
-        .route("/api/trends", get(trends_api))
-        .route("/trends", get(trends_page))
-        .route("/api/documents/{id}", get(document_api))
-        .route("/api/documents/{id}/similar", get(similar_api))
-        .route("/api/admin/reindex", post(admin::reindex))
-        .route("/api/admin/status", get(admin::status))
-        .route("/style.css", get(stylesheet))
-        .route("/healthz", get(|| async { "ok" }))
-        .route("/metrics", get(metrics::render))
+    let (router, api) = described_routes().split_for_parts();
+    router
         // Route layers see the matched route template, which labels the metrics.
         .route_layer(axum::middleware::from_fn_with_state(
             state.clone(),
             metrics::track,
         ))
+        .layer(Extension(Arc::new(api)))
         .fallback(|| async { ApiError::NotFound("no such page".into()) })
         .with_state(state)
 }
 
+/// The OpenAPI description of every route [`app`] serves (also at `/openapi.json`).
+pub fn openapi_document() -> utoipa::openapi::OpenApi {
+    described_routes().split_for_parts().1
+}
+
+/// Every route with its description: one list, so none is served undescribed.
+fn described_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .routes(routes!(search_page))
+        .routes(routes!(document_page))
+        .routes(routes!(trends_page))
+        .routes(routes!(search_api))
+        .routes(routes!(export_csv))
+        .routes(routes!(export_jsonl))
+        .routes(routes!(feed))
+        .routes(routes!(trends_api))
+        .routes(routes!(document_api))
+        .routes(routes!(similar_api))
+        .routes(routes!(admin::reindex))
+        .routes(routes!(admin::status))
+        .routes(routes!(stylesheet))
+        .routes(routes!(healthz))
+        .routes(routes!(metrics::render))
+        .routes(routes!(openapi::document))
+}
+
+#[utoipa::path(get, path = "/api/search", tag = "search", params(openapi::SearchParams),
+    responses((status = 200, description = "One page of hits with facets", body = SearchResults), (status = 400, description = "A bad query or parameter", body = ErrorBody), (status = 500, description = "Internal error", body = ErrorBody)))]
 async fn search_api(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
@@ -119,6 +137,9 @@ async fn search_api(
     Ok(Json(run_search(&state, &pairs).await?))
 }
 
+#[utoipa::path(get, path = "/api/documents/{id}", tag = "documents",
+    params(("id" = String, Path, description = "Document id"), openapi::HighlightParams),
+    responses((status = 200, description = "The document's record and text by section", body = DocumentView), (status = 400, description = "A bad query or parameter", body = ErrorBody), (status = 404, description = "No document with that id", body = ErrorBody)))]
 async fn document_api(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -128,6 +149,9 @@ async fn document_api(
     Ok(Json(find_document(&state, id, query).await?))
 }
 
+#[utoipa::path(get, path = "/api/documents/{id}/similar", tag = "documents",
+    params(("id" = String, Path, description = "Document id"), openapi::SimilarParams),
+    responses((status = 200, description = "The most similar documents, best first", body = Vec<Hit>), (status = 400, description = "A bad query or parameter", body = ErrorBody), (status = 404, description = "No document with that id", body = ErrorBody)))]
 async fn similar_api(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -145,6 +169,9 @@ async fn find_similar(state: &AppState, id: String, limit: usize) -> Result<Vec<
         .ok_or_else(|| ApiError::NotFound(format!("no document with id {id:?}")))
 }
 
+#[utoipa::path(get, path = "/", tag = "pages", params(openapi::SearchParams),
+    responses((status = 200, description = "The search page", content_type = "text/html", body = String),
+        (status = 400, description = "The search page, saying what was wrong", content_type = "text/html", body = String)))]
 async fn search_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
     let pairs = params::parse_pairs(raw.as_deref());
     match run_search(&state, &pairs).await {
@@ -160,6 +187,10 @@ async fn search_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> 
     }
 }
 
+#[utoipa::path(get, path = "/documents/{id}", tag = "pages",
+    params(("id" = String, Path, description = "Document id"), openapi::HighlightParams),
+    responses((status = 200, description = "The document page with similar reviews", content_type = "text/html", body = String),
+        (status = 404, description = "No such document", content_type = "text/html", body = String)))]
 async fn document_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
@@ -191,6 +222,8 @@ async fn document_page(
 }
 
 /// Atom feed of a search, newest first, whatever `sort` says: feeds are about what is new.
+#[utoipa::path(get, path = "/feed.atom", tag = "search", params(openapi::SearchParams),
+    responses((status = 200, description = "Atom feed of the search, newest first", content_type = "application/atom+xml", body = String), (status = 400, description = "A bad query or parameter", body = ErrorBody), (status = 500, description = "Internal error", body = ErrorBody)))]
 async fn feed(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -218,6 +251,8 @@ async fn feed(
         .into_response())
 }
 
+#[utoipa::path(get, path = "/api/search.csv", tag = "search", params(openapi::SearchParams),
+    responses((status = 200, description = "Every hit of the search (all pages) as CSV", content_type = "text/csv", body = String), (status = 400, description = "A bad query or parameter", body = ErrorBody), (status = 500, description = "Internal error", body = ErrorBody)))]
 async fn export_csv(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
@@ -232,6 +267,8 @@ async fn export_csv(
     ))
 }
 
+#[utoipa::path(get, path = "/api/search.jsonl", tag = "search", params(openapi::SearchParams),
+    responses((status = 200, description = "Every hit of the search (all pages), one JSON object per line", content_type = "application/x-ndjson", body = String), (status = 400, description = "A bad query or parameter", body = ErrorBody), (status = 500, description = "Internal error", body = ErrorBody)))]
 async fn export_jsonl(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
@@ -277,6 +314,8 @@ async fn ordered_hits(
     Ok(hits)
 }
 
+#[utoipa::path(get, path = "/api/trends", tag = "search", params(openapi::SearchParams),
+    responses((status = 200, description = "Hits by year and theme, and by region", body = Trends), (status = 400, description = "A bad query or parameter", body = ErrorBody), (status = 500, description = "Internal error", body = ErrorBody)))]
 async fn trends_api(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
@@ -285,6 +324,9 @@ async fn trends_api(
     Ok(Json(run_trends(&state, &pairs).await?))
 }
 
+#[utoipa::path(get, path = "/trends", tag = "pages", params(openapi::SearchParams),
+    responses((status = 200, description = "Trends chart and tables", content_type = "text/html", body = String),
+        (status = 400, description = "Bad parameters", content_type = "text/html", body = String)))]
 async fn trends_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
     let pairs = params::parse_pairs(raw.as_deref());
     match run_trends(&state, &pairs).await {
@@ -330,10 +372,18 @@ async fn find_document(
 /// Served with the pages; small enough to inline, kept here so pages stay markup.
 pub(crate) const STYLESHEET: &str = include_str!("style.css");
 
+#[utoipa::path(get, path = "/style.css", tag = "pages",
+    responses((status = 200, description = "The pages' stylesheet", content_type = "text/css", body = String)))]
 async fn stylesheet() -> impl IntoResponse {
     (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/css")],
         STYLESHEET,
     )
+}
+
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, description = "The process is up", body = String)))]
+async fn healthz() -> &'static str {
+    "ok"
 }

@@ -83,6 +83,8 @@ pub async fn track(State(state): State<AppState>, request: Request, next: Next) 
     response
 }
 
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, description = "Prometheus text: requests and latency by route, index size, last reindex", content_type = "text/plain", body = String)))]
 pub async fn render(State(state): State<AppState>) -> impl IntoResponse {
     // Writing to a String cannot fail, so an error here would be a bug in fmt itself.
     let text = exposition(&state).unwrap_or_default();

@@ -1,0 +1,104 @@
+//! The OpenAPI 3 description of the service, served at `/openapi.json`. It is generated
+//! from the handlers' `#[utoipa::path]` attributes and the response types' `ToSchema`
+//! derives, and the router is built from the same list ([`crate::app`] uses
+//! `utoipa_axum`'s `routes!`), so a route cannot exist without being described.
+
+use std::sync::Arc;
+
+use axum::{Extension, Json};
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{IntoParams, Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "casesearch",
+        description = "Full-text, faceted search over UK child safeguarding case reviews. \
+            Errors are JSON `{message, code}` with a stable machine `code`."
+    ),
+    modifiers(&BearerToken),
+    tags(
+        (name = "search", description = "Searching, exports and feeds"),
+        (name = "documents", description = "One document, and documents like it"),
+        (name = "pages", description = "Server-rendered HTML for people"),
+        (name = "admin", description = "For librarians; needs the admin bearer token"),
+        (name = "operations", description = "Health, metrics and this description")
+    )
+)]
+pub struct ApiDoc;
+
+struct BearerToken;
+
+impl Modify for BearerToken {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "admin_token",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The search parameters shared by `/api/search`, its exports, the feed, trends and the
+/// search page. Described here for the document; parsed (with specific errors) by
+/// [`crate::params::search_request`], and a test checks the two name the same parameters.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read by the OpenAPI derive only
+pub struct SearchParams {
+    /// Query: words (all required), "phrases", AND/OR/NOT, `title:`, `text:`, `publisher:`.
+    q: Option<String>,
+    /// Theme id (repeatable; any of them), e.g. `domestic-abuse`.
+    theme: Option<Vec<String>>,
+    /// Region path prefix (repeatable), e.g. `England` or `England/London`.
+    region: Option<Vec<String>>,
+    /// Review type slug (repeatable), e.g. `pfd`, `serious-case-review`.
+    #[param(rename = "type")]
+    review_type: Option<Vec<String>>,
+    /// Publisher, exactly as named (repeatable).
+    publisher: Option<Vec<String>>,
+    /// First year, inclusive (1900–2100).
+    year_from: Option<u32>,
+    /// Last year, inclusive (1900–2100).
+    year_to: Option<u32>,
+    /// `relevance` (default), `newest` or `oldest`.
+    sort: Option<String>,
+    /// Page number, from 1 (at most 1000).
+    page: Option<u32>,
+    /// Hits per page (1–100, default 10).
+    per_page: Option<u32>,
+}
+
+/// The only parameter of the document endpoints.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read by the OpenAPI derive only
+pub struct HighlightParams {
+    /// Words to highlight in the text.
+    q: Option<String>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read by the OpenAPI derive only
+pub struct SimilarParams {
+    /// How many similar documents (1–50, default 10).
+    limit: Option<u32>,
+}
+
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read by the OpenAPI derive only
+pub struct ReindexParams {
+    /// `true` re-indexes every document, not only the changed ones.
+    full: Option<bool>,
+}
+
+/// This document.
+#[utoipa::path(get, path = "/openapi.json", tag = "operations",
+    responses((status = 200, description = "The OpenAPI 3 description of this service", content_type = "application/json")))]
+pub async fn document(
+    Extension(doc): Extension<Arc<utoipa::openapi::OpenApi>>,
+) -> Json<utoipa::openapi::OpenApi> {
+    Json(doc.as_ref().clone())
+}
