@@ -68,6 +68,15 @@ enum Command {
         /// Also write the run in TREC format here, for inspection or trec_eval.
         #[arg(long)]
         run: Option<PathBuf>,
+        /// BM25 k1, to compare with the default.
+        #[arg(long)]
+        k1: Option<f32>,
+        /// BM25 b, to compare with the default.
+        #[arg(long)]
+        b: Option<f32>,
+        /// Title boost, to compare with the default.
+        #[arg(long)]
+        title_boost: Option<f32>,
     },
     /// Vendor coroners' PFD reports (PFD Toolkit JSON Lines) into the corpus's `pfd` collection.
     ImportPfd {
@@ -190,8 +199,16 @@ fn run(cli: Cli) -> Result<ExitCode> {
             topics,
             qrels,
             run,
+            k1,
+            b,
+            title_boost,
         } => {
-            let (scores, ranked) = casesearch::eval::evaluate(&docs, &topics, &qrels)?;
+            let mut options = casesearch::eval::EvalOptions::default();
+            let ranking = &mut options.ranking;
+            ranking.bm25.k1 = k1.unwrap_or(ranking.bm25.k1);
+            ranking.bm25.b = b.unwrap_or(ranking.bm25.b);
+            ranking.title_boost = title_boost.unwrap_or(ranking.title_boost);
+            let (scores, ranked) = casesearch::eval::evaluate(&docs, &topics, &qrels, &options)?;
             if let Some(path) = run {
                 let mut file = std::io::BufWriter::new(
                     std::fs::File::create(&path)

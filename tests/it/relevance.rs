@@ -29,6 +29,7 @@ fn cacm_relevance_stays_above_its_floor() {
         docs.path(),
         &cacm.join("topics.cacm.txt"),
         &cacm.join("qrels.cacm.txt"),
+        &casesearch::eval::EvalOptions::default(),
     )
     .unwrap();
     assert_eq!(scores.documents, 3204);

@@ -19,6 +19,7 @@
 //! # Ok::<(), casesearch_index::IndexError>(())
 //! ```
 
+mod bm25;
 mod build;
 mod error;
 mod facets;
@@ -29,6 +30,7 @@ mod results;
 pub mod schema;
 mod search;
 
+pub use bm25::{Bm25Params, Ranking};
 pub use build::{build_index, BuildInputs};
 pub use error::IndexError;
 pub use meta::{IndexMeta, ThemeLabel, META_FILE};

@@ -1,7 +1,7 @@
 //! The engine: opens an index and answers searches and document lookups, with
 //! highlighted, located snippets. Filters and facets are in `facets`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use casesearch_model::{CataloguedReview, Section};
@@ -10,11 +10,12 @@ use tantivy::query::{
     AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, MoreLikeThisQuery, Occur, Query,
     QueryParser, QueryParserError, TermQuery,
 };
-use tantivy::schema::{Facet, IndexRecordOption, OwnedValue, Value};
+use tantivy::schema::{Facet, Field, IndexRecordOption, OwnedValue, Value};
 use tantivy::{
     DateTime, DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
+use crate::bm25::{rescore_terms, Ranking};
 use crate::facets::{combine, FilterClause};
 use crate::highlight::{first_words, Highlighter};
 use crate::meta::IndexMeta;
@@ -47,6 +48,7 @@ pub struct Engine {
     /// Any word may match.
     any_word_parser: QueryParser,
     pub(crate) meta: IndexMeta,
+    ranking: Ranking,
 }
 
 impl Engine {
@@ -76,8 +78,8 @@ impl Engine {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let mut any_word_parser = QueryParser::for_index(&index, vec![fields.title, fields.text]);
-        any_word_parser.set_field_boost(fields.title, 2.0);
+        // No field boosts here: `rescore_terms` applies the title boost with our BM25.
+        let any_word_parser = QueryParser::for_index(&index, vec![fields.title, fields.text]);
         let mut all_words_parser = any_word_parser.clone();
         // Practitioners expect every word they type to count, as in web search.
         all_words_parser.set_conjunction_by_default();
@@ -88,7 +90,19 @@ impl Engine {
             all_words_parser,
             any_word_parser,
             meta,
+            ranking: Ranking::default(),
         })
+    }
+
+    /// The same engine ranking words by `ranking` instead of the default: for
+    /// evaluations that compare settings.
+    pub fn with_ranking(mut self, ranking: Ranking) -> Engine {
+        self.ranking = ranking;
+        self
+    }
+
+    pub fn ranking(&self) -> Ranking {
+        self.ranking
     }
 
     pub fn meta(&self) -> &IndexMeta {
@@ -390,6 +404,41 @@ impl Engine {
                 other => IndexError::InvalidQuery(other.to_string()),
             })
             .and_then(|query| self.refuse_non_queryable_fields(query))
+            .and_then(|query| self.rescore(text, &*query))
+    }
+
+    /// The parsed query with its words scored by our BM25 (see `bm25`).
+    fn rescore(&self, text: &str, query: &dyn Query) -> Result<Box<dyn Query>, IndexError> {
+        let fields = self.fields;
+        let ranking = self.ranking;
+        // How often each word occurs in the query, as the text fields analyse it.
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        let mut analyzer = self.index.tokenizer_for_field(fields.text)?;
+        let mut tokens = analyzer.token_stream(text);
+        while let Some(token) = tokens.next() {
+            *counts.entry(token.text.clone()).or_default() += 1;
+        }
+        let term_count = |term: &Term| {
+            term.value()
+                .as_str()
+                .and_then(|word| counts.get(word).copied())
+                .unwrap_or(1)
+        };
+        let field_boost = move |field: Field| {
+            if field == fields.title {
+                Some(ranking.title_boost)
+            } else if field == fields.text || field == fields.publisher {
+                Some(1.0)
+            } else {
+                None
+            }
+        };
+        Ok(rescore_terms(
+            query,
+            ranking.bm25,
+            &field_boost,
+            &term_count,
+        ))
     }
 
     /// The parser knows every schema field; only the text fields make sense to users.
