@@ -44,6 +44,8 @@ pub struct EvalScores {
 pub struct EvalOptions {
     /// Ranking settings to compare against the default.
     pub ranking: Ranking,
+    /// Expand each topic with pseudo-relevance feedback (RM3).
+    pub expand: bool,
 }
 
 /// A topic's ranked document ids, best first.
@@ -92,6 +94,7 @@ pub fn evaluate(
         let request = SearchRequest {
             query: plain_words(text),
             match_any: true,
+            expand: options.expand,
             ..SearchRequest::default()
         };
         let ranked = engine

@@ -16,6 +16,8 @@
 use std::sync::Arc;
 
 use tantivy::fieldnorm::FieldNormReader;
+
+use crate::feedback::Rm3Params;
 use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{
     BooleanQuery, BoostQuery, EmptyScorer, EnableScoring, Explanation, Query, Scorer, TermQuery,
@@ -46,6 +48,8 @@ pub struct Ranking {
     pub bm25: Bm25Params,
     /// A title match counts this many times a match in the text.
     pub title_boost: Score,
+    /// Query expansion, for requests that ask for it.
+    pub feedback: Rm3Params,
 }
 
 impl Default for Ranking {
@@ -53,6 +57,7 @@ impl Default for Ranking {
         Ranking {
             bm25: Bm25Params::default(),
             title_boost: 0.5,
+            feedback: Rm3Params::default(),
         }
     }
 }
@@ -266,5 +271,123 @@ pub fn rescore_terms(
             _ => query.box_clone(),
         },
         _ => query.box_clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use tantivy::collector::TopDocs;
+    use tantivy::query::QueryParser;
+    use tantivy::schema::{Schema, TEXT};
+    use tantivy::{doc, Index, IndexWriter};
+
+    use super::*;
+
+    /// Three short documents in one field; lengths this small are stored exactly.
+    fn index() -> (Index, Field) {
+        let mut schema = Schema::builder();
+        let body = schema.add_text_field("body", TEXT);
+        let index = Index::create_in_ram(schema.build());
+        let mut writer: IndexWriter = index.writer(15_000_000).unwrap();
+        for text in [
+            "pipe pipe message",
+            "pipe queue",
+            "queue queue queue lock lock",
+        ] {
+            writer.add_document(doc!(body => text)).unwrap();
+        }
+        writer.commit().unwrap();
+        (index, body)
+    }
+
+    fn scores(index: &Index, query: &dyn Query) -> Vec<(f32, u32)> {
+        let searcher = index.reader().unwrap().searcher();
+        let mut top = searcher
+            .search(query, &TopDocs::with_limit(10).order_by_score())
+            .unwrap()
+            .into_iter()
+            .map(|(score, address)| (score, address.doc_id))
+            .collect::<Vec<_>>();
+        top.sort_by_key(|(_, doc)| *doc);
+        top
+    }
+
+    #[test]
+    fn term_scores_follow_the_bm25_formula_with_our_constants() {
+        let (index, body) = index();
+        let params = Bm25Params { k1: 0.9, b: 0.4 };
+        let query = Bm25TermQuery::new(Term::from_field_text(body, "pipe"), params, 2.0);
+        // 3 documents, 10 tokens: average length 10/3; "pipe" is in 2 documents.
+        let idf = (1.0f32 + (3.0 - 2.0 + 0.5) / (2.0 + 0.5)).ln();
+        let expected = |tf: f32, length: f32| {
+            let norm = 0.9 * (1.0 - 0.4 + 0.4 * length / (10.0 / 3.0));
+            2.0 * idf * 1.9 * tf / (tf + norm)
+        };
+        let found = scores(&index, &query);
+        assert_eq!(found.len(), 2);
+        assert_eq!(found[0].1, 0);
+        assert!((found[0].0 - expected(2.0, 3.0)).abs() < 1e-5, "{found:?}");
+        assert_eq!(found[1].1, 1);
+        assert!((found[1].0 - expected(1.0, 2.0)).abs() < 1e-5, "{found:?}");
+    }
+
+    #[test]
+    fn with_tantivys_constants_it_scores_as_tantivy_does() {
+        let (index, body) = index();
+        let parser = QueryParser::for_index(&index, vec![body]);
+        let parsed = parser.parse_query("queue lock").unwrap();
+        let tantivy_constants = Bm25Params { k1: 1.2, b: 0.75 };
+        let ours = rescore_terms(&*parsed, tantivy_constants, &|_| Some(1.0), &|_| 1);
+        let (theirs, ours) = (scores(&index, &*parsed), scores(&index, &*ours));
+        assert_eq!(theirs.len(), 2);
+        for ((their_score, their_doc), (our_score, our_doc)) in theirs.iter().zip(&ours) {
+            assert_eq!(their_doc, our_doc);
+            assert!(
+                (their_score - our_score).abs() < 1e-4,
+                "{theirs:?} {ours:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_word_said_twice_weighs_twice_and_field_boosts_apply() {
+        let (index, body) = index();
+        let parser = QueryParser::for_index(&index, vec![body]);
+        let params = Bm25Params::default();
+        let once = rescore_terms(
+            &*parser.parse_query("lock").unwrap(),
+            params,
+            &|_| Some(1.0),
+            &|_| 1,
+        );
+        // The parser keeps one clause for "lock lock"; the count restores the second.
+        let twice = rescore_terms(
+            &*parser.parse_query("lock lock").unwrap(),
+            params,
+            &|_| Some(0.5),
+            &|term| {
+                if term.value().as_str() == Some("lock") {
+                    2
+                } else {
+                    1
+                }
+            },
+        );
+        let (once, twice) = (scores(&index, &*once), scores(&index, &*twice));
+        assert_eq!(once.len(), 1);
+        assert!((once[0].0 - twice[0].0).abs() < 1e-5, "{once:?} {twice:?}");
+    }
+
+    #[test]
+    fn fields_without_a_boost_and_phrases_keep_tantivys_query() {
+        let (index, body) = index();
+        let parser = QueryParser::for_index(&index, vec![body]);
+        let phrase = parser.parse_query("\"pipe message\"").unwrap();
+        let rescored = rescore_terms(&*phrase, Bm25Params::default(), &|_| Some(1.0), &|_| 1);
+        assert!(rescored.downcast_ref::<Bm25TermQuery>().is_none());
+        assert_eq!(scores(&index, &*rescored), scores(&index, &*phrase));
+        let word = parser.parse_query("pipe").unwrap();
+        let untouched = rescore_terms(&*word, Bm25Params::default(), &|_| None, &|_| 1);
+        assert!(untouched.downcast_ref::<TermQuery>().is_some());
     }
 }

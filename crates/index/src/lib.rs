@@ -23,6 +23,7 @@ mod bm25;
 mod build;
 mod error;
 mod facets;
+mod feedback;
 mod highlight;
 mod meta;
 mod request;
@@ -33,6 +34,7 @@ mod search;
 pub use bm25::{Bm25Params, Ranking};
 pub use build::{build_index, BuildInputs};
 pub use error::IndexError;
+pub use feedback::Rm3Params;
 pub use meta::{IndexMeta, ThemeLabel, META_FILE};
 pub use request::{SearchRequest, Sort, MAX_PER_PAGE, MAX_QUERY_CHARS};
 pub use results::{

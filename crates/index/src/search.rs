@@ -7,16 +7,17 @@ use std::path::Path;
 use casesearch_model::{CataloguedReview, Section};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, MoreLikeThisQuery, Occur, Query,
-    QueryParser, QueryParserError, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, MoreLikeThisQuery, Occur,
+    Query, QueryParser, QueryParserError, TermQuery,
 };
 use tantivy::schema::{Facet, Field, IndexRecordOption, OwnedValue, Value};
 use tantivy::{
     DateTime, DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
-use crate::bm25::{rescore_terms, Ranking};
+use crate::bm25::{rescore_terms, Bm25TermQuery, Ranking};
 use crate::facets::{combine, FilterClause};
+use crate::feedback::{relevance_model, FeedbackDocument};
 use crate::highlight::{first_words, Highlighter};
 use crate::meta::IndexMeta;
 use crate::request::{SearchRequest, Sort, MAX_PER_PAGE, MAX_QUERY_CHARS};
@@ -33,7 +34,10 @@ type RankedDoc = (Option<f32>, DocAddress);
 
 /// A request as queries: its words, its filters, and the two combined.
 struct RequestQuery {
+    /// What matches: the words as typed, or expanded when the request asks.
     words: Box<dyn Query>,
+    /// The words as typed: what snippets mark.
+    typed: Box<dyn Query>,
     filters: Vec<FilterClause>,
     combined: BooleanQuery,
 }
@@ -117,6 +121,7 @@ impl Engine {
         let searcher = self.reader.searcher();
         let RequestQuery {
             words: text_query,
+            typed,
             filters,
             combined: query,
         } = self.request_query(request)?;
@@ -125,7 +130,7 @@ impl Engine {
         let offset = (page - 1).saturating_mul(per_page);
         let (total, ranked) = self.ranked(&searcher, &query, request, per_page, offset)?;
 
-        let highlighter = Highlighter::new(&self.index, &*text_query, self.fields.text)?;
+        let highlighter = Highlighter::new(&self.index, &*typed, self.fields.text)?;
         let hits = ranked
             .into_iter()
             .map(|(score, address)| self.hit(&searcher, address, score, Some(&highlighter)))
@@ -264,15 +269,89 @@ impl Engine {
     /// The request's words as a query, its filters, and the two combined. Facet counts
     /// need the parts (each facet drops its own filter); ranking needs the whole.
     fn request_query(&self, request: &SearchRequest) -> Result<RequestQuery, IndexError> {
-        let words = self.parse_query(&request.query, request.match_any)?;
+        let typed = self.parse_query(&request.query, request.match_any)?;
         let filters = self.filters(request)?;
         let all_filters: Vec<&FilterClause> = filters.iter().collect();
+        let words = if request.expand && !request.query.trim().is_empty() {
+            self.expand(&request.query, &*typed, &all_filters, request.match_any)?
+        } else {
+            typed.box_clone()
+        };
         let combined = combine(&*words, &all_filters);
         Ok(RequestQuery {
             words,
+            typed,
             filters,
             combined,
         })
+    }
+
+    /// `typed` with the words of its best matches added, RM3's way (see `feedback`):
+    /// the query keeps `original_query_weight` of the weight, shared by its words, and
+    /// the added words share the rest by their relevance-model weight. A query that
+    /// requires all its words still does; the added words only reorder its matches.
+    fn expand(
+        &self,
+        text: &str,
+        typed: &dyn Query,
+        filters: &[&FilterClause],
+        match_any: bool,
+    ) -> Result<Box<dyn Query>, IndexError> {
+        let params = self.ranking.feedback;
+        let searcher = self.reader.searcher();
+        let first = searcher.search(
+            &combine(typed, filters),
+            &TopDocs::with_limit(params.feedback_documents.max(1)).order_by_score(),
+        )?;
+        let mut analyzer = self.index.tokenizer_for_field(self.fields.text)?;
+        let mut documents = Vec::with_capacity(first.len());
+        for (score, address) in first {
+            let stored: TantivyDocument = searcher.doc(address)?;
+            let mut term_counts: HashMap<String, u32> = HashMap::new();
+            for section in stored.get_all(self.fields.text).filter_map(|v| v.as_str()) {
+                let mut tokens = analyzer.token_stream(section);
+                while let Some(token) = tokens.next() {
+                    *term_counts.entry(token.text.clone()).or_default() += 1;
+                }
+            }
+            documents.push(FeedbackDocument { score, term_counts });
+        }
+        let all_documents = searcher.num_docs().max(1) as f32;
+        let model = relevance_model(&documents, &params, &mut |term| {
+            let doc_freq = searcher.doc_freq(&Term::from_field_text(self.fields.text, term))?;
+            Ok::<_, IndexError>(doc_freq as f32 / all_documents <= params.max_document_share)
+        })?;
+        let mut query_words = 0usize;
+        let mut tokens = analyzer.token_stream(text);
+        while tokens.advance() {
+            query_words += 1;
+        }
+        let original_weight = params.original_query_weight / query_words.max(1) as f32;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            if match_any {
+                Occur::Should
+            } else {
+                Occur::Must
+            },
+            Box::new(BoostQuery::new(typed.box_clone(), original_weight)),
+        )];
+        let added_weight = 1.0 - params.original_query_weight;
+        for (word, weight) in model {
+            // Scored as a typed word is: in the text, and in the title with its boost.
+            let in_field = |field: Field, boost: f32| -> Box<dyn Query> {
+                Box::new(Bm25TermQuery::new(
+                    Term::from_field_text(field, &word),
+                    self.ranking.bm25,
+                    added_weight * weight * boost,
+                ))
+            };
+            let either = BooleanQuery::union(vec![
+                in_field(self.fields.text, 1.0),
+                in_field(self.fields.title, self.ranking.title_boost),
+            ]);
+            clauses.push((Occur::Should, Box::new(either)));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
     /// The ids and scores of the `limit` best matches by relevance, best first: ranking
