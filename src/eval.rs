@@ -7,7 +7,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::io::Write;
 use std::path::Path;
 
-use casesearch_index::{build_index, BuildInputs, Engine, SearchRequest};
+use casesearch_index::{build_index, BuildInputs, Engine, Ranking, SearchRequest};
 use casesearch_model::{CataloguedReview, Region, Review, ReviewType, Section};
 
 use crate::PipelineError;
@@ -39,6 +39,15 @@ pub struct EvalScores {
     pub ndcg10: f64,
 }
 
+/// How to run the topics. The default is the product's default ranking.
+#[derive(Debug, Clone, Default)]
+pub struct EvalOptions {
+    /// Ranking settings to compare against the default.
+    pub ranking: Ranking,
+    /// Expand each topic with pseudo-relevance feedback (RM3).
+    pub expand: bool,
+}
+
 /// A topic's ranked document ids, best first.
 pub type Run = BTreeMap<String, Vec<(String, f32)>>;
 
@@ -48,6 +57,7 @@ pub fn evaluate(
     docs_dir: &Path,
     topics_file: &Path,
     qrels_file: &Path,
+    options: &EvalOptions,
 ) -> Result<(EvalScores, Run), EvalError> {
     let reviews = read_documents(docs_dir)?;
     let topics = parse_topics(&read(topics_file)?)?;
@@ -72,7 +82,9 @@ pub fn evaluate(
         themes: Vec::new(),
     };
     build_index(&index_dir, &catalogued, inputs, &|_| {}).map_err(PipelineError::from)?;
-    let engine = Engine::open(&index_dir).map_err(PipelineError::from)?;
+    let engine = Engine::open(&index_dir)
+        .map_err(PipelineError::from)?
+        .with_ranking(options.ranking);
 
     let mut run = Run::new();
     for (topic, text) in &topics {
@@ -82,6 +94,7 @@ pub fn evaluate(
         let request = SearchRequest {
             query: plain_words(text),
             match_any: true,
+            expand: options.expand,
             ..SearchRequest::default()
         };
         let ranked = engine

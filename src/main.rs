@@ -84,6 +84,18 @@ enum Command {
         /// Also write the run in TREC format here, for inspection or trec_eval.
         #[arg(long)]
         run: Option<PathBuf>,
+        /// BM25 k1, to compare with the default.
+        #[arg(long)]
+        k1: Option<f32>,
+        /// BM25 b, to compare with the default.
+        #[arg(long)]
+        b: Option<f32>,
+        /// Title boost, to compare with the default.
+        #[arg(long)]
+        title_boost: Option<f32>,
+        /// Expand each topic with pseudo-relevance feedback (RM3).
+        #[arg(long)]
+        expand: bool,
     },
     /// Vendor coroners' PFD reports (PFD Toolkit JSON Lines) into the corpus's `pfd` collection.
     ImportPfd {
@@ -219,8 +231,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
             topics,
             qrels,
             run,
+            k1,
+            b,
+            title_boost,
+            expand,
         } => {
-            let (scores, ranked) = casesearch::eval::evaluate(&docs, &topics, &qrels)?;
+            let mut options = casesearch::eval::EvalOptions {
+                expand,
+                ..Default::default()
+            };
+            let ranking = &mut options.ranking;
+            ranking.bm25.k1 = k1.unwrap_or(ranking.bm25.k1);
+            ranking.bm25.b = b.unwrap_or(ranking.bm25.b);
+            ranking.title_boost = title_boost.unwrap_or(ranking.title_boost);
+            let (k1, b, title_boost) = (ranking.bm25.k1, ranking.bm25.b, ranking.title_boost);
+            if !(k1.is_finite() && k1 >= 0.0) {
+                bail!("--k1 must be a number ≥ 0, not {k1}");
+            }
+            if !(0.0..=1.0).contains(&b) {
+                bail!("--b must be between 0 and 1, not {b}");
+            }
+            if !(title_boost.is_finite() && title_boost >= 0.0) {
+                bail!("--title-boost must be a number ≥ 0, not {title_boost}");
+            }
+            let (scores, ranked) = casesearch::eval::evaluate(&docs, &topics, &qrels, &options)?;
             if let Some(path) = run {
                 let mut file = std::io::BufWriter::new(
                     std::fs::File::create(&path)
@@ -411,6 +445,7 @@ fn search(corpus: &Path, index: &Path, args: SearchArgs) -> Result<ExitCode> {
         page: 1,
         per_page: args.limit.clamp(1, casesearch_index::MAX_PER_PAGE),
         match_any: args.any,
+        expand: false,
     };
     let results = engine.search(&request)?;
     let mut out = std::io::stdout().lock();

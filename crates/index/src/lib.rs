@@ -19,9 +19,11 @@
 //! # Ok::<(), casesearch_index::IndexError>(())
 //! ```
 
+mod bm25;
 mod build;
 mod error;
 mod facets;
+mod feedback;
 mod highlight;
 mod meta;
 mod request;
@@ -29,8 +31,10 @@ mod results;
 pub mod schema;
 mod search;
 
+pub use bm25::{Bm25Params, Ranking};
 pub use build::{build_index, update_index, BuildChanges, BuildInputs, BuildMode};
 pub use error::IndexError;
+pub use feedback::Rm3Params;
 pub use meta::{IndexMeta, ThemeLabel, META_FILE};
 pub use request::{SearchRequest, Sort, MAX_PER_PAGE, MAX_QUERY_CHARS};
 pub use results::{

@@ -48,6 +48,9 @@ pub struct SearchRequest {
     /// Users expect AND; long natural-language queries (relevance evaluation,
     /// "more like this" text) need OR, ranked by BM25.
     pub match_any: bool,
+    /// Expand the query with words from its best matches (pseudo-relevance feedback,
+    /// RM3): finds more for long, vague questions, at the cost of a second search.
+    pub expand: bool,
 }
 
 impl Default for SearchRequest {
@@ -64,6 +67,7 @@ impl Default for SearchRequest {
             page: 1,
             per_page: 20,
             match_any: false,
+            expand: false,
         }
     }
 }

@@ -1,21 +1,23 @@
 //! The engine: opens an index and answers searches and document lookups, with
 //! highlighted, located snippets. Filters and facets are in `facets`.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use casesearch_model::{CataloguedReview, Section};
 use tantivy::collector::{Count, FacetCollector, TopDocs};
 use tantivy::query::{
-    AllQuery, BooleanQuery, ConstScoreQuery, EnableScoring, MoreLikeThisQuery, Occur, Query,
-    QueryParser, QueryParserError, TermQuery,
+    AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, MoreLikeThisQuery, Occur,
+    Query, QueryParser, QueryParserError, TermQuery,
 };
-use tantivy::schema::{Facet, IndexRecordOption, OwnedValue, Value};
+use tantivy::schema::{Facet, Field, IndexRecordOption, OwnedValue, Value};
 use tantivy::{
     DateTime, DocAddress, Index, IndexReader, Order, ReloadPolicy, Searcher, TantivyDocument, Term,
 };
 
+use crate::bm25::{rescore_terms, Bm25TermQuery, Ranking};
 use crate::facets::{combine, FilterClause};
+use crate::feedback::{relevance_model, FeedbackDocument};
 use crate::highlight::{first_words, Highlighter};
 use crate::meta::IndexMeta;
 use crate::request::{SearchRequest, Sort, MAX_PER_PAGE, MAX_QUERY_CHARS};
@@ -32,7 +34,10 @@ type RankedDoc = (Option<f32>, DocAddress);
 
 /// A request as queries: its words, its filters, and the two combined.
 struct RequestQuery {
+    /// What matches: the words as typed, or expanded when the request asks.
     words: Box<dyn Query>,
+    /// The words as typed: what snippets mark.
+    typed: Box<dyn Query>,
     filters: Vec<FilterClause>,
     combined: BooleanQuery,
 }
@@ -47,6 +52,7 @@ pub struct Engine {
     /// Any word may match.
     any_word_parser: QueryParser,
     pub(crate) meta: IndexMeta,
+    ranking: Ranking,
 }
 
 impl Engine {
@@ -76,8 +82,8 @@ impl Engine {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let mut any_word_parser = QueryParser::for_index(&index, vec![fields.title, fields.text]);
-        any_word_parser.set_field_boost(fields.title, 2.0);
+        // No field boosts here: `rescore_terms` applies the title boost with our BM25.
+        let any_word_parser = QueryParser::for_index(&index, vec![fields.title, fields.text]);
         let mut all_words_parser = any_word_parser.clone();
         // Practitioners expect every word they type to count, as in web search.
         all_words_parser.set_conjunction_by_default();
@@ -88,7 +94,19 @@ impl Engine {
             all_words_parser,
             any_word_parser,
             meta,
+            ranking: Ranking::default(),
         })
+    }
+
+    /// The same engine ranking words by `ranking` instead of the default: for
+    /// evaluations that compare settings.
+    pub fn with_ranking(mut self, ranking: Ranking) -> Engine {
+        self.ranking = ranking;
+        self
+    }
+
+    pub fn ranking(&self) -> Ranking {
+        self.ranking
     }
 
     pub fn meta(&self) -> &IndexMeta {
@@ -103,6 +121,7 @@ impl Engine {
         let searcher = self.reader.searcher();
         let RequestQuery {
             words: text_query,
+            typed,
             filters,
             combined: query,
         } = self.request_query(request)?;
@@ -111,7 +130,7 @@ impl Engine {
         let offset = (page - 1).saturating_mul(per_page);
         let (total, ranked) = self.ranked(&searcher, &query, request, per_page, offset)?;
 
-        let highlighter = Highlighter::new(&self.index, &*text_query, self.fields.text)?;
+        let highlighter = Highlighter::new(&self.index, &*typed, self.fields.text)?;
         let hits = ranked
             .into_iter()
             .map(|(score, address)| self.hit(&searcher, address, score, Some(&highlighter)))
@@ -250,15 +269,89 @@ impl Engine {
     /// The request's words as a query, its filters, and the two combined. Facet counts
     /// need the parts (each facet drops its own filter); ranking needs the whole.
     fn request_query(&self, request: &SearchRequest) -> Result<RequestQuery, IndexError> {
-        let words = self.parse_query(&request.query, request.match_any)?;
+        let typed = self.parse_query(&request.query, request.match_any)?;
         let filters = self.filters(request)?;
         let all_filters: Vec<&FilterClause> = filters.iter().collect();
+        let words = if request.expand && !request.query.trim().is_empty() {
+            self.expand(&request.query, &*typed, &all_filters, request.match_any)?
+        } else {
+            typed.box_clone()
+        };
         let combined = combine(&*words, &all_filters);
         Ok(RequestQuery {
             words,
+            typed,
             filters,
             combined,
         })
+    }
+
+    /// `typed` with the words of its best matches added, RM3's way (see `feedback`):
+    /// the query keeps `original_query_weight` of the weight, shared by its words, and
+    /// the added words share the rest by their relevance-model weight. A query that
+    /// requires all its words still does; the added words only reorder its matches.
+    fn expand(
+        &self,
+        text: &str,
+        typed: &dyn Query,
+        filters: &[&FilterClause],
+        match_any: bool,
+    ) -> Result<Box<dyn Query>, IndexError> {
+        let params = self.ranking.feedback;
+        let searcher = self.reader.searcher();
+        let first = searcher.search(
+            &combine(typed, filters),
+            &TopDocs::with_limit(params.feedback_documents.max(1)).order_by_score(),
+        )?;
+        let mut analyzer = self.index.tokenizer_for_field(self.fields.text)?;
+        let mut documents = Vec::with_capacity(first.len());
+        for (score, address) in first {
+            let stored: TantivyDocument = searcher.doc(address)?;
+            let mut term_counts: HashMap<String, u32> = HashMap::new();
+            for section in stored.get_all(self.fields.text).filter_map(|v| v.as_str()) {
+                let mut tokens = analyzer.token_stream(section);
+                while let Some(token) = tokens.next() {
+                    *term_counts.entry(token.text.clone()).or_default() += 1;
+                }
+            }
+            documents.push(FeedbackDocument { score, term_counts });
+        }
+        let all_documents = searcher.num_docs().max(1) as f32;
+        let model = relevance_model(&documents, &params, &mut |term| {
+            let doc_freq = searcher.doc_freq(&Term::from_field_text(self.fields.text, term))?;
+            Ok::<_, IndexError>(doc_freq as f32 / all_documents <= params.max_document_share)
+        })?;
+        let mut query_words = 0usize;
+        let mut tokens = analyzer.token_stream(text);
+        while tokens.advance() {
+            query_words += 1;
+        }
+        let original_weight = params.original_query_weight / query_words.max(1) as f32;
+        let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+            if match_any {
+                Occur::Should
+            } else {
+                Occur::Must
+            },
+            Box::new(BoostQuery::new(typed.box_clone(), original_weight)),
+        )];
+        let added_weight = 1.0 - params.original_query_weight;
+        for (word, weight) in model {
+            // Scored as a typed word is: in the text, and in the title with its boost.
+            let in_field = |field: Field, boost: f32| -> Box<dyn Query> {
+                Box::new(Bm25TermQuery::new(
+                    Term::from_field_text(field, &word),
+                    self.ranking.bm25,
+                    added_weight * weight * boost,
+                ))
+            };
+            let either = BooleanQuery::union(vec![
+                in_field(self.fields.text, 1.0),
+                in_field(self.fields.title, self.ranking.title_boost),
+            ]);
+            clauses.push((Occur::Should, Box::new(either)));
+        }
+        Ok(Box::new(BooleanQuery::new(clauses)))
     }
 
     /// The ids and scores of the `limit` best matches by relevance, best first: ranking
@@ -390,6 +483,41 @@ impl Engine {
                 other => IndexError::InvalidQuery(other.to_string()),
             })
             .and_then(|query| self.refuse_non_queryable_fields(query))
+            .and_then(|query| self.rescore(text, &*query))
+    }
+
+    /// The parsed query with its words scored by our BM25 (see `bm25`).
+    fn rescore(&self, text: &str, query: &dyn Query) -> Result<Box<dyn Query>, IndexError> {
+        let fields = self.fields;
+        let ranking = self.ranking;
+        // How often each word occurs in the query, as the text fields analyse it.
+        let mut counts: HashMap<String, usize> = HashMap::new();
+        let mut analyzer = self.index.tokenizer_for_field(fields.text)?;
+        let mut tokens = analyzer.token_stream(text);
+        while let Some(token) = tokens.next() {
+            *counts.entry(token.text.clone()).or_default() += 1;
+        }
+        let term_count = |term: &Term| {
+            term.value()
+                .as_str()
+                .and_then(|word| counts.get(word).copied())
+                .unwrap_or(1)
+        };
+        let field_boost = move |field: Field| {
+            if field == fields.title {
+                Some(ranking.title_boost)
+            } else if field == fields.text || field == fields.publisher {
+                Some(1.0)
+            } else {
+                None
+            }
+        };
+        Ok(rescore_terms(
+            query,
+            ranking.bm25,
+            &field_boost,
+            &term_count,
+        ))
     }
 
     /// The parser knows every schema field; only the text fields make sense to users.
