@@ -12,7 +12,7 @@ use crate::content::Glyph;
 const WORD_GAP: f32 = 0.1;
 /// A gap wider than this splits a line into fragments that may belong to
 /// different columns.
-const FRAGMENT_GAP: f32 = 1.3;
+const FRAGMENT_GAP: f32 = 0.8;
 /// A column cut needs both sides at least this share of the region's width,
 /// so a column of bullets or paragraph numbers is not read as a column.
 const MIN_COLUMN_SHARE: f32 = 0.12;
@@ -102,7 +102,14 @@ fn fragments(mut glyphs: Vec<Glyph>) -> Vec<Fragment> {
     for g in glyphs {
         let fits = (g.v - anchor.0).abs() <= 0.5 * anchor.1.max(g.size);
         match lines.last_mut() {
-            Some(line) if fits => line.push(g),
+            Some(line) if fits => {
+                // The line's baseline is its largest glyphs', so a superscript
+                // seen first does not push the subscripts out of the line.
+                if g.size > anchor.1 {
+                    anchor = (g.v, g.size);
+                }
+                line.push(g)
+            }
             _ => {
                 anchor = (g.v, g.size);
                 lines.push(vec![g]);
@@ -131,6 +138,16 @@ fn fragments(mut glyphs: Vec<Glyph>) -> Vec<Fragment> {
 }
 
 fn build_fragment(glyphs: Vec<Glyph>) -> Fragment {
+    // Letter-spaced text (OCR layers, spaced headings) has every glyph apart;
+    // the gap most glyph pairs share is then the letter spacing, not a word
+    // break, so the threshold rises above it.
+    let mut gaps: Vec<f32> = glyphs
+        .windows(2)
+        .filter(|w| !w[0].text.trim().is_empty() && !w[1].text.trim().is_empty())
+        .map(|w| w[1].u0 - w[0].u1)
+        .collect();
+    gaps.sort_by(f32::total_cmp);
+    let typical_gap = gaps.get(gaps.len() / 2).copied().unwrap_or(0.0).max(0.0);
     let mut text = String::new();
     let mut right = f32::NEG_INFINITY;
     let mut prev_size = 0.0f32;
@@ -147,7 +164,8 @@ fn build_fragment(glyphs: Vec<Glyph>) -> Fragment {
             continue;
         }
         let gap = g.u0 - right;
-        if !text.is_empty() && (pending_space || gap > WORD_GAP * prev_size.max(g.size) * 1.0) && !text.ends_with(' ') {
+        let threshold = (WORD_GAP * prev_size.max(g.size)).max(1.4 * typical_gap);
+        if !text.is_empty() && (pending_space || gap > threshold) && !text.ends_with(' ') {
             text.push(' ');
         }
         pending_space = false;
@@ -227,6 +245,9 @@ fn emit_leaf(frags: &[Fragment], mut idx: Vec<usize>, rot: u8, out: &mut Vec<Lin
         if (f.v - anchor.0).abs() <= 0.5 * anchor.1.max(f.size) {
             if let Some(row) = rows.last_mut() {
                 row.push(i);
+                if f.size > anchor.1 {
+                    anchor = (f.v, f.size);
+                }
                 continue;
             }
         }
