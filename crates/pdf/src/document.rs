@@ -318,7 +318,7 @@ mod tests {
 
     #[test]
     fn hyphenated_line_ends_join_only_before_lower_case() {
-        let line = |t: &str| Line { text: t.into(), v: 0.0, size: 10.0, rot: 0 };
+        let line = |t: &str| Line { text: t.into(), v: 0.0, rot: 0 };
         assert_eq!(join_lines(&[line("safe-"), line("guarding board")]), "safeguarding board");
         assert_eq!(join_lines(&[line("Serious Case -"), line("Review")]), "Serious Case -\nReview");
         assert_eq!(join_lines(&[line("North-"), line("East")]), "North-\nEast");

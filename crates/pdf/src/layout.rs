@@ -25,7 +25,6 @@ pub struct Line {
     pub text: String,
     /// Baseline position across the text direction, in points, growing down.
     pub v: f32,
-    pub size: f32,
     pub rot: u8,
 }
 
@@ -258,7 +257,6 @@ fn emit_leaf(frags: &[Fragment], mut idx: Vec<usize>, rot: u8, out: &mut Vec<Lin
         row.sort_by(|&a, &b| frags[a].u0.total_cmp(&frags[b].u0));
         let text = row.iter().map(|&i| frags[i].text.as_str()).collect::<Vec<_>>().join(" ");
         let v = frags[row[0]].v;
-        let size = row.iter().map(|&i| frags[i].size).fold(0.0, f32::max);
-        out.push(Line { text, v, size, rot });
+        out.push(Line { text, v, rot });
     }
 }
