@@ -1,4 +1,4 @@
-//! `pdftext FILE.pdf… [--out DIR]`: writes NAME.txt per input (pages joined
+//! `pdftext FILE.pdf… [--out DIR] [--keep-headers]`: writes NAME.txt per input (pages joined
 //! by form feeds, like `pdftotext`) into DIR, or prints to stdout without
 //! one. Errors go to stderr, one line per file, and the run goes on; the
 //! exit status is 1 when any file failed.
@@ -10,19 +10,22 @@ use casesearch_pdf::{extract, ExtractOptions};
 fn main() {
     let mut files: Vec<PathBuf> = Vec::new();
     let mut out: Option<PathBuf> = None;
+    let mut keep_headers = false;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
-        if a == "--out" {
+        if a == "--keep-headers" {
+            keep_headers = true;
+        } else if a == "--out" {
             out = args.next().map(PathBuf::from);
         } else {
             files.push(PathBuf::from(a));
         }
     }
     if files.is_empty() {
-        eprintln!("usage: pdftext FILE.pdf... [--out DIR]");
+        eprintln!("usage: pdftext FILE.pdf... [--out DIR] [--keep-headers]");
         std::process::exit(2);
     }
-    let opts = ExtractOptions::default();
+    let opts = ExtractOptions { strip_running_headers: !keep_headers, ..ExtractOptions::default() };
     let mut failed = false;
     for file in &files {
         let bytes = match std::fs::read(file) {
