@@ -39,6 +39,28 @@ enum CompositeEncoding {
     Ucs2,
     /// An embedded CMap stream.
     Embedded(CMap),
+    /// A predefined CJK CMap over a legacy multi-byte charset (GBK-EUC-H,
+    /// 90ms-RKSJ-H, ETen-B5-H, KSC-EUC-H …): the bytes decode through that
+    /// charset, which is what these CMaps' CIDs stand for.
+    Legacy { charset: &'static encoding_rs::Encoding, lead: fn(u8) -> bool },
+}
+
+/// The charset behind a predefined CJK CMap name, with its lead-byte test.
+fn legacy_charset(cmap: &str) -> Option<CompositeEncoding> {
+    let (charset, lead): (&'static encoding_rs::Encoding, fn(u8) -> bool) = if cmap.starts_with("GBK") || cmap.starts_with("GB-EUC") || cmap.starts_with("GBpc-EUC") {
+        (encoding_rs::GBK, |b| (0x81..=0xFE).contains(&b))
+    } else if cmap.contains("RKSJ") {
+        (encoding_rs::SHIFT_JIS, |b| (0x81..=0x9F).contains(&b) || (0xE0..=0xFC).contains(&b))
+    } else if cmap.contains("B5") {
+        (encoding_rs::BIG5, |b| (0x81..=0xFE).contains(&b))
+    } else if cmap.starts_with("KSC") {
+        (encoding_rs::EUC_KR, |b| (0x81..=0xFE).contains(&b))
+    } else if cmap.starts_with("EUC-") {
+        (encoding_rs::EUC_JP, |b| b == 0x8E || (0xA1..=0xFE).contains(&b))
+    } else {
+        return None;
+    };
+    Some(CompositeEncoding::Legacy { charset, lead })
 }
 
 pub struct Font {
@@ -227,7 +249,7 @@ fn composite_font(doc: &Document, dict: &Dictionary) -> (Kind, bool) {
             if n.contains("UCS2") || n.contains("UTF16") {
                 CompositeEncoding::Ucs2
             } else {
-                CompositeEncoding::TwoByte
+                legacy_charset(&n).unwrap_or(CompositeEncoding::TwoByte)
             }
         }
         Some(Object::Stream(s)) => {
@@ -327,6 +349,7 @@ impl Font {
                     let rest = &bytes[at..];
                     let len = match encoding {
                         CompositeEncoding::Embedded(cmap) => cmap.next_code_len(rest),
+                        CompositeEncoding::Legacy { lead, .. } => Some(if lead(rest[0]) { 2 } else { 1 }),
                         _ => None,
                     }
                     .or_else(|| self.to_unicode.as_ref().and_then(|c| c.next_code_len(rest)))
@@ -341,8 +364,15 @@ impl Font {
                     };
                     let mut text = self.to_unicode.as_ref().and_then(|c| c.text(code)).filter(|t| usable(t)).map(str::to_owned);
                     if text.is_none() {
-                        if let CompositeEncoding::Ucs2 = encoding {
-                            text = char::from_u32(code).filter(|c| !c.is_control()).map(String::from);
+                        match encoding {
+                            CompositeEncoding::Ucs2 => text = char::from_u32(code).filter(|c| !c.is_control()).map(String::from),
+                            CompositeEncoding::Legacy { charset, .. } => {
+                                let (decoded, had_errors) = charset.decode_without_bom_handling(&rest[..len]);
+                                if !had_errors && !decoded.chars().any(char::is_control) {
+                                    text = Some(decoded.into_owned());
+                                }
+                            }
+                            _ => {}
                         }
                     }
                     let width = widths.get(&cid).copied().unwrap_or(*default_width);
