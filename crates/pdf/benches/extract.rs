@@ -22,7 +22,10 @@ fn main() {
         .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
         .collect();
     files.sort();
-    let inputs: Vec<Vec<u8>> = files.iter().map(|p| std::fs::read(p).expect("readable fixture")).collect();
+    let inputs: Vec<Vec<u8>> = files
+        .iter()
+        .map(|p| std::fs::read(p).expect("readable fixture"))
+        .collect();
 
     // Pages and words of one pass; asserted so the bench measures real work.
     let opts = ExtractOptions::default();
@@ -33,7 +36,10 @@ fn main() {
             words += pdf.text().split_whitespace().count();
         }
     }
-    assert!(pages > 240 && words > 40_000, "pages {pages}, words {words}");
+    assert!(
+        pages > 240 && words > 40_000,
+        "pages {pages}, words {words}"
+    );
 
     let ours = best_of(|| {
         for bytes in &inputs {
@@ -50,12 +56,19 @@ fn main() {
     let out = std::env::temp_dir().join("casesearch-pdf-bench.txt");
     let theirs = best_of(|| {
         for f in &files {
-            let _ = Command::new("pdftotext").args(["-q", "-enc", "UTF-8"]).arg(f).arg(&out).status();
+            let _ = Command::new("pdftotext")
+                .args(["-q", "-enc", "UTF-8"])
+                .arg(f)
+                .arg(&out)
+                .status();
         }
     });
     let theirs_rate = pages as f64 / theirs.as_secs_f64();
     println!("pdftotext:      same files in {:.1} ms: {theirs_rate:.0} pages/s (includes one process start per file)", theirs.as_secs_f64() * 1e3);
-    println!("ratio: {:.2}x pdftotext's throughput", ours_rate / theirs_rate);
+    println!(
+        "ratio: {:.2}x pdftotext's throughput",
+        ours_rate / theirs_rate
+    );
     let _ = std::fs::remove_file(out);
 }
 

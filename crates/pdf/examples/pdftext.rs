@@ -25,7 +25,10 @@ fn main() {
         eprintln!("usage: pdftext FILE.pdf... [--out DIR] [--keep-headers]");
         std::process::exit(2);
     }
-    let opts = ExtractOptions { strip_running_headers: !keep_headers, ..ExtractOptions::default() };
+    let opts = ExtractOptions {
+        strip_running_headers: !keep_headers,
+        ..ExtractOptions::default()
+    };
     let mut failed = false;
     for file in &files {
         let bytes = match std::fs::read(file) {
@@ -50,7 +53,12 @@ fn main() {
                     }
                     None => print!("{text}"),
                 }
-                eprintln!("{}: {} pages, {} need OCR", file.display(), pdf.pages.len(), pdf.needs_ocr_pages());
+                eprintln!(
+                    "{}: {} pages, {} need OCR",
+                    file.display(),
+                    pdf.pages.len(),
+                    pdf.needs_ocr_pages()
+                );
             }
             Err(e) => {
                 eprintln!("{}: {e}", file.display());

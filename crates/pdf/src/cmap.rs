@@ -52,7 +52,9 @@ impl<'a> Iterator for Tokens<'a> {
     fn next(&mut self) -> Option<Token<'a>> {
         let d = self.data;
         loop {
-            while self.at < d.len() && d[self.at].is_ascii_whitespace() || self.at < d.len() && d[self.at] == 0 {
+            while self.at < d.len() && d[self.at].is_ascii_whitespace()
+                || self.at < d.len() && d[self.at] == 0
+            {
                 self.at += 1;
             }
             if self.at >= d.len() {
@@ -97,7 +99,9 @@ impl<'a> Iterator for Tokens<'a> {
                 if nibbles.len() % 2 == 1 {
                     nibbles.push(0);
                 }
-                Some(Token::Hex(nibbles.chunks(2).map(|p| p[0] << 4 | p[1]).collect()))
+                Some(Token::Hex(
+                    nibbles.chunks(2).map(|p| p[0] << 4 | p[1]).collect(),
+                ))
             }
             b'(' => {
                 self.at += 1;
@@ -149,7 +153,10 @@ impl<'a> Iterator for Tokens<'a> {
                     self.at += 1;
                 }
                 let word = &d[start..self.at];
-                match std::str::from_utf8(word).ok().and_then(|s| s.parse::<i64>().ok()) {
+                match std::str::from_utf8(word)
+                    .ok()
+                    .and_then(|s| s.parse::<i64>().ok())
+                {
                     Some(n) => Some(Token::Number(n)),
                     None => Some(Token::Keyword(word)),
                 }
@@ -159,18 +166,36 @@ impl<'a> Iterator for Tokens<'a> {
 }
 
 fn is_delimiter(b: u8) -> bool {
-    b.is_ascii_whitespace() || matches!(b, b'[' | b']' | b'<' | b'>' | b'(' | b')' | b'/' | b'%' | b'{' | b'}' | 0)
+    b.is_ascii_whitespace()
+        || matches!(
+            b,
+            b'[' | b']' | b'<' | b'>' | b'(' | b')' | b'/' | b'%' | b'{' | b'}' | 0
+        )
 }
 
 fn code_of(bytes: &[u8]) -> u32 {
-    bytes.iter().take(4).fold(0u32, |acc, &b| acc << 8 | b as u32)
+    bytes
+        .iter()
+        .take(4)
+        .fold(0u32, |acc, &b| acc << 8 | b as u32)
 }
 
 /// UTF-16BE as CMaps store destination text; unpaired surrogates become U+FFFD
 /// rather than failing the whole entry.
 pub fn utf16be_to_string(bytes: &[u8]) -> String {
-    let units: Vec<u16> = bytes.chunks(2).map(|c| if c.len() == 2 { u16::from_be_bytes([c[0], c[1]]) } else { c[0] as u16 }).collect();
-    char::decode_utf16(units).map(|r| r.unwrap_or('\u{FFFD}')).collect()
+    let units: Vec<u16> = bytes
+        .chunks(2)
+        .map(|c| {
+            if c.len() == 2 {
+                u16::from_be_bytes([c[0], c[1]])
+            } else {
+                c[0] as u16
+            }
+        })
+        .collect();
+    char::decode_utf16(units)
+        .map(|r| r.unwrap_or('\u{FFFD}'))
+        .collect()
 }
 
 /// Adds `delta` to the last UTF-16 unit of `base`, the `bfrange` rule for a
@@ -211,7 +236,11 @@ impl CMap {
                     for pair in items.chunks(2) {
                         if let [Token::Hex(lo), Token::Hex(hi)] = pair {
                             if (1..=4).contains(&lo.len()) {
-                                cmap.codespace.push(CodespaceRange { len: lo.len(), lo: code_of(lo), hi: code_of(hi) });
+                                cmap.codespace.push(CodespaceRange {
+                                    len: lo.len(),
+                                    lo: code_of(lo),
+                                    hi: code_of(hi),
+                                });
                             }
                         }
                     }
@@ -224,7 +253,10 @@ impl CMap {
                                 cmap.text.insert(code_of(src), utf16be_to_string(dst));
                             }
                             [Token::Hex(src), Token::Name(name)] => {
-                                if let Some(t) = std::str::from_utf8(name).ok().and_then(pdfboss_encoding::glyph_to_text) {
+                                if let Some(t) = std::str::from_utf8(name)
+                                    .ok()
+                                    .and_then(pdfboss_encoding::glyph_to_text)
+                                {
                                     cmap.text.insert(code_of(src), t);
                                 }
                             }
@@ -271,7 +303,8 @@ impl CMap {
                     let items = collect_until(&mut tokens, b"endcidchar");
                     for pair in items.chunks(2) {
                         if let [Token::Hex(src), Token::Number(cid)] = pair {
-                            cmap.cid.insert(code_of(src), (*cid).clamp(0, u32::MAX as i64) as u32);
+                            cmap.cid
+                                .insert(code_of(src), (*cid).clamp(0, u32::MAX as i64) as u32);
                         }
                     }
                 }
@@ -279,7 +312,11 @@ impl CMap {
                     let items = collect_until(&mut tokens, b"endcidrange");
                     for triple in items.chunks(3) {
                         if let [Token::Hex(lo), Token::Hex(hi), Token::Number(cid)] = triple {
-                            cmap.cid_ranges.push((code_of(lo), code_of(hi), (*cid).clamp(0, u32::MAX as i64) as u32));
+                            cmap.cid_ranges.push((
+                                code_of(lo),
+                                code_of(hi),
+                                (*cid).clamp(0, u32::MAX as i64) as u32,
+                            ));
                         }
                     }
                 }
@@ -302,7 +339,10 @@ impl CMap {
         if let Some(&c) = self.cid.get(&code) {
             return Some(c);
         }
-        self.cid_ranges.iter().find(|(lo, hi, _)| (*lo..=*hi).contains(&code)).map(|(lo, _, base)| base.saturating_add(code - lo))
+        self.cid_ranges
+            .iter()
+            .find(|(lo, hi, _)| (*lo..=*hi).contains(&code))
+            .map(|(lo, _, base)| base.saturating_add(code - lo))
     }
 
     pub fn has_cids(&self) -> bool {
@@ -320,7 +360,11 @@ impl CMap {
                 break;
             }
             let code = code_of(&bytes[..len]);
-            if self.codespace.iter().any(|r| r.len == len && r.lo <= code && code <= r.hi) {
+            if self
+                .codespace
+                .iter()
+                .any(|r| r.len == len && r.lo <= code && code <= r.hi)
+            {
                 return Some(len);
             }
         }

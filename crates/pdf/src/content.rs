@@ -72,7 +72,9 @@ impl Budget {
     fn charge(&mut self, n: u64) -> Result<(), PdfError> {
         self.ops += n;
         if self.ops > self.max_ops {
-            return Err(PdfError::BudgetExceeded { what: format!("more than {} content-stream operations", self.max_ops) });
+            return Err(PdfError::BudgetExceeded {
+                what: format!("more than {} content-stream operations", self.max_ops),
+            });
         }
         self.since_clock += n;
         // Reading the clock on every operator would cost more than the operator.
@@ -80,7 +82,9 @@ impl Budget {
             self.since_clock = 0;
             if let Some(deadline) = self.deadline {
                 if Instant::now() > deadline {
-                    return Err(PdfError::BudgetExceeded { what: "the time limit".into() });
+                    return Err(PdfError::BudgetExceeded {
+                        what: "the time limit".into(),
+                    });
                 }
             }
         }
@@ -131,7 +135,15 @@ fn nums<const N: usize>(ops: &[Object]) -> Option<[f64; N]> {
 
 impl<'a> Interpreter<'a> {
     pub fn new(doc: &'a Document, budget: Budget) -> Self {
-        Interpreter { doc, fonts: HashMap::new(), budget, scan: PageScan::default(), page_box: [0.0; 4], forms: Vec::new(), decoded: Vec::new() }
+        Interpreter {
+            doc,
+            fonts: HashMap::new(),
+            budget,
+            scan: PageScan::default(),
+            page_box: [0.0; 4],
+            forms: Vec::new(),
+            decoded: Vec::new(),
+        }
     }
 
     fn deref(&self, o: &'a Object) -> Option<&'a Object> {
@@ -139,17 +151,37 @@ impl<'a> Interpreter<'a> {
     }
 
     /// Runs one page and returns its glyphs.
-    pub fn run_page(&mut self, page: &'a Dictionary, resources: Option<&'a Dictionary>, content: &[u8], page_box: [f64; 4]) -> Result<PageScan, PdfError> {
+    pub fn run_page(
+        &mut self,
+        page: &'a Dictionary,
+        resources: Option<&'a Dictionary>,
+        content: &[u8],
+        page_box: [f64; 4],
+    ) -> Result<PageScan, PdfError> {
         self.scan = PageScan::default();
         self.page_box = page_box;
         let _ = page;
-        let state = State { ctm: IDENTITY, font: None, size: 0.0, char_spacing: 0.0, word_spacing: 0.0, hscale: 1.0, leading: 0.0, rise: 0.0 };
+        let state = State {
+            ctm: IDENTITY,
+            font: None,
+            size: 0.0,
+            char_spacing: 0.0,
+            word_spacing: 0.0,
+            hscale: 1.0,
+            leading: 0.0,
+            rise: 0.0,
+        };
         self.run(content, resources, state)?;
         Ok(std::mem::take(&mut self.scan))
     }
 
     fn font(&mut self, resources: Option<&'a Dictionary>, name: &[u8]) -> Option<Rc<Font>> {
-        let fonts = resources?.get(b"Font").ok().and_then(|o| self.deref(o))?.as_dict().ok()?;
+        let fonts = resources?
+            .get(b"Font")
+            .ok()
+            .and_then(|o| self.deref(o))?
+            .as_dict()
+            .ok()?;
         let entry = fonts.get(name).ok()?;
         if let Object::Reference(id) = entry {
             if let Some(f) = self.fonts.get(id) {
@@ -163,7 +195,12 @@ impl<'a> Interpreter<'a> {
         Some(Rc::new(Font::load(self.doc, entry.as_dict().ok()?)))
     }
 
-    fn run(&mut self, content: &[u8], resources: Option<&'a Dictionary>, mut gs: State) -> Result<(), PdfError> {
+    fn run(
+        &mut self,
+        content: &[u8],
+        resources: Option<&'a Dictionary>,
+        mut gs: State,
+    ) -> Result<(), PdfError> {
         let mut stack: Vec<State> = Vec::new();
         let mut tm = IDENTITY;
         let mut tlm = IDENTITY;
@@ -173,11 +210,7 @@ impl<'a> Interpreter<'a> {
             self.budget.charge(1)?;
             let o = &op.operands;
             match op.operator.as_str() {
-                "q" => {
-                    if stack.len() < MAX_STATE_STACK {
-                        stack.push(gs.clone());
-                    }
-                }
+                "q" if stack.len() < MAX_STATE_STACK => stack.push(gs.clone()),
                 "Q" => {
                     if let Some(s) = stack.pop() {
                         gs = s;
@@ -193,14 +226,21 @@ impl<'a> Interpreter<'a> {
                     tlm = IDENTITY;
                 }
                 "Tf" => {
-                    if let (Some(Object::Name(n)), Some(size)) = (o.first(), o.get(1).and_then(num)) {
+                    if let (Some(Object::Name(n)), Some(size)) = (o.first(), o.get(1).and_then(num))
+                    {
                         gs.font = self.font(resources, n);
                         gs.size = size;
                     }
                 }
                 "Tc" => gs.char_spacing = o.first().and_then(num).unwrap_or(gs.char_spacing),
                 "Tw" => gs.word_spacing = o.first().and_then(num).unwrap_or(gs.word_spacing),
-                "Tz" => gs.hscale = o.first().and_then(num).map(|v| v / 100.0).unwrap_or(gs.hscale),
+                "Tz" => {
+                    gs.hscale = o
+                        .first()
+                        .and_then(num)
+                        .map(|v| v / 100.0)
+                        .unwrap_or(gs.hscale)
+                }
                 "TL" => gs.leading = o.first().and_then(num).unwrap_or(gs.leading),
                 "Ts" => gs.rise = o.first().and_then(num).unwrap_or(gs.rise),
                 "Td" | "TD" => {
@@ -246,7 +286,11 @@ impl<'a> Interpreter<'a> {
                                     if let Some(n) = num(other) {
                                         let shift = -n / 1000.0 * gs.size;
                                         let vertical = gs.font.as_ref().is_some_and(|f| f.vertical);
-                                        let t = if vertical { [1.0, 0.0, 0.0, 1.0, 0.0, -shift] } else { [1.0, 0.0, 0.0, 1.0, shift * gs.hscale, 0.0] };
+                                        let t = if vertical {
+                                            [1.0, 0.0, 0.0, 1.0, 0.0, -shift]
+                                        } else {
+                                            [1.0, 0.0, 0.0, 1.0, shift * gs.hscale, 0.0]
+                                        };
                                         tm = mul(&t, &tm);
                                     }
                                 }
@@ -266,32 +310,62 @@ impl<'a> Interpreter<'a> {
         Ok(())
     }
 
-    fn xobject(&mut self, resources: Option<&'a Dictionary>, name: &[u8], gs: &State) -> Result<(), PdfError> {
-        let Some(xobjects) = resources.and_then(|r| r.get(b"XObject").ok()).and_then(|o| self.deref(o)).and_then(|o| o.as_dict().ok()) else {
+    fn xobject(
+        &mut self,
+        resources: Option<&'a Dictionary>,
+        name: &[u8],
+        gs: &State,
+    ) -> Result<(), PdfError> {
+        let Some(xobjects) = resources
+            .and_then(|r| r.get(b"XObject").ok())
+            .and_then(|o| self.deref(o))
+            .and_then(|o| o.as_dict().ok())
+        else {
             return Ok(());
         };
-        let Ok(entry) = xobjects.get(name) else { return Ok(()) };
+        let Ok(entry) = xobjects.get(name) else {
+            return Ok(());
+        };
         let id = match entry {
             Object::Reference(id) => Some(*id),
             _ => None,
         };
-        let Some(Object::Stream(stream)) = self.deref(entry) else { return Ok(()) };
-        match stream.dict.get(b"Subtype").ok().and_then(|o| o.as_name().ok()) {
+        let Some(Object::Stream(stream)) = self.deref(entry) else {
+            return Ok(());
+        };
+        match stream
+            .dict
+            .get(b"Subtype")
+            .ok()
+            .and_then(|o| o.as_name().ok())
+        {
             Some(b"Image") => self.scan.images += 1,
             Some(b"Form") => {
-                if self.forms.len() >= MAX_FORM_DEPTH || id.is_some_and(|id| self.forms.contains(&id)) {
+                if self.forms.len() >= MAX_FORM_DEPTH
+                    || id.is_some_and(|id| self.forms.contains(&id))
+                {
                     return Ok(());
                 }
-                let data = stream.decompressed_content().unwrap_or_else(|_| stream.content.clone());
+                let data = stream
+                    .decompressed_content()
+                    .unwrap_or_else(|_| stream.content.clone());
                 self.budget.charge(data.len() as u64 / 64)?;
                 let mut inner = gs.clone();
-                if let Some(Object::Array(m)) = stream.dict.get(b"Matrix").ok().and_then(|o| self.deref(o)) {
+                if let Some(Object::Array(m)) =
+                    stream.dict.get(b"Matrix").ok().and_then(|o| self.deref(o))
+                {
                     let vals: Vec<f64> = m.iter().filter_map(num).collect();
                     if let Ok(m) = <[f64; 6]>::try_from(vals.as_slice()) {
                         inner.ctm = mul(&m, &inner.ctm);
                     }
                 }
-                let form_resources = stream.dict.get(b"Resources").ok().and_then(|o| self.deref(o)).and_then(|o| o.as_dict().ok()).or(resources);
+                let form_resources = stream
+                    .dict
+                    .get(b"Resources")
+                    .ok()
+                    .and_then(|o| self.deref(o))
+                    .and_then(|o| o.as_dict().ok())
+                    .or(resources);
                 self.forms.push(id.unwrap_or((0, 0)));
                 let result = self.run(&data, form_resources, inner);
                 self.forms.pop();
@@ -303,7 +377,9 @@ impl<'a> Interpreter<'a> {
     }
 
     fn show(&mut self, bytes: &[u8], gs: &State, tm: &mut Matrix) -> Result<(), PdfError> {
-        let Some(font) = gs.font.clone() else { return Ok(()) };
+        let Some(font) = gs.font.clone() else {
+            return Ok(());
+        };
         self.budget.charge(bytes.len() as u64 / 8 + 1)?;
         let mut decoded = std::mem::take(&mut self.decoded);
         decoded.clear();
@@ -313,26 +389,59 @@ impl<'a> Interpreter<'a> {
             let m = mul(tm, &gs.ctm);
             let w = g.width as f64;
             let (p0, p1, dir) = if font.vertical {
-                (apply(&m, 0.0, gs.rise), apply(&m, 0.0, gs.rise - fs), apply(&m, 0.0, -1.0))
+                (
+                    apply(&m, 0.0, gs.rise),
+                    apply(&m, 0.0, gs.rise - fs),
+                    apply(&m, 0.0, -1.0),
+                )
             } else {
-                (apply(&m, 0.0, gs.rise), apply(&m, w * fs * gs.hscale, gs.rise), apply(&m, 1.0, 0.0))
+                (
+                    apply(&m, 0.0, gs.rise),
+                    apply(&m, w * fs * gs.hscale, gs.rise),
+                    apply(&m, 1.0, 0.0),
+                )
             };
             let origin = apply(&m, 0.0, 0.0);
             let (dx, dy) = (dir.0 - origin.0, dir.1 - origin.1);
             // Font size on the page: the text matrix's scale across the line.
-            let size = if font.vertical { fs * (m[0] * m[0] + m[1] * m[1]).sqrt() } else { fs * (m[2] * m[2] + m[3] * m[3]).sqrt() } * font.size_scale as f64;
+            let size = if font.vertical {
+                fs * (m[0] * m[0] + m[1] * m[1]).sqrt()
+            } else {
+                fs * (m[2] * m[2] + m[3] * m[3]).sqrt()
+            } * font.size_scale as f64;
             self.record(p0, p1, dx, dy, size, g.text);
-            let advance = if font.vertical { -(fs) + gs.char_spacing + if g.word_space { gs.word_spacing } else { 0.0 } } else { (w * fs + gs.char_spacing + if g.word_space { gs.word_spacing } else { 0.0 }) * gs.hscale };
-            let t = if font.vertical { [1.0, 0.0, 0.0, 1.0, 0.0, advance] } else { [1.0, 0.0, 0.0, 1.0, advance, 0.0] };
+            let advance = if font.vertical {
+                -(fs) + gs.char_spacing + if g.word_space { gs.word_spacing } else { 0.0 }
+            } else {
+                (w * fs + gs.char_spacing + if g.word_space { gs.word_spacing } else { 0.0 })
+                    * gs.hscale
+            };
+            let t = if font.vertical {
+                [1.0, 0.0, 0.0, 1.0, 0.0, advance]
+            } else {
+                [1.0, 0.0, 0.0, 1.0, advance, 0.0]
+            };
             *tm = mul(&t, tm);
         }
         self.decoded = decoded;
         Ok(())
     }
 
-    fn record(&mut self, p0: (f64, f64), p1: (f64, f64), dx: f64, dy: f64, size: f64, text: Option<String>) {
+    fn record(
+        &mut self,
+        p0: (f64, f64),
+        p1: (f64, f64),
+        dx: f64,
+        dy: f64,
+        size: f64,
+        text: Option<String>,
+    ) {
         let [x0, y0, x1, y1] = self.page_box;
-        let finite = p0.0.is_finite() && p0.1.is_finite() && p1.0.is_finite() && p1.1.is_finite() && size.is_finite();
+        let finite = p0.0.is_finite()
+            && p0.1.is_finite()
+            && p1.0.is_finite()
+            && p1.1.is_finite()
+            && size.is_finite();
         // Like poppler, glyphs off the page are not part of its text.
         if !finite || p0.0 < x0 - 1.0 || p0.0 > x1 + 1.0 || p0.1 < y0 - 1.0 || p0.1 > y1 + 1.0 {
             return;
@@ -366,6 +475,13 @@ impl<'a> Interpreter<'a> {
         let a = p0.0 * ux + p0.1 * uy;
         let b = p1.0 * ux + p1.1 * uy;
         let v = p0.0 * nx + p0.1 * ny;
-        self.scan.glyphs.push(Glyph { u0: a.min(b) as f32, u1: a.max(b) as f32, v: v as f32, size: size.abs().max(0.1) as f32, rot, text });
+        self.scan.glyphs.push(Glyph {
+            u0: a.min(b) as f32,
+            u1: a.max(b) as f32,
+            v: v as f32,
+            size: size.abs().max(0.1) as f32,
+            rot,
+            text,
+        });
     }
 }

@@ -25,17 +25,24 @@ const HEADER_WINDOW: usize = 1024;
 /// document is empty.
 pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfText, PdfError> {
     if bytes.len() as u64 > opts.max_bytes {
-        return Err(PdfError::TooLarge { what: format!("{} bytes, the limit is {}", bytes.len(), opts.max_bytes) });
+        return Err(PdfError::TooLarge {
+            what: format!("{} bytes, the limit is {}", bytes.len(), opts.max_bytes),
+        });
     }
     let head = &bytes[..bytes.len().min(HEADER_WINDOW)];
     if !head.windows(5).any(|w| w == b"%PDF-") {
         return Err(PdfError::NotPdf);
     }
     let started = Instant::now();
-    let options = LoadOptions { max_decompressed_size: Some(MAX_STREAM_BYTES), ..LoadOptions::default() };
+    let options = LoadOptions {
+        max_decompressed_size: Some(MAX_STREAM_BYTES),
+        ..LoadOptions::default()
+    };
     // lopdf is the one part we cannot fix ourselves; a panic inside it is
     // reported as this document's error instead of taking the caller down.
-    let loaded = catch_unwind(AssertUnwindSafe(|| Document::load_mem_with_options(bytes, options)));
+    let loaded = catch_unwind(AssertUnwindSafe(|| {
+        Document::load_mem_with_options(bytes, options)
+    }));
     let doc = match loaded {
         Err(panic) => return Err(PdfError::ParserPanic(panic_message(panic))),
         Ok(Err(e)) => return Err(load_error(e)),
@@ -45,7 +52,9 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfText, PdfError>
         // lopdf decrypts with the empty user password by itself; still
         // encrypted means that password did not open it.
         return Err(match doc.authenticate_password("") {
-            Err(lopdf::Error::Decryption(e)) if is_unsupported(&e) => PdfError::UnsupportedEncryption(e.to_string()),
+            Err(lopdf::Error::Decryption(e)) if is_unsupported(&e) => {
+                PdfError::UnsupportedEncryption(e.to_string())
+            }
             _ => PdfError::PasswordRequired,
         });
     }
@@ -65,14 +74,25 @@ fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
 
 fn is_unsupported(e: &lopdf::encryption::DecryptionError) -> bool {
     use lopdf::encryption::DecryptionError as D;
-    matches!(e, D::UnsupportedEncryption | D::UnsupportedVersion | D::UnsupportedRevision | D::InvalidVersion | D::InvalidRevision)
+    matches!(
+        e,
+        D::UnsupportedEncryption
+            | D::UnsupportedVersion
+            | D::UnsupportedRevision
+            | D::InvalidVersion
+            | D::InvalidRevision
+    )
 }
 
 fn load_error(e: lopdf::Error) -> PdfError {
     match e {
         lopdf::Error::InvalidPassword => PdfError::PasswordRequired,
-        lopdf::Error::Decryption(d) if is_unsupported(&d) => PdfError::UnsupportedEncryption(d.to_string()),
-        lopdf::Error::Decryption(lopdf::encryption::DecryptionError::IncorrectPassword) => PdfError::PasswordRequired,
+        lopdf::Error::Decryption(d) if is_unsupported(&d) => {
+            PdfError::UnsupportedEncryption(d.to_string())
+        }
+        lopdf::Error::Decryption(lopdf::encryption::DecryptionError::IncorrectPassword) => {
+            PdfError::PasswordRequired
+        }
         other => PdfError::Unreadable(other.to_string()),
     }
 }
@@ -84,7 +104,11 @@ fn inherited<'a>(doc: &'a Document, page: &'a Dictionary, key: &[u8]) -> Option<
         if let Ok(v) = node.get(key) {
             return doc.dereference(v).ok().map(|(_, o)| o);
         }
-        node = node.get(b"Parent").ok().and_then(|p| doc.dereference(p).ok()).and_then(|(_, o)| o.as_dict().ok())?;
+        node = node
+            .get(b"Parent")
+            .ok()
+            .and_then(|p| doc.dereference(p).ok())
+            .and_then(|(_, o)| o.as_dict().ok())?;
     }
     None
 }
@@ -118,43 +142,79 @@ struct PageLayout {
     bottom: f32,
 }
 
-fn extract_document(doc: &Document, opts: &ExtractOptions, started: Instant) -> Result<PdfText, PdfError> {
+fn extract_document(
+    doc: &Document,
+    opts: &ExtractOptions,
+    started: Instant,
+) -> Result<PdfText, PdfError> {
     let pages = doc.get_pages();
     if pages.is_empty() {
-        return Err(PdfError::Unreadable("no pages found: the page tree is missing or damaged".into()));
+        return Err(PdfError::Unreadable(
+            "no pages found: the page tree is missing or damaged".into(),
+        ));
     }
     if pages.len() > opts.max_pages {
-        return Err(PdfError::TooLarge { what: format!("{} pages, the limit is {}", pages.len(), opts.max_pages) });
+        return Err(PdfError::TooLarge {
+            what: format!("{} pages, the limit is {}", pages.len(), opts.max_pages),
+        });
     }
-    let budget = Budget { ops: 0, max_ops: opts.max_ops, deadline: opts.deadline.map(|d| started + d), since_clock: 0 };
+    let budget = Budget {
+        ops: 0,
+        max_ops: opts.max_ops,
+        deadline: opts.deadline.map(|d| started + d),
+        since_clock: 0,
+    };
     let mut interpreter = Interpreter::new(doc, budget);
     let mut layouts = Vec::with_capacity(pages.len());
     for (_, &page_id) in pages.iter() {
         let Ok(page) = doc.get_dictionary(page_id) else {
-            layouts.push(PageLayout { lines: Vec::new(), scan: PageScan::default(), top: 0.0, bottom: 0.0 });
+            layouts.push(PageLayout {
+                lines: Vec::new(),
+                scan: PageScan::default(),
+                top: 0.0,
+                bottom: 0.0,
+            });
             continue;
         };
         let resources = inherited(doc, page, b"Resources").and_then(|o| o.as_dict().ok());
         let bbox = page_box(doc, page);
-        let content = doc.get_page_content_with_limit(page_id, MAX_STREAM_BYTES).unwrap_or_default();
+        let content = doc
+            .get_page_content_with_limit(page_id, MAX_STREAM_BYTES)
+            .unwrap_or_default();
         let scan = interpreter.run_page(page, resources, &content, bbox)?;
         let lines = page_lines(scan.glyphs.clone());
-        layouts.push(PageLayout { lines, scan, top: -bbox[3] as f32, bottom: -bbox[1] as f32 });
+        layouts.push(PageLayout {
+            lines,
+            scan,
+            top: -bbox[3] as f32,
+            bottom: -bbox[1] as f32,
+        });
     }
     if opts.strip_running_headers {
         strip_running_headers(&mut layouts);
     }
-    let any_text = layouts.iter().any(|p| p.lines.iter().any(|l| l.text.chars().any(char::is_alphanumeric)));
+    let any_text = layouts.iter().any(|p| {
+        p.lines
+            .iter()
+            .any(|l| l.text.chars().any(char::is_alphanumeric))
+    });
     let pages: Vec<PageText> = layouts
         .iter()
         .zip(1u32..)
         .map(|(layout, number)| {
             let text = join_lines(&layout.lines);
             let needs_ocr = needs_ocr(&text, &layout.scan, any_text);
-            PageText { number, text, needs_ocr }
+            PageText {
+                number,
+                text,
+                needs_ocr,
+            }
         })
         .collect();
-    Ok(PdfText { meta: metadata(doc, pages.len()), pages })
+    Ok(PdfText {
+        meta: metadata(doc, pages.len()),
+        pages,
+    })
 }
 
 /// No text where there are images (a scan), no text in the whole document,
@@ -164,7 +224,10 @@ fn needs_ocr(text: &str, scan: &PageScan, document_has_text: bool) -> bool {
     if letters == 0 {
         return scan.images > 0 || !document_has_text;
     }
-    let bad = text.chars().filter(|&c| c == '\u{FFFD}' || ('\u{E000}'..='\u{F8FF}').contains(&c)).count();
+    let bad = text
+        .chars()
+        .filter(|&c| c == '\u{FFFD}' || ('\u{E000}'..='\u{F8FF}').contains(&c))
+        .count();
     let mapped = scan.glyphs.len();
     scan.unmapped > mapped || bad * 3 > letters
 }
@@ -197,7 +260,12 @@ fn strip_running_headers(pages: &mut [PageLayout]) {
     };
     let mut counts: HashMap<String, usize> = HashMap::new();
     for p in pages.iter() {
-        let mut keys: Vec<String> = p.lines.iter().filter(|l| in_margin(p, l)).map(|l| header_key(&l.text)).collect();
+        let mut keys: Vec<String> = p
+            .lines
+            .iter()
+            .filter(|l| in_margin(p, l))
+            .map(|l| header_key(&l.text))
+            .collect();
         keys.sort();
         keys.dedup();
         for k in keys {
@@ -205,15 +273,16 @@ fn strip_running_headers(pages: &mut [PageLayout]) {
         }
     }
     let needed = (pages.len() / 2).max(3);
-    for i in 0..pages.len() {
-        let p = &pages[i];
+    for p in pages.iter_mut() {
         let keep: Vec<bool> = p
             .lines
             .iter()
-            .map(|l| !in_margin(p, l) || counts.get(&header_key(&l.text)).is_none_or(|&n| n < needed))
+            .map(|l| {
+                !in_margin(p, l) || counts.get(&header_key(&l.text)).is_none_or(|&n| n < needed)
+            })
             .collect();
         let mut k = keep.iter();
-        pages[i].lines.retain(|_| *k.next().unwrap_or(&true));
+        p.lines.retain(|_| *k.next().unwrap_or(&true));
     }
 }
 
@@ -225,7 +294,9 @@ fn join_lines(lines: &[Line]) -> String {
         let text = clean(&line.text);
         if i > 0 {
             let mut prev = out.chars().rev();
-            let joins = prev.next() == Some('-') && prev.next().is_some_and(char::is_alphabetic) && text.chars().next().is_some_and(char::is_lowercase);
+            let joins = prev.next() == Some('-')
+                && prev.next().is_some_and(char::is_alphabetic)
+                && text.chars().next().is_some_and(char::is_lowercase);
             if joins {
                 out.pop();
             } else {
@@ -256,7 +327,9 @@ fn clean(text: &str) -> String {
 fn info_string(doc: &Document, info: &Dictionary, key: &[u8]) -> Option<String> {
     let obj = doc.dereference(info.get(key).ok()?).ok()?.1;
     let text = lopdf::decode_text_string(obj).ok()?;
-    let text = text.trim_matches(|c: char| c.is_whitespace() || c.is_control()).to_owned();
+    let text = text
+        .trim_matches(|c: char| c.is_whitespace() || c.is_control())
+        .to_owned();
     (!text.is_empty()).then_some(text)
 }
 
@@ -291,9 +364,17 @@ fn pdf_date(raw: &str) -> Option<String> {
 }
 
 fn metadata(doc: &Document, page_count: usize) -> PdfMeta {
-    let info = doc.trailer.get(b"Info").ok().and_then(|o| doc.dereference(o).ok()).and_then(|(_, o)| o.as_dict().ok());
+    let info = doc
+        .trailer
+        .get(b"Info")
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| o.as_dict().ok());
     let Some(info) = info else {
-        return PdfMeta { page_count, ..PdfMeta::default() };
+        return PdfMeta {
+            page_count,
+            ..PdfMeta::default()
+        };
     };
     PdfMeta {
         title: info_string(doc, info, b"Title"),
@@ -310,7 +391,10 @@ mod tests {
 
     #[test]
     fn pdf_dates_become_iso_8601() {
-        assert_eq!(pdf_date("D:20210131102030+01'00'").as_deref(), Some("2021-01-31T10:20:30+01:00"));
+        assert_eq!(
+            pdf_date("D:20210131102030+01'00'").as_deref(),
+            Some("2021-01-31T10:20:30+01:00")
+        );
         assert_eq!(pdf_date("D:2019").as_deref(), Some("2019"));
         assert_eq!(pdf_date("D:20190304").as_deref(), Some("2019-03-04"));
         assert_eq!(pdf_date("garbage"), None);
@@ -318,9 +402,19 @@ mod tests {
 
     #[test]
     fn hyphenated_line_ends_join_only_before_lower_case() {
-        let line = |t: &str| Line { text: t.into(), v: 0.0, rot: 0 };
-        assert_eq!(join_lines(&[line("safe-"), line("guarding board")]), "safeguarding board");
-        assert_eq!(join_lines(&[line("Serious Case -"), line("Review")]), "Serious Case -\nReview");
+        let line = |t: &str| Line {
+            text: t.into(),
+            v: 0.0,
+            rot: 0,
+        };
+        assert_eq!(
+            join_lines(&[line("safe-"), line("guarding board")]),
+            "safeguarding board"
+        );
+        assert_eq!(
+            join_lines(&[line("Serious Case -"), line("Review")]),
+            "Serious Case -\nReview"
+        );
         assert_eq!(join_lines(&[line("North-"), line("East")]), "North-\nEast");
     }
 

@@ -28,8 +28,15 @@ pub struct DecodedGlyph {
 }
 
 enum Kind {
-    Simple { text: Box<[Option<String>; 256]>, widths: Box<[f32; 256]> },
-    Composite { encoding: CompositeEncoding, widths: HashMap<u32, f32>, default_width: f32 },
+    Simple {
+        text: Box<[Option<String>; 256]>,
+        widths: Box<[f32; 256]>,
+    },
+    Composite {
+        encoding: CompositeEncoding,
+        widths: HashMap<u32, f32>,
+        default_width: f32,
+    },
 }
 
 enum CompositeEncoding {
@@ -42,24 +49,32 @@ enum CompositeEncoding {
     /// A predefined CJK CMap over a legacy multi-byte charset (GBK-EUC-H,
     /// 90ms-RKSJ-H, ETen-B5-H, KSC-EUC-H …): the bytes decode through that
     /// charset, which is what these CMaps' CIDs stand for.
-    Legacy { charset: &'static encoding_rs::Encoding, lead: fn(u8) -> bool },
+    Legacy {
+        charset: &'static encoding_rs::Encoding,
+        lead: fn(u8) -> bool,
+    },
 }
 
 /// The charset behind a predefined CJK CMap name, with its lead-byte test.
 fn legacy_charset(cmap: &str) -> Option<CompositeEncoding> {
-    let (charset, lead): (&'static encoding_rs::Encoding, fn(u8) -> bool) = if cmap.starts_with("GBK") || cmap.starts_with("GB-EUC") || cmap.starts_with("GBpc-EUC") {
-        (encoding_rs::GBK, |b| (0x81..=0xFE).contains(&b))
-    } else if cmap.contains("RKSJ") {
-        (encoding_rs::SHIFT_JIS, |b| (0x81..=0x9F).contains(&b) || (0xE0..=0xFC).contains(&b))
-    } else if cmap.contains("B5") {
-        (encoding_rs::BIG5, |b| (0x81..=0xFE).contains(&b))
-    } else if cmap.starts_with("KSC") {
-        (encoding_rs::EUC_KR, |b| (0x81..=0xFE).contains(&b))
-    } else if cmap.starts_with("EUC-") {
-        (encoding_rs::EUC_JP, |b| b == 0x8E || (0xA1..=0xFE).contains(&b))
-    } else {
-        return None;
-    };
+    let (charset, lead): (&'static encoding_rs::Encoding, fn(u8) -> bool) =
+        if cmap.starts_with("GBK") || cmap.starts_with("GB-EUC") || cmap.starts_with("GBpc-EUC") {
+            (encoding_rs::GBK, |b| (0x81..=0xFE).contains(&b))
+        } else if cmap.contains("RKSJ") {
+            (encoding_rs::SHIFT_JIS, |b| {
+                (0x81..=0x9F).contains(&b) || (0xE0..=0xFC).contains(&b)
+            })
+        } else if cmap.contains("B5") {
+            (encoding_rs::BIG5, |b| (0x81..=0xFE).contains(&b))
+        } else if cmap.starts_with("KSC") {
+            (encoding_rs::EUC_KR, |b| (0x81..=0xFE).contains(&b))
+        } else if cmap.starts_with("EUC-") {
+            (encoding_rs::EUC_JP, |b| {
+                b == 0x8E || (0xA1..=0xFE).contains(&b)
+            })
+        } else {
+            return None;
+        };
     Some(CompositeEncoding::Legacy { charset, lead })
 }
 
@@ -98,7 +113,10 @@ fn name_str(obj: &Object) -> Option<&str> {
 
 fn stream_bytes(doc: &Document, obj: &Object) -> Option<Vec<u8>> {
     match resolve(doc, obj)? {
-        Object::Stream(s) => Some(s.decompressed_content().unwrap_or_else(|_| s.content.clone())),
+        Object::Stream(s) => Some(
+            s.decompressed_content()
+                .unwrap_or_else(|_| s.content.clone()),
+        ),
         _ => None,
     }
 }
@@ -127,11 +145,16 @@ fn named_encoding(name: &str) -> Option<NameTable> {
         "MacExpertEncoding" => pdfboss_encoding::standard_encoding_name,
         _ => return None,
     };
-    Some(Box::new(std::array::from_fn(|c| lookup(c as u8).map(str::to_owned))))
+    Some(Box::new(std::array::from_fn(|c| {
+        lookup(c as u8).map(str::to_owned)
+    })))
 }
 
 fn base_font_name(doc: &Document, dict: &Dictionary) -> String {
-    dict_get(doc, dict, b"BaseFont").and_then(name_str).unwrap_or("").to_owned()
+    dict_get(doc, dict, b"BaseFont")
+        .and_then(name_str)
+        .unwrap_or("")
+        .to_owned()
 }
 
 /// The table a simple font uses when `/Encoding` names none: the embedded
@@ -149,20 +172,30 @@ fn builtin_encoding(doc: &Document, dict: &Dictionary, base_font: &str) -> NameT
     }
     let plain = base_font.rsplit('+').next().unwrap_or(base_font);
     if plain.starts_with("Symbol") {
-        return Box::new(std::array::from_fn(|c| pdfboss_encoding::symbol_glyph_name(c as u8).map(str::to_owned)));
+        return Box::new(std::array::from_fn(|c| {
+            pdfboss_encoding::symbol_glyph_name(c as u8).map(str::to_owned)
+        }));
     }
     if plain.starts_with("ZapfDingbats") {
-        return Box::new(std::array::from_fn(|c| pdfboss_encoding::zapf_dingbats_glyph_name(c as u8).map(str::to_owned)));
+        return Box::new(std::array::from_fn(|c| {
+            pdfboss_encoding::zapf_dingbats_glyph_name(c as u8).map(str::to_owned)
+        }));
     }
     let truetype = dict_get(doc, dict, b"Subtype").and_then(name_str) == Some("TrueType");
     if truetype {
         // Non-embedded-encoding TrueType in office exports is WinAnsi in practice.
-        return named_encoding("WinAnsiEncoding").unwrap_or_else(|| Box::new(std::array::from_fn(|_| None)));
+        return named_encoding("WinAnsiEncoding")
+            .unwrap_or_else(|| Box::new(std::array::from_fn(|_| None)));
     }
     named_encoding("StandardEncoding").unwrap_or_else(|| Box::new(std::array::from_fn(|_| None)))
 }
 
-fn simple_font(doc: &Document, dict: &Dictionary, to_unicode: Option<&CMap>, type3_matrix: Option<[f32; 6]>) -> Kind {
+fn simple_font(
+    doc: &Document,
+    dict: &Dictionary,
+    to_unicode: Option<&CMap>,
+    type3_matrix: Option<[f32; 6]>,
+) -> Kind {
     let base_font = base_font_name(doc, dict);
     let encoding = dict_get(doc, dict, b"Encoding");
     let mut base: Option<NameTable> = None;
@@ -170,7 +203,9 @@ fn simple_font(doc: &Document, dict: &Dictionary, to_unicode: Option<&CMap>, typ
     match encoding {
         Some(Object::Name(n)) => base = std::str::from_utf8(n).ok().and_then(named_encoding),
         Some(Object::Dictionary(enc)) => {
-            base = dict_get(doc, enc, b"BaseEncoding").and_then(name_str).and_then(named_encoding);
+            base = dict_get(doc, enc, b"BaseEncoding")
+                .and_then(name_str)
+                .and_then(named_encoding);
             if let Some(Object::Array(diffs)) = dict_get(doc, enc, b"Differences") {
                 let mut code: i64 = 0;
                 for item in diffs.iter().take(4096) {
@@ -178,7 +213,8 @@ fn simple_font(doc: &Document, dict: &Dictionary, to_unicode: Option<&CMap>, typ
                         Some(Object::Integer(i)) => code = *i,
                         Some(Object::Name(n)) => {
                             if (0..256).contains(&code) {
-                                differences.insert(code as u8, String::from_utf8_lossy(n).into_owned());
+                                differences
+                                    .insert(code as u8, String::from_utf8_lossy(n).into_owned());
                             }
                             code += 1;
                         }
@@ -197,12 +233,21 @@ fn simple_font(doc: &Document, dict: &Dictionary, to_unicode: Option<&CMap>, typ
     for code in 0..256usize {
         let diff = differences.get(&(code as u8));
         names[code] = diff.cloned().or_else(|| base[code].clone());
-        let from_cmap = to_unicode.and_then(|c| c.text(code as u32)).filter(|t| usable(t)).map(str::to_owned);
+        let from_cmap = to_unicode
+            .and_then(|c| c.text(code as u32))
+            .filter(|t| usable(t))
+            .map(str::to_owned);
         let from_diff = diff.and_then(|n| pdfboss_encoding::glyph_to_text(n));
         // A Differences name we cannot read falls back to the base encoding at
         // that code only when there was a real base encoding to fall back to.
-        let from_base = base[code].as_deref().and_then(pdfboss_encoding::glyph_to_text);
-        let fallback = if diff.is_none() || had_encoding { from_base } else { None };
+        let from_base = base[code]
+            .as_deref()
+            .and_then(pdfboss_encoding::glyph_to_text);
+        let fallback = if diff.is_none() || had_encoding {
+            from_base
+        } else {
+            None
+        };
         text[code] = from_cmap.or(from_diff).or(fallback);
     }
 
@@ -211,7 +256,9 @@ fn simple_font(doc: &Document, dict: &Dictionary, to_unicode: Option<&CMap>, typ
         None => 0.001,
     };
     let mut widths: Box<[f32; 256]> = Box::new([f32::NAN; 256]);
-    let first = dict_get(doc, dict, b"FirstChar").and_then(number).unwrap_or(0.0);
+    let first = dict_get(doc, dict, b"FirstChar")
+        .and_then(number)
+        .unwrap_or(0.0);
     if let Some(Object::Array(ws)) = dict_get(doc, dict, b"Widths") {
         for (i, w) in ws.iter().take(256).enumerate() {
             let code = first as i64 + i as i64;
@@ -228,7 +275,9 @@ fn simple_font(doc: &Document, dict: &Dictionary, to_unicode: Option<&CMap>, typ
         .and_then(number);
     for code in 0..256 {
         if widths[code].is_nan() {
-            let std14 = names[code].as_deref().and_then(|n| pdfboss_encoding::standard_14_width(&base_font, n));
+            let std14 = names[code]
+                .as_deref()
+                .and_then(|n| pdfboss_encoding::standard_14_width(&base_font, n));
             widths[code] = match (std14, missing) {
                 (Some(w), _) => w * 0.001,
                 (None, Some(m)) if m > 0.0 => m * scale,
@@ -254,7 +303,9 @@ fn composite_font(doc: &Document, dict: &Dictionary) -> (Kind, bool) {
         }
         Some(Object::Stream(s)) => {
             vertical = s.dict.get(b"WMode").ok().and_then(number) == Some(1.0);
-            let bytes = s.decompressed_content().unwrap_or_else(|_| s.content.clone());
+            let bytes = s
+                .decompressed_content()
+                .unwrap_or_else(|_| s.content.clone());
             let cmap = CMap::parse(&bytes);
             if cmap.codespace.is_empty() && !cmap.has_cids() {
                 CompositeEncoding::TwoByte
@@ -265,7 +316,10 @@ fn composite_font(doc: &Document, dict: &Dictionary) -> (Kind, bool) {
         _ => CompositeEncoding::TwoByte,
     };
     let descendant = match dict_get(doc, dict, b"DescendantFonts") {
-        Some(Object::Array(a)) => a.first().and_then(|o| resolve(doc, o)).and_then(|o| o.as_dict().ok()),
+        Some(Object::Array(a)) => a
+            .first()
+            .and_then(|o| resolve(doc, o))
+            .and_then(|o| o.as_dict().ok()),
         _ => None,
     };
     let mut widths = HashMap::new();
@@ -275,7 +329,11 @@ fn composite_font(doc: &Document, dict: &Dictionary) -> (Kind, bool) {
             default_width = dw * 0.001;
         }
         if let Some(Object::Array(w)) = dict_get(doc, desc, b"W") {
-            let items: Vec<&Object> = w.iter().take(MAX_W_ENTRIES).filter_map(|o| resolve(doc, o)).collect();
+            let items: Vec<&Object> = w
+                .iter()
+                .take(MAX_W_ENTRIES)
+                .filter_map(|o| resolve(doc, o))
+                .collect();
             let mut i = 0;
             while i < items.len() {
                 let Some(first) = number(items[i]) else {
@@ -293,11 +351,14 @@ fn composite_font(doc: &Document, dict: &Dictionary) -> (Kind, bool) {
                         i += 2;
                     }
                     Some(last) => {
-                        let (Some(last), Some(w)) = (number(last), items.get(i + 2).and_then(|o| number(o))) else {
+                        let (Some(last), Some(w)) =
+                            (number(last), items.get(i + 2).and_then(|o| number(o)))
+                        else {
                             i += 3;
                             continue;
                         };
-                        let last = (last.max(0.0) as u32).min(first.saturating_add(MAX_W_ENTRIES as u32));
+                        let last =
+                            (last.max(0.0) as u32).min(first.saturating_add(MAX_W_ENTRIES as u32));
                         for cid in first..=last {
                             widths.insert(cid, w * 0.001);
                         }
@@ -308,16 +369,30 @@ fn composite_font(doc: &Document, dict: &Dictionary) -> (Kind, bool) {
             }
         }
     }
-    (Kind::Composite { encoding, widths, default_width }, vertical)
+    (
+        Kind::Composite {
+            encoding,
+            widths,
+            default_width,
+        },
+        vertical,
+    )
 }
 
 impl Font {
     pub fn load(doc: &Document, dict: &Dictionary) -> Font {
-        let subtype = dict_get(doc, dict, b"Subtype").and_then(name_str).unwrap_or("");
+        let subtype = dict_get(doc, dict, b"Subtype")
+            .and_then(name_str)
+            .unwrap_or("");
         let to_unicode = parse_to_unicode(doc, dict);
         if subtype == "Type0" {
             let (kind, vertical) = composite_font(doc, dict);
-            return Font { kind, to_unicode, vertical, size_scale: 1.0 };
+            return Font {
+                kind,
+                to_unicode,
+                vertical,
+                size_scale: 1.0,
+            };
         }
         let type3_matrix = (subtype == "Type3").then(|| {
             let mut m = [0.001, 0.0, 0.0, 0.001, 0.0, 0.0];
@@ -331,8 +406,16 @@ impl Font {
             m
         });
         let kind = simple_font(doc, dict, to_unicode.as_ref(), type3_matrix);
-        let size_scale = type3_matrix.map(|m| (m[3] * 1000.0).abs()).filter(|s| *s > 0.0 && s.is_finite()).unwrap_or(1.0);
-        Font { kind, to_unicode, vertical: false, size_scale }
+        let size_scale = type3_matrix
+            .map(|m| (m[3] * 1000.0).abs())
+            .filter(|s| *s > 0.0 && s.is_finite())
+            .unwrap_or(1.0);
+        Font {
+            kind,
+            to_unicode,
+            vertical: false,
+            size_scale,
+        }
     }
 
     /// Splits a shown string into glyphs.
@@ -340,16 +423,26 @@ impl Font {
         match &self.kind {
             Kind::Simple { text, widths } => {
                 for &b in bytes {
-                    out.push(DecodedGlyph { text: text[b as usize].clone(), width: widths[b as usize], word_space: b == 32 });
+                    out.push(DecodedGlyph {
+                        text: text[b as usize].clone(),
+                        width: widths[b as usize],
+                        word_space: b == 32,
+                    });
                 }
             }
-            Kind::Composite { encoding, widths, default_width } => {
+            Kind::Composite {
+                encoding,
+                widths,
+                default_width,
+            } => {
                 let mut at = 0;
                 while at < bytes.len() {
                     let rest = &bytes[at..];
                     let len = match encoding {
                         CompositeEncoding::Embedded(cmap) => cmap.next_code_len(rest),
-                        CompositeEncoding::Legacy { lead, .. } => Some(if lead(rest[0]) { 2 } else { 1 }),
+                        CompositeEncoding::Legacy { lead, .. } => {
+                            Some(if lead(rest[0]) { 2 } else { 1 })
+                        }
                         _ => None,
                     }
                     .or_else(|| self.to_unicode.as_ref().and_then(|c| c.next_code_len(rest)))
@@ -362,12 +455,22 @@ impl Font {
                         CompositeEncoding::Embedded(cmap) => cmap.cid(code).unwrap_or(code),
                         _ => code,
                     };
-                    let mut text = self.to_unicode.as_ref().and_then(|c| c.text(code)).filter(|t| usable(t)).map(str::to_owned);
+                    let mut text = self
+                        .to_unicode
+                        .as_ref()
+                        .and_then(|c| c.text(code))
+                        .filter(|t| usable(t))
+                        .map(str::to_owned);
                     if text.is_none() {
                         match encoding {
-                            CompositeEncoding::Ucs2 => text = char::from_u32(code).filter(|c| !c.is_control()).map(String::from),
+                            CompositeEncoding::Ucs2 => {
+                                text = char::from_u32(code)
+                                    .filter(|c| !c.is_control())
+                                    .map(String::from)
+                            }
                             CompositeEncoding::Legacy { charset, .. } => {
-                                let (decoded, had_errors) = charset.decode_without_bom_handling(&rest[..len]);
+                                let (decoded, had_errors) =
+                                    charset.decode_without_bom_handling(&rest[..len]);
                                 if !had_errors && !decoded.chars().any(char::is_control) {
                                     text = Some(decoded.into_owned());
                                 }
@@ -376,7 +479,11 @@ impl Font {
                         }
                     }
                     let width = widths.get(&cid).copied().unwrap_or(*default_width);
-                    out.push(DecodedGlyph { text, width, word_space: len == 1 && code == 32 });
+                    out.push(DecodedGlyph {
+                        text,
+                        width,
+                        word_space: len == 1 && code == 32,
+                    });
                 }
             }
         }

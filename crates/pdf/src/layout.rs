@@ -76,7 +76,8 @@ fn drop_duplicates(glyphs: &mut Vec<Glyph>) {
                 if let Some(list) = seen.get(&(cu + du, cv + dv, g.rot)) {
                     for &j in list {
                         let h = &glyphs[j];
-                        if h.text == g.text && (h.u0 - g.u0).abs() < tol && (h.v - g.v).abs() < tol {
+                        if h.text == g.text && (h.u0 - g.u0).abs() < tol && (h.v - g.v).abs() < tol
+                        {
                             dup = true;
                             break 'find;
                         }
@@ -125,7 +126,11 @@ fn fragments(mut glyphs: Vec<Glyph>) -> Vec<Fragment> {
             if !current.is_empty() && g.u0 - right > FRAGMENT_GAP * size {
                 out.push(build_fragment(std::mem::take(&mut current)));
             }
-            right = if current.is_empty() { g.u1 } else { right.max(g.u1) };
+            right = if current.is_empty() {
+                g.u1
+            } else {
+                right.max(g.u1)
+            };
             current.push(g);
         }
         if !current.is_empty() {
@@ -152,7 +157,10 @@ fn build_fragment(glyphs: Vec<Glyph>) -> Fragment {
     let mut prev_size = 0.0f32;
     let mut pending_space = false;
     // The baseline of the largest glyphs is the line's; superscripts sit above it.
-    let main = glyphs.iter().max_by(|a, b| a.size.total_cmp(&b.size)).map_or((0.0, 0.0), |g| (g.v, g.size));
+    let main = glyphs
+        .iter()
+        .max_by(|a, b| a.size.total_cmp(&b.size))
+        .map_or((0.0, 0.0), |g| (g.v, g.size));
     let (mut u0, mut u1) = (f32::INFINITY, f32::NEG_INFINITY);
     for g in &glyphs {
         u0 = u0.min(g.u0);
@@ -173,7 +181,15 @@ fn build_fragment(glyphs: Vec<Glyph>) -> Fragment {
         prev_size = g.size;
     }
     let text = text.trim_end().to_owned();
-    Fragment { u0, u1, top: main.0 - 0.8 * main.1, bottom: main.0 + 0.25 * main.1, v: main.0, size: main.1, text }
+    Fragment {
+        u0,
+        u1,
+        top: main.0 - 0.8 * main.1,
+        bottom: main.0 + 0.25 * main.1,
+        v: main.0,
+        size: main.1,
+        text,
+    }
 }
 
 fn median_size(frags: &[Fragment], idx: &[usize]) -> f32 {
@@ -191,13 +207,20 @@ fn xy_cut(frags: &[Fragment], mut idx: Vec<usize>, depth: usize, out: &mut Vec<V
     // Columns first: the widest vertical gap that leaves real text on both sides.
     idx.sort_by(|&a, &b| frags[a].u0.total_cmp(&frags[b].u0));
     let left = frags[idx[0]].u0;
-    let right = idx.iter().map(|&i| frags[i].u1).fold(f32::NEG_INFINITY, f32::max);
+    let right = idx
+        .iter()
+        .map(|&i| frags[i].u1)
+        .fold(f32::NEG_INFINITY, f32::max);
     let width = (right - left).max(1.0);
     let mut best: Option<(f32, usize)> = None;
     let mut reach = frags[idx[0]].u1;
     for (k, &i) in idx.iter().enumerate().skip(1) {
         let gap = frags[i].u0 - reach;
-        if gap > 0.8 * size && reach - left >= MIN_COLUMN_SHARE * width && right - frags[i].u0 >= MIN_COLUMN_SHARE * width && best.is_none_or(|(g, _)| gap > g) {
+        if gap > 0.8 * size
+            && reach - left >= MIN_COLUMN_SHARE * width
+            && right - frags[i].u0 >= MIN_COLUMN_SHARE * width
+            && best.is_none_or(|(g, _)| gap > g)
+        {
             best = Some((gap, k));
         }
         reach = reach.max(frags[i].u1);
@@ -223,7 +246,11 @@ fn xy_cut(frags: &[Fragment], mut idx: Vec<usize>, depth: usize, out: &mut Vec<V
         out.push(idx);
         return;
     };
-    let mut cuts: Vec<usize> = gaps.iter().filter(|g| g.0 >= 0.9 * widest).map(|g| g.1).collect();
+    let mut cuts: Vec<usize> = gaps
+        .iter()
+        .filter(|g| g.0 >= 0.9 * widest)
+        .map(|g| g.1)
+        .collect();
     cuts.push(idx.len());
     let mut start = 0;
     for cut in cuts {
@@ -255,7 +282,11 @@ fn emit_leaf(frags: &[Fragment], mut idx: Vec<usize>, rot: u8, out: &mut Vec<Lin
     }
     for mut row in rows {
         row.sort_by(|&a, &b| frags[a].u0.total_cmp(&frags[b].u0));
-        let text = row.iter().map(|&i| frags[i].text.as_str()).collect::<Vec<_>>().join(" ");
+        let text = row
+            .iter()
+            .map(|&i| frags[i].text.as_str())
+            .collect::<Vec<_>>()
+            .join(" ");
         let v = frags[row[0]].v;
         out.push(Line { text, v, rot });
     }

@@ -53,7 +53,13 @@ impl Default for ExtractOptions {
     /// Room for a 120-page report several times over: 200 MiB, 2,000 pages,
     /// 50 million operations, 60 seconds.
     fn default() -> Self {
-        ExtractOptions { max_bytes: 200 << 20, max_pages: 2000, max_ops: 50_000_000, deadline: Some(Duration::from_secs(60)), strip_running_headers: true }
+        ExtractOptions {
+            max_bytes: 200 << 20,
+            max_pages: 2000,
+            max_ops: 50_000_000,
+            deadline: Some(Duration::from_secs(60)),
+            strip_running_headers: true,
+        }
     }
 }
 

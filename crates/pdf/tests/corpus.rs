@@ -28,8 +28,16 @@ pub fn read(name: &str) -> Vec<u8> {
 }
 
 pub fn tokens(text: &str) -> Vec<String> {
-    let normal: String = text.nfkc().collect::<String>().to_lowercase().replace(['\u{00ad}', '\u{fffe}'], "");
-    normal.split(|c: char| !c.is_alphanumeric()).filter(|t| !t.is_empty()).map(str::to_owned).collect()
+    let normal: String = text
+        .nfkc()
+        .collect::<String>()
+        .to_lowercase()
+        .replace(['\u{00ad}', '\u{fffe}'], "");
+    normal
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 pub fn f1(got: &[String], reference: &[String]) -> f64 {

@@ -61,9 +61,16 @@ fn mutate(rng: &mut Rng, input: &[u8], other: &[u8]) -> Vec<u8> {
 }
 
 fn run(seed: u64, mutants: usize) {
-    let files: Vec<Vec<u8>> = corpus::pdfs().iter().filter_map(|p| std::fs::read(p).ok()).filter(|b| b.len() < 400_000).collect();
+    let files: Vec<Vec<u8>> = corpus::pdfs()
+        .iter()
+        .filter_map(|p| std::fs::read(p).ok())
+        .filter(|b| b.len() < 400_000)
+        .collect();
     assert!(!files.is_empty());
-    let opts = ExtractOptions { max_ops: 2_000_000, ..ExtractOptions::default() };
+    let opts = ExtractOptions {
+        max_ops: 2_000_000,
+        ..ExtractOptions::default()
+    };
     let mut rng = Rng(seed);
     let mut outcomes = [0usize; 2];
     for n in 0..mutants {
@@ -72,13 +79,19 @@ fn run(seed: u64, mutants: usize) {
         let data = mutate(&mut rng, a, b);
         match extract(&data, &opts) {
             Ok(_) => outcomes[0] += 1,
-            Err(PdfError::ParserPanic(msg)) => eprintln!("seed {seed} mutant {n}: lopdf panicked ({msg}), reported as an error"),
+            Err(PdfError::ParserPanic(msg)) => {
+                eprintln!("seed {seed} mutant {n}: lopdf panicked ({msg}), reported as an error")
+            }
             Err(_) => outcomes[1] += 1,
         }
     }
     // Most mutants of a real file still open: the fuzzer is reaching the
     // interpreter, not just the header check.
-    assert!(outcomes[0] > mutants / 4, "only {} of {mutants} mutants opened", outcomes[0]);
+    assert!(
+        outcomes[0] > mutants / 4,
+        "only {} of {mutants} mutants opened",
+        outcomes[0]
+    );
 }
 
 #[test]
@@ -89,8 +102,14 @@ fn mutated_real_pdfs_never_panic_or_hang() {
 #[test]
 #[ignore = "long fuzz run; use --ignored"]
 fn fuzz_long() {
-    let seed = std::env::var("FUZZ_SEED").ok().and_then(|s| s.parse().ok()).unwrap_or(0x5eed_0002);
-    let n = std::env::var("FUZZ_MUTANTS").ok().and_then(|s| s.parse().ok()).unwrap_or(20_000);
+    let seed = std::env::var("FUZZ_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0x5eed_0002);
+    let n = std::env::var("FUZZ_MUTANTS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_000);
     run(seed, n);
 }
 
