@@ -1,0 +1,69 @@
+//! The shared test PDFs, and the scorer's token F1 in Rust (same rules as
+//! `shared/tools/extract_score.py`: NFKC, lower case, runs of letters and
+//! digits, multiset overlap), so the quality test needs neither python nor
+//! pdftotext.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+use unicode_normalization::UnicodeNormalization;
+
+pub fn dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/pdf")
+}
+
+/// Every PDF of the set, sorted by name.
+pub fn pdfs() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir())
+        .expect("shared/testdata/pdf is beside the repository")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
+        .collect();
+    files.sort();
+    files
+}
+
+pub fn read(name: &str) -> Vec<u8> {
+    std::fs::read(dir().join(name)).unwrap_or_else(|e| panic!("{name}: {e}"))
+}
+
+pub fn tokens(text: &str) -> Vec<String> {
+    let normal: String = text
+        .nfkc()
+        .collect::<String>()
+        .to_lowercase()
+        .replace(['\u{00ad}', '\u{fffe}'], "");
+    normal
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+pub fn f1(got: &[String], reference: &[String]) -> f64 {
+    if got.is_empty() && reference.is_empty() {
+        return 1.0;
+    }
+    if got.is_empty() || reference.is_empty() {
+        return 0.0;
+    }
+    let mut counts: HashMap<&str, i64> = HashMap::new();
+    for t in reference {
+        *counts.entry(t).or_default() += 1;
+    }
+    let mut common = 0;
+    for t in got {
+        if let Some(c) = counts.get_mut(t.as_str()) {
+            if *c > 0 {
+                *c -= 1;
+                common += 1;
+            }
+        }
+    }
+    if common == 0 {
+        return 0.0;
+    }
+    let p = common as f64 / got.len() as f64;
+    let r = common as f64 / reference.len() as f64;
+    2.0 * p * r / (p + r)
+}
