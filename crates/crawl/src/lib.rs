@@ -1,1 +1,4 @@
 //! stub
+mod extract;
+
+pub use extract::extract_main_text;
