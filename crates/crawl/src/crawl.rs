@@ -59,15 +59,26 @@ impl CrawlOptions {
 /// How one URL ended.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ItemOutcome {
-    New { sha256: String, kind: ContentKind },
+    New {
+        sha256: String,
+        kind: ContentKind,
+    },
     /// New content at a known URL; it replaced the old version.
-    Changed { sha256: String, previous_sha256: String, kind: ContentKind },
+    Changed {
+        sha256: String,
+        previous_sha256: String,
+        kind: ContentKind,
+    },
     /// 304 Not Modified: nothing downloaded.
     NotModified,
     /// Downloaded again, same bytes.
-    SameContent { sha256: String },
+    SameContent {
+        sha256: String,
+    },
     /// A new URL whose bytes were already stored from another URL.
-    Duplicate { sha256: String },
+    Duplicate {
+        sha256: String,
+    },
     /// Dry run: would be fetched.
     WouldFetch,
     Skipped(SkipReason),
@@ -117,7 +128,10 @@ impl CrawlReport {
                 ItemOutcome::Duplicate { .. } => summary.duplicate += 1,
                 ItemOutcome::WouldFetch => summary.would_fetch += 1,
                 ItemOutcome::Skipped(reason) => {
-                    *summary.skipped.entry(reason.reason().to_owned()).or_default() += 1
+                    *summary
+                        .skipped
+                        .entry(reason.reason().to_owned())
+                        .or_default() += 1
                 }
                 ItemOutcome::Failed(error) => {
                     *summary.failed.entry(error.reason()).or_default() += 1
@@ -397,6 +411,24 @@ pub async fn crawl(
         report.items.push(item);
     }
     progress.finish_and_clear();
+    if !options.dry_run {
+        // A page can link to a document after the document was stored (the report PDF
+        // linked from the listing and again from its review page): record every referrer.
+        for (url, pages) in &referrers {
+            let Some(mut record) = store.record_for_url(url)? else {
+                continue;
+            };
+            let before = record.referrers.len();
+            for page in pages {
+                if !record.referrers.contains(page) {
+                    record.referrers.push(page.clone());
+                }
+            }
+            if record.referrers.len() != before {
+                store.write_record(&record)?;
+            }
+        }
+    }
     report.items.sort_by(|a, b| a.url.cmp(&b.url));
     Ok(report)
 }

@@ -71,6 +71,8 @@ pub fn discover_links(html: &str, page_url: &Url) -> Vec<DiscoveredLink> {
     let base = document_base(&document, page_url);
     let mut found: Vec<DiscoveredLink> = Vec::new();
     let mut heading: Option<String> = None;
+    // The first date written under the current heading ("Published 3 March 2022").
+    let mut section_date: Option<NaiveDate> = None;
     for node in document.tree.root().descendants() {
         let Some(element) = ElementRef::wrap(node) else {
             continue;
@@ -79,7 +81,21 @@ pub fn discover_links(html: &str, page_url: &Url) -> Vec<DiscoveredLink> {
         if matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6") {
             heading = Some(collapse_whitespace(&element.text().collect::<String>()))
                 .filter(|text| !text.is_empty());
+            section_date = heading.as_deref().and_then(find_date);
             continue;
+        }
+        if section_date.is_none() && matches!(name, "p" | "time" | "span" | "dd" | "li") {
+            section_date = element
+                .value()
+                .attr("datetime")
+                .and_then(|value| value.get(..10))
+                .and_then(|day| NaiveDate::parse_from_str(day, "%Y-%m-%d").ok())
+                .or_else(|| {
+                    let text = collapse_whitespace(&element.text().collect::<String>());
+                    (text.chars().count() <= 200)
+                        .then(|| find_date(&text))
+                        .flatten()
+                });
         }
         if name != "a" || in_site_furniture(node) {
             continue;
@@ -111,7 +127,13 @@ pub fn discover_links(html: &str, page_url: &Url) -> Vec<DiscoveredLink> {
         else {
             continue;
         };
-        let hints = hints_for(&text, heading.as_deref(), &context);
+        let mut hints = hints_for(&text, heading.as_deref(), &context);
+        if hints.date.is_none() {
+            if let Some(date) = section_date {
+                hints.date = Some(date);
+                hints.year = Some(date.year());
+            }
+        }
         match found.iter_mut().find(|link| link.url == url) {
             Some(existing) => fill_missing(&mut existing.hints, hints),
             None => found.push(DiscoveredLink { url, kind, hints }),
@@ -281,8 +303,18 @@ fn words(text: &str) -> Vec<&str> {
 }
 
 const MONTHS: [&str; 12] = [
-    "january", "february", "march", "april", "may", "june", "july", "august", "september",
-    "october", "november", "december",
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
 ];
 
 fn month_number(word: &str) -> Option<u32> {
@@ -292,7 +324,11 @@ fn month_number(word: &str) -> Option<u32> {
     }
     MONTHS
         .iter()
-        .position(|month| *month == lower || (lower.len() == 3 && month.starts_with(&lower)) || (lower == "sept" && *month == "september"))
+        .position(|month| {
+            *month == lower
+                || (lower.len() == 3 && month.starts_with(&lower))
+                || (lower == "sept" && *month == "september")
+        })
         .and_then(|index| u32::try_from(index + 1).ok())
 }
 
@@ -331,9 +367,11 @@ fn find_date(text: &str) -> Option<NaiveDate> {
         }
         let parts: Vec<&str> = word.split(['/', '.']).collect();
         if let [day, month, year] = parts.as_slice() {
-            if let (Ok(day), Ok(month), Some(year)) =
-                (day.parse::<u32>(), month.parse::<u32>(), plausible_year(year))
-            {
+            if let (Ok(day), Ok(month), Some(year)) = (
+                day.parse::<u32>(),
+                month.parse::<u32>(),
+                plausible_year(year),
+            ) {
                 if let Some(date) = NaiveDate::from_ymd_opt(year, month, day) {
                     return Some(date);
                 }
@@ -363,10 +401,15 @@ fn child_pseudonym(text: &str) -> Option<String> {
             _ => continue,
         };
         let name = name.trim_end_matches(['.', '\'', '’', '"', '”']);
-        let name = name.strip_suffix("'s").or_else(|| name.strip_suffix("’s")).unwrap_or(name);
+        let name = name
+            .strip_suffix("'s")
+            .or_else(|| name.strip_suffix("’s"))
+            .unwrap_or(name);
         let is_pseudonym = (1..=4).contains(&name.len())
             && name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-            && name.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
         if is_pseudonym {
             return Some(format!("{lead} {name}"));
         }
@@ -379,8 +422,14 @@ fn child_pseudonym(text: &str) -> Option<String> {
 fn review_type_in(text: &str) -> Option<ReviewType> {
     let lower = collapse_whitespace(&text.to_lowercase().replace(['-', '_'], " "));
     const PHRASES: &[(&str, ReviewType)] = &[
-        ("single unified safeguarding review", ReviewType::SingleUnifiedSafeguardingReview),
-        ("child safeguarding practice review", ReviewType::LocalChildSafeguardingPracticeReview),
+        (
+            "single unified safeguarding review",
+            ReviewType::SingleUnifiedSafeguardingReview,
+        ),
+        (
+            "child safeguarding practice review",
+            ReviewType::LocalChildSafeguardingPracticeReview,
+        ),
         ("serious case review", ReviewType::SeriousCaseReview),
         ("significant case review", ReviewType::SignificantCaseReview),
         ("child practice review", ReviewType::ChildPracticeReview),
@@ -397,12 +446,14 @@ fn review_type_in(text: &str) -> Option<ReviewType> {
     if let Some((_, review_type)) = PHRASES.iter().find(|(phrase, _)| lower.contains(phrase)) {
         return Some(*review_type);
     }
-    words(&lower).iter().find_map(|word| match word.trim_matches('.') {
-        "lcspr" | "cspr" => Some(ReviewType::LocalChildSafeguardingPracticeReview),
-        "scr" => Some(ReviewType::SeriousCaseReview),
-        "susr" => Some(ReviewType::SingleUnifiedSafeguardingReview),
-        _ => None,
-    })
+    words(&lower)
+        .iter()
+        .find_map(|word| match word.trim_matches('.') {
+            "lcspr" | "cspr" => Some(ReviewType::LocalChildSafeguardingPracticeReview),
+            "scr" => Some(ReviewType::SeriousCaseReview),
+            "susr" => Some(ReviewType::SingleUnifiedSafeguardingReview),
+            _ => None,
+        })
 }
 
 #[cfg(test)]
@@ -411,12 +462,27 @@ mod tests {
 
     #[test]
     fn pseudonyms_dates_and_review_types_are_read_from_phrases() {
-        assert_eq!(child_pseudonym("Serious case review: Baby A's death").as_deref(), Some("Baby A"));
-        assert_eq!(child_pseudonym("Children LR and M").as_deref(), Some("Child LR"));
+        assert_eq!(
+            child_pseudonym("Serious case review: Baby A's death").as_deref(),
+            Some("Baby A")
+        );
+        assert_eq!(
+            child_pseudonym("Children LR and M").as_deref(),
+            Some("Child LR")
+        );
         assert_eq!(child_pseudonym("Child protection in 2020"), None);
-        assert_eq!(find_date("Published 3rd March 2022"), NaiveDate::from_ymd_opt(2022, 3, 3));
-        assert_eq!(find_date("Sept 2019 update"), NaiveDate::from_ymd_opt(2019, 9, 1));
-        assert_eq!(find_date("updated 05/11/2021"), NaiveDate::from_ymd_opt(2021, 11, 5));
+        assert_eq!(
+            find_date("Published 3rd March 2022"),
+            NaiveDate::from_ymd_opt(2022, 3, 3)
+        );
+        assert_eq!(
+            find_date("Sept 2019 update"),
+            NaiveDate::from_ymd_opt(2019, 9, 1)
+        );
+        assert_eq!(
+            find_date("updated 05/11/2021"),
+            NaiveDate::from_ymd_opt(2021, 11, 5)
+        );
         assert_eq!(find_date("Report 31 February 2020"), None);
         assert_eq!(find_year("Annual report 2019-20"), Some(2019));
         assert_eq!(find_year("call 0800 1234 5678"), None);
@@ -424,9 +490,18 @@ mod tests {
             review_type_in("Local Child Safeguarding Practice Review: Child T"),
             Some(ReviewType::LocalChildSafeguardingPracticeReview)
         );
-        assert_eq!(review_type_in("SCR Child D"), Some(ReviewType::SeriousCaseReview));
-        assert_eq!(review_type_in("Extended Child Practice Review"), Some(ReviewType::ChildPracticeReview));
-        assert_eq!(review_type_in("7-minute briefing"), Some(ReviewType::LearningBrief));
+        assert_eq!(
+            review_type_in("SCR Child D"),
+            Some(ReviewType::SeriousCaseReview)
+        );
+        assert_eq!(
+            review_type_in("Extended Child Practice Review"),
+            Some(ReviewType::ChildPracticeReview)
+        );
+        assert_eq!(
+            review_type_in("7-minute briefing"),
+            Some(ReviewType::LearningBrief)
+        );
         assert_eq!(review_type_in("Annual report"), None);
     }
 
@@ -436,7 +511,11 @@ mod tests {
         assert_eq!(hints.title.as_deref(), Some("Baby B: thematic review"));
         assert_eq!(hints.child.as_deref(), Some("Baby B"));
         assert_eq!(hints.review_type, Some(ReviewType::ThematicReview));
-        let hints = hints_for("Child W overview report (PDF, 900KB)", None, "Published 1 June 2021");
+        let hints = hints_for(
+            "Child W overview report (PDF, 900KB)",
+            None,
+            "Published 1 June 2021",
+        );
         assert_eq!(hints.title.as_deref(), Some("Child W overview report"));
         assert_eq!(hints.date, NaiveDate::from_ymd_opt(2021, 6, 1));
     }

@@ -43,34 +43,134 @@ pub fn extract_main_text(html: &str) -> String {
 
 /// Tags whose content is never article text.
 const DROPPED_TAGS: &[&str] = &[
-    "script", "style", "noscript", "template", "nav", "header", "footer", "aside",
-    "button", "select", "input", "textarea", "iframe", "svg", "canvas", "object", "embed",
-    "dialog", "menu", "figure", "figcaption", "picture", "video", "audio", "head", "title",
-    "meta", "link",
+    "script",
+    "style",
+    "noscript",
+    "template",
+    "nav",
+    "header",
+    "footer",
+    "aside",
+    "button",
+    "select",
+    "input",
+    "textarea",
+    "iframe",
+    "svg",
+    "canvas",
+    "object",
+    "embed",
+    "dialog",
+    "menu",
+    "figure",
+    "figcaption",
+    "picture",
+    "video",
+    "audio",
+    "head",
+    "title",
+    "meta",
+    "link",
 ];
 
 /// Tags after which text starts a new line.
 const BLOCK_TAGS: &[&str] = &[
-    "p", "div", "section", "article", "main", "h1", "h2", "h3", "h4", "h5", "h6", "li", "ul",
-    "ol", "dl", "dt", "dd", "blockquote", "pre", "table", "tr", "td", "th", "br", "hr",
-    "address", "body", "tbody", "thead", "caption",
+    "p",
+    "div",
+    "section",
+    "article",
+    "main",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "li",
+    "ul",
+    "ol",
+    "dl",
+    "dt",
+    "dd",
+    "blockquote",
+    "pre",
+    "table",
+    "tr",
+    "td",
+    "th",
+    "br",
+    "hr",
+    "address",
+    "body",
+    "tbody",
+    "thead",
+    "caption",
 ];
 
 /// Class/id fragments of page furniture (readability's "unlikely candidates", plus the
 /// cookie banners and "was this page helpful" boxes of UK public-sector sites).
 const FURNITURE_WORDS: &[&str] = &[
-    "ad-", "ads-", "adslot", "ai2html", "banner", "breadcrumb", "combx", "comment",
-    "community", "consent", "cookie", "cover-wrap", "disqus", "feedback", "footer", "gdpr",
-    "header", "helpful", "legends", "masthead", "menu", "modal", "newsletter", "outbrain",
-    "pager", "pagination", "popup", "promo", "related", "remark", "replies", "rss", "share",
-    "sharing", "shoutbox", "sidebar", "signup", "skip-", "skyscraper", "social", "sponsor",
-    "subscribe", "supplemental", "taboola", "toolbar", "recommend", "byline", "caption",
-    "print-", "read-more", "more-stories", "most-popular", "trending", "tags",
+    "ad-",
+    "ads-",
+    "adslot",
+    "ai2html",
+    "banner",
+    "breadcrumb",
+    "combx",
+    "comment",
+    "community",
+    "consent",
+    "cookie",
+    "cover-wrap",
+    "disqus",
+    "feedback",
+    "footer",
+    "gdpr",
+    "header",
+    "helpful",
+    "legends",
+    "masthead",
+    "menu",
+    "modal",
+    "newsletter",
+    "outbrain",
+    "pager",
+    "pagination",
+    "popup",
+    "promo",
+    "related",
+    "remark",
+    "replies",
+    "rss",
+    "share",
+    "sharing",
+    "shoutbox",
+    "sidebar",
+    "signup",
+    "skip-",
+    "skyscraper",
+    "social",
+    "sponsor",
+    "subscribe",
+    "supplemental",
+    "taboola",
+    "toolbar",
+    "recommend",
+    "byline",
+    "caption",
+    "print-",
+    "read-more",
+    "more-stories",
+    "most-popular",
+    "trending",
+    "tags",
 ];
 
 /// Fragments that rescue an element from [`FURNITURE_WORDS`] ("article-header-menu" no,
 /// "main-content" yes): readability's "ok, maybe it's a candidate".
-const CONTENT_WORDS: &[&str] = &["and", "article", "body", "column", "content", "main", "shadow"];
+const CONTENT_WORDS: &[&str] = &[
+    "and", "article", "body", "column", "content", "main", "shadow",
+];
 
 const POSITIVE_WORDS: &[&str] = &[
     "article", "body", "content", "entry", "hentry", "h-entry", "main", "page", "post", "text",
@@ -78,9 +178,32 @@ const POSITIVE_WORDS: &[&str] = &[
 ];
 
 const NEGATIVE_WORDS: &[&str] = &[
-    "ad-", "hidden", "banner", "combx", "comment", "com-", "contact", "foot", "footnote",
-    "gdpr", "masthead", "media", "meta", "outbrain", "promo", "related", "scroll", "share",
-    "shoutbox", "sidebar", "skyscraper", "sponsor", "shopping", "tags", "tool", "widget",
+    "ad-",
+    "hidden",
+    "banner",
+    "combx",
+    "comment",
+    "com-",
+    "contact",
+    "foot",
+    "footnote",
+    "gdpr",
+    "masthead",
+    "media",
+    "meta",
+    "outbrain",
+    "promo",
+    "related",
+    "scroll",
+    "share",
+    "shoutbox",
+    "sidebar",
+    "skyscraper",
+    "sponsor",
+    "shopping",
+    "tags",
+    "tool",
+    "widget",
 ];
 
 /// Blocks shorter than this (in characters) are not scored: menus and captions.
@@ -121,8 +244,7 @@ impl PageFacts {
                 .parent()
                 .and_then(|parent| facts.get(&parent.id()))
                 .is_some_and(|parent| parent.dropped);
-            let dropped =
-                parent_dropped || is_furniture(node) || drop_by_class(node, &facts);
+            let dropped = parent_dropped || is_furniture(node) || drop_by_class(node, &facts);
             facts.insert(
                 node.id(),
                 NodeFacts {
@@ -345,7 +467,10 @@ fn element_name<'a>(node: NodeRef<'a, Node>) -> Option<&'a str> {
 
 fn is_furniture(node: NodeRef<Node>) -> bool {
     let Some(element) = node.value().as_element() else {
-        return matches!(node.value(), Node::Comment(_) | Node::ProcessingInstruction(_));
+        return matches!(
+            node.value(),
+            Node::Comment(_) | Node::ProcessingInstruction(_)
+        );
     };
     let name = element.name();
     if DROPPED_TAGS.contains(&name) {

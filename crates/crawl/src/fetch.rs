@@ -111,7 +111,9 @@ impl SkipReason {
 pub enum FetchResult {
     Fetched(FetchedBody),
     /// 304: what we stored is current.
-    NotModified { final_url: Url },
+    NotModified {
+        final_url: Url,
+    },
     Skipped(SkipReason),
 }
 
@@ -225,7 +227,12 @@ impl Fetcher {
                 _ => {}
             }
             let response = self
-                .send_with_retries(&mut state, &current, validators, self.options.max_body_bytes)
+                .send_with_retries(
+                    &mut state,
+                    &current,
+                    validators,
+                    self.options.max_body_bytes,
+                )
                 .await?;
             drop(state);
 
@@ -362,7 +369,11 @@ impl Fetcher {
             };
             tracing::debug!(%url, attempt, ?wait, "retrying");
             let earliest = Instant::now() + wait;
-            state.next_request = Some(state.next_request.map_or(earliest, |next| next.max(earliest)));
+            state.next_request = Some(
+                state
+                    .next_request
+                    .map_or(earliest, |next| next.max(earliest)),
+            );
         }
     }
 
@@ -382,7 +393,11 @@ impl Fetcher {
     ) -> Result<RawResponse, FetchError> {
         let mut request = self.client.get(url.clone());
         if let Some(validators) = validators {
-            if let Some(etag) = validators.etag.as_deref().and_then(|v| HeaderValue::from_str(v).ok()) {
+            if let Some(etag) = validators
+                .etag
+                .as_deref()
+                .and_then(|v| HeaderValue::from_str(v).ok())
+            {
                 request = request.header(reqwest::header::IF_NONE_MATCH, etag);
             }
             if let Some(date) = validators
@@ -400,12 +415,19 @@ impl Fetcher {
             let mut body = Vec::new();
             // Only successful bodies are read: an error page's bytes are of no use.
             if status.is_success() {
-                if response.content_length().is_some_and(|length| length > max_body_bytes) {
-                    return Err(FetchError::TooLarge { limit: max_body_bytes });
+                if response
+                    .content_length()
+                    .is_some_and(|length| length > max_body_bytes)
+                {
+                    return Err(FetchError::TooLarge {
+                        limit: max_body_bytes,
+                    });
                 }
                 while let Some(chunk) = response.chunk().await.map_err(classify)? {
                     if body.len() as u64 + chunk.len() as u64 > max_body_bytes {
-                        return Err(FetchError::TooLarge { limit: max_body_bytes });
+                        return Err(FetchError::TooLarge {
+                            limit: max_body_bytes,
+                        });
                     }
                     body.extend_from_slice(&chunk);
                 }
@@ -474,7 +496,10 @@ mod tests {
         let mut headers = HeaderMap::new();
         headers.insert("retry-after", HeaderValue::from_static("7"));
         assert_eq!(retry_after(&headers), Some(Duration::from_secs(7)));
-        headers.insert("retry-after", HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"));
+        headers.insert(
+            "retry-after",
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
         assert_eq!(retry_after(&headers), Some(Duration::ZERO));
         headers.insert("retry-after", HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&headers), None);

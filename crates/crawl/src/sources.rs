@@ -215,7 +215,10 @@ mod tests {
         let sources = Sources::from_toml(GOOD).expect("valid file");
         assert_eq!(sources.crawler.delay_ms, Some(10));
         let source = &sources.sources[0];
-        assert_eq!(source.allowed_hosts, ["docs.example.org", "www.example.org"]);
+        assert_eq!(
+            source.allowed_hosts,
+            ["docs.example.org", "www.example.org"]
+        );
         assert_eq!(source.review_type, Some(ReviewType::SeriousCaseReview));
         assert!(source.allows(&Url::parse("https://DOCS.example.org/a.pdf").expect("url")));
         assert!(!source.allows(&Url::parse("https://evil.example.com/a.pdf").expect("url")));
@@ -229,7 +232,10 @@ mod tests {
 
         let bad_seed = GOOD.replace("https://www.example.org/case-reviews", "ftp://x/y");
         let error = Sources::from_toml(&bad_seed).expect_err("bad seed");
-        assert!(error.contains("seed \"ftp://x/y\" is not http or https"), "{error}");
+        assert!(
+            error.contains("seed \"ftp://x/y\" is not http or https"),
+            "{error}"
+        );
 
         let bad_host = GOOD.replace("docs.example.org", "https://docs.example.org/");
         let error = Sources::from_toml(&bad_host).expect_err("bad host");
@@ -237,7 +243,12 @@ mod tests {
 
         let bad_nation = GOOD.replace("England", "Cornwall");
         let error = Sources::from_toml(&bad_nation).expect_err("bad nation");
-        assert!(error.contains("nation \"Cornwall\" is not one of England, Wales, Scotland, Northern Ireland"), "{error}");
+        assert!(
+            error.contains(
+                "nation \"Cornwall\" is not one of England, Wales, Scotland, Northern Ireland"
+            ),
+            "{error}"
+        );
 
         let unknown_key = GOOD.replace("nation =", "natoin =");
         let error = Sources::from_toml(&unknown_key).expect_err("unknown key");
@@ -247,6 +258,9 @@ mod tests {
         let error = Sources::from_toml(&twice).expect_err("duplicate");
         assert!(error.contains("name appears twice"), "{error}");
 
-        assert_eq!(Sources::from_toml("").expect_err("empty"), "no [[source]] entries");
+        assert_eq!(
+            Sources::from_toml("").expect_err("empty"),
+            "no [[source]] entries"
+        );
     }
 }

@@ -172,10 +172,15 @@ impl RawStore {
     /// held other content before and nothing else refers to it, the old bytes go.
     pub fn put(&self, record: &Provenance, bytes: &[u8]) -> Result<StoreOutcome, CrawlError> {
         let previous = self.record_for_url(&record.url)?;
-        let blob = self.blob_path(&record.sha256).ok_or_else(|| CrawlError::Store {
-            path: PathBuf::from(&record.sha256),
-            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a sha256 digest"),
-        })?;
+        let blob = self
+            .blob_path(&record.sha256)
+            .ok_or_else(|| CrawlError::Store {
+                path: PathBuf::from(&record.sha256),
+                source: std::io::Error::new(
+                    std::io::ErrorKind::InvalidInput,
+                    "not a sha256 digest",
+                ),
+            })?;
         let blob_existed = blob.exists();
         if !blob_existed {
             write_atomically(&blob, bytes)?;
@@ -263,7 +268,10 @@ mod tests {
         let store = RawStore::open(dir.path()).expect("open");
         let v1 = b"%PDF-1.4 version one";
         let v2 = b"%PDF-1.4 version two";
-        assert_eq!(store.put(&record("http://a/x.pdf", v1), v1).expect("put"), StoreOutcome::New);
+        assert_eq!(
+            store.put(&record("http://a/x.pdf", v1), v1).expect("put"),
+            StoreOutcome::New
+        );
         assert_eq!(
             store.put(&record("http://b/y.pdf", v1), v1).expect("put"),
             StoreOutcome::Duplicate
@@ -278,14 +286,21 @@ mod tests {
         // x.pdf changes; y.pdf still holds v1, so v1's bytes stay.
         assert_eq!(
             store.put(&record("http://a/x.pdf", v2), v2).expect("put"),
-            StoreOutcome::Changed { previous_sha256: sha256_hex(v1) }
+            StoreOutcome::Changed {
+                previous_sha256: sha256_hex(v1)
+            }
         );
         assert_eq!(walk_files(&dir.path().join("blobs")).len(), 2);
         // y.pdf changes too: nothing refers to v1 any more, so it is removed.
         store.put(&record("http://b/y.pdf", v2), v2).expect("put");
         assert_eq!(walk_files(&dir.path().join("blobs")).len(), 1);
         assert_eq!(store.read_blob(&sha256_hex(v2)).expect("blob"), v2);
-        let urls: Vec<String> = store.records().expect("records").into_iter().map(|r| r.url).collect();
+        let urls: Vec<String> = store
+            .records()
+            .expect("records")
+            .into_iter()
+            .map(|r| r.url)
+            .collect();
         assert_eq!(urls, ["http://a/x.pdf", "http://b/y.pdf"]);
         assert!(store.read_blob("../../etc/passwd").is_err());
     }
