@@ -263,4 +263,19 @@ mod tests {
             "no [[source]] entries"
         );
     }
+
+    #[test]
+    fn the_shipped_starter_file_is_valid() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/sources.toml");
+        let sources = Sources::from_path(&path).expect("corpus/sources.toml");
+        let panel = &sources.sources[0];
+        assert_eq!(panel.name, "Child Safeguarding Practice Review Panel");
+        assert_eq!(panel.review_type, Some(ReviewType::NationalReview));
+        assert!(panel
+            .allowed_hosts
+            .iter()
+            .any(|h| h == "assets.publishing.service.gov.uk"));
+        assert!(sources.sources.len() >= 5);
+        assert_eq!(sources.crawler.delay_ms, Some(2000));
+    }
 }
