@@ -170,6 +170,8 @@ const FURNITURE_WORDS: &[&str] = &[
 /// "main-content" yes): readability's "ok, maybe it's a candidate".
 const CONTENT_WORDS: &[&str] = &[
     "and", "article", "body", "column", "content", "main", "shadow",
+    // Embedded posts quoted in an article ("social-media-embed") are part of it.
+    "embed",
 ];
 
 const POSITIVE_WORDS: &[&str] = &[
@@ -370,9 +372,39 @@ impl PageFacts {
                 }
             }
         }
-        let Some((top_score, top)) = best else {
+        let Some((top_score, mut top)) = best else {
             return Vec::new();
         };
+        // Readability.js: when several near-best containers sit under one ancestor (an
+        // article split into "chunks" between ad slots), that ancestor is the article.
+        let mut ranked: Vec<(f64, NodeRef<'a, Node>)> = root
+            .descendants()
+            .filter_map(|node| {
+                scores
+                    .get(&node.id())
+                    .map(|score| (score * (1.0 - self.link_density(node)), node))
+            })
+            .filter(|(score, node)| node.id() != top.id() && *score >= top_score * 0.75)
+            .collect();
+        ranked.sort_by(|a, b| b.0.total_cmp(&a.0));
+        ranked.truncate(4);
+        if ranked.len() >= 3 {
+            let mut ancestor = top.parent();
+            while let Some(candidate) = ancestor {
+                if candidate.id() == root.id() || element_name(candidate).is_none() {
+                    break;
+                }
+                let under = ranked
+                    .iter()
+                    .filter(|(_, node)| is_ancestor(candidate, *node))
+                    .count();
+                if under >= 3 {
+                    top = candidate;
+                    break;
+                }
+                ancestor = candidate.parent();
+            }
+        }
         let Some(parent) = top.parent() else {
             return vec![top];
         };

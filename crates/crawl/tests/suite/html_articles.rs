@@ -62,9 +62,10 @@ pub fn ground_truth(key: &str) -> String {
 }
 
 /// The bar is a mean F1 of 0.955 (readability-lxml scores 0.950 on these pages
-/// with this scorer). We measure 0.9598 (extract_score.py) and pin the floor just under,
-/// so a regression of a single page fails the test.
-const MEAN_F1_FLOOR: f64 = 0.958;
+/// with this scorer, trafilatura 0.944). We measure 0.9653 (the same figure as
+/// extract_score.py) and pin the floor just under: one page falling from 1.0 to 0.7
+/// moves the mean by 0.002, so a real regression fails the test.
+const MEAN_F1_FLOOR: f64 = 0.963;
 
 #[test]
 fn main_text_of_real_pages_scores_above_the_floor() {
