@@ -358,3 +358,21 @@ async fn robots_txt_disallow_is_reported_as_a_skip_without_a_request() {
     assert_eq!(site.log.hits("/private/child-r-draft.pdf"), 0);
     assert_eq!(site.log.hits("/robots.txt"), 1);
 }
+
+#[tokio::test]
+async fn a_redirect_to_a_host_the_source_does_not_list_is_not_followed() {
+    let site = fixture_site::start().await;
+    let sources = sources_for(&site);
+    let source = sources.sources[0].clone();
+    let options = test_options(&sources);
+    let fetcher = casesearch_crawl::Fetcher::new(options.fetch).expect("client");
+    let url = url::Url::parse(&format!("{}/go-elsewhere.pdf", site.base)).expect("url");
+    let result = fetcher
+        .fetch(&url, None, |url| source.allows(url))
+        .await
+        .expect("result");
+    assert_eq!(
+        result,
+        casesearch_crawl::FetchResult::Skipped(SkipReason::OffSiteRedirect("localhost".into()))
+    );
+}

@@ -221,6 +221,8 @@ impl Site {
             "/files/recovers-after-500.pdf" => {
                 bytes(StatusCode::OK, "application/pdf", pdf(RECOVERING_PDF))
             }
+            // Same machine, another host name: not on the source's list.
+            "/go-elsewhere.pdf" => redirect("http://localhost/files/elsewhere.pdf"),
             "/loop/a" => redirect("/loop/b"),
             "/loop/b" => redirect("/loop/a"),
             "/old/child-s-report.pdf" => redirect("/files/child-s-report.pdf"),
