@@ -8,7 +8,9 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::time::Instant;
 
-use casesearch_index::{build_index, BuildInputs, Engine, IndexError, IndexMeta, ThemeLabel};
+use casesearch_index::{
+    update_index, BuildInputs, BuildMode, Engine, IndexError, IndexMeta, ThemeLabel,
+};
 use casesearch_ingest::{Cataloguer, Corpus, IngestError};
 
 #[derive(Debug, thiserror::Error)]
@@ -31,11 +33,30 @@ pub struct BuildSummary {
     pub seconds: f64,
 }
 
-/// Rebuilds the index at `index_dir` from the corpus at `corpus_dir`. `on_start` gets
-/// the number of documents, `on_progress` the number done so far.
+/// Rebuilds the index at `index_dir` from the corpus at `corpus_dir`, every document
+/// afresh. `on_start` gets the number of documents, `on_progress` the number done so far.
 pub fn rebuild_index(
     corpus_dir: &Path,
     index_dir: &Path,
+    on_start: &dyn Fn(u64),
+    on_progress: &dyn Fn(u64),
+) -> Result<BuildSummary, PipelineError> {
+    index_corpus(
+        corpus_dir,
+        index_dir,
+        BuildMode::Full,
+        on_start,
+        on_progress,
+    )
+}
+
+/// Brings the index at `index_dir` up to date with the corpus at `corpus_dir`; with
+/// [`BuildMode::Incremental`] only new, changed and removed documents are touched
+/// (`summary.meta.changes` counts them).
+pub fn index_corpus(
+    corpus_dir: &Path,
+    index_dir: &Path,
+    mode: BuildMode,
     on_start: &dyn Fn(u64),
     on_progress: &dyn Fn(u64),
 ) -> Result<BuildSummary, PipelineError> {
@@ -80,7 +101,7 @@ pub fn rebuild_index(
         regions_version: cataloguer.regions().version().to_owned(),
         themes,
     };
-    let meta = build_index(index_dir, &catalogued, inputs, on_progress)?;
+    let meta = update_index(index_dir, &catalogued, inputs, mode, on_progress)?;
     Ok(BuildSummary {
         meta,
         rejected: records.rejected.iter().map(ToString::to_string).collect(),

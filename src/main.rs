@@ -7,8 +7,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::{bail, Context, Result};
-use casesearch::{index_staleness, open_engine, rebuild_index, BuildSummary};
-use casesearch_index::{SearchRequest, Sort};
+use casesearch::{index_corpus, index_staleness, open_engine, BuildSummary};
+use casesearch_index::{BuildMode, SearchRequest, Sort};
 use casesearch_ingest::{corpus, pfd, Corpus, RegionTable};
 use casesearch_model::ReviewType;
 use clap::{Parser, Subcommand, ValueEnum};
@@ -32,6 +32,15 @@ struct Cli {
     /// Index directory (built, never edited by hand).
     #[arg(long, global = true, env = "CASESEARCH_INDEX", default_value = "index")]
     index: PathBuf,
+    /// Log lines as text for people or JSON for log collectors (level: RUST_LOG).
+    #[arg(
+        long,
+        global = true,
+        env = "CASESEARCH_LOG_FORMAT",
+        value_enum,
+        default_value = "text"
+    )]
+    log_format: LogFormat,
     #[command(subcommand)]
     command: Command,
 }
@@ -50,8 +59,15 @@ enum Command {
         #[arg(long, conflicts_with = "admin_token")]
         admin_token_file: Option<PathBuf>,
     },
-    /// Rebuild the index from the corpus and print a summary.
-    Index,
+    /// Bring the index up to date with the corpus (only changed documents) and print a summary.
+    ///
+    /// Safe while `serve` runs: the new index is built beside the live one and swapped in
+    /// whole; the server notices and switches to it.
+    Index {
+        /// Re-index every document, not only the changed ones.
+        #[arg(long)]
+        full: bool,
+    },
     /// Search from the terminal.
     Search(SearchArgs),
     /// Measure relevance on a TREC-style test collection (e.g. CACM): MAP, P@10, P@30, nDCG@10.
@@ -111,6 +127,12 @@ struct SearchArgs {
 }
 
 #[derive(Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
 enum SortArg {
     Relevance,
     Newest,
@@ -118,14 +140,16 @@ enum SortArg {
 }
 
 fn main() -> ExitCode {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "info,tantivy=warn".into()),
-        )
-        .with_writer(std::io::stderr)
-        .init();
     let cli = Cli::parse();
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,tantivy=warn".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match cli.log_format {
+        LogFormat::Text => logs.init(),
+        LogFormat::Json => logs.json().init(),
+    }
     match run(cli) {
         Ok(code) => code,
         // A reader that stops early (`casesearch search … | head`) is not a failure.
@@ -152,7 +176,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         } => {
             if let Some(reason) = index_staleness(&cli.corpus, &cli.index)? {
                 eprintln!("building the index: {reason}");
-                build_with_progress(&cli.corpus, &cli.index)?;
+                build_with_progress(&cli.corpus, &cli.index, BuildMode::Incremental)?;
             }
             let token = match admin_token_file {
                 Some(path) => Some(
@@ -174,8 +198,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             serve(&cli.corpus, &cli.index, addr, token)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Index => {
-            let summary = build_with_progress(&cli.corpus, &cli.index)?;
+        Command::Index { full } => {
+            let mode = if full {
+                BuildMode::Full
+            } else {
+                BuildMode::Incremental
+            };
+            let summary = build_with_progress(&cli.corpus, &cli.index, mode)?;
             print_theme_counts(&summary)?;
             Ok(if summary.rejected.is_empty() {
                 ExitCode::SUCCESS
@@ -215,7 +244,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn build_with_progress(corpus: &Path, index: &Path) -> Result<BuildSummary> {
+fn build_with_progress(corpus: &Path, index: &Path, mode: BuildMode) -> Result<BuildSummary> {
     let bar = ProgressBar::new(0);
     bar.set_style(
         ProgressStyle::with_template("{msg} [{bar:40}] {pos}/{len} documents ({elapsed})")
@@ -223,9 +252,13 @@ fn build_with_progress(corpus: &Path, index: &Path) -> Result<BuildSummary> {
             .progress_chars("=> "),
     );
     bar.set_message("indexing");
-    let summary = rebuild_index(corpus, index, &|total| bar.set_length(total), &|done| {
-        bar.set_position(done)
-    })
+    let summary = index_corpus(
+        corpus,
+        index,
+        mode,
+        &|total| bar.set_length(total),
+        &|done| bar.set_position(done),
+    )
     .with_context(|| {
         format!(
             "building the index at {} from {}",
@@ -243,6 +276,18 @@ fn build_with_progress(corpus: &Path, index: &Path) -> Result<BuildSummary> {
         .iter()
         .map(|(_, count)| count)
         .sum();
+    let changes = &summary.meta.changes;
+    if let Some(reason) = &changes.full_reason {
+        eprintln!("full build: {reason}");
+    }
+    eprintln!(
+        "{} build: {} added, {} updated, {} removed, {} unchanged",
+        if changes.full { "full" } else { "incremental" },
+        changes.added,
+        changes.updated,
+        changes.removed,
+        changes.unchanged
+    );
     eprintln!(
         "indexed {} documents in {:.1}s; {} skipped; {} with an unknown region{}",
         summary.meta.documents,
@@ -277,26 +322,34 @@ fn print_theme_counts(summary: &BuildSummary) -> std::io::Result<()> {
     Ok(())
 }
 
+/// How often `serve` looks for an index swapped in by `casesearch index`.
+const INDEX_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
+
 fn serve(corpus: &Path, index: &Path, addr: SocketAddr, admin_token: Option<String>) -> Result<()> {
     let engine = open_engine(index)?;
     let documents = engine.document_count();
     let mut state = casesearch_server::AppState::new(Arc::new(engine));
     if let Some(token) = admin_token {
         let (corpus, index) = (corpus.to_path_buf(), index.to_path_buf());
-        let reindex: casesearch_server::admin::Reindex = Arc::new(move || {
-            rebuild_index(&corpus, &index, &|_| {}, &|_| {})
+        let reindex: casesearch_server::admin::Reindex = Arc::new(move |mode| {
+            index_corpus(&corpus, &index, mode, &|_| {}, &|_| {})
                 .and_then(|_| open_engine(&index))
                 .map_err(|err| err.to_string())
         });
         state = state.with_admin(token, reindex);
         eprintln!("admin endpoints enabled (/api/admin/status, POST /api/admin/reindex)");
     }
-    let app = casesearch_server::app(state);
+    let app = casesearch_server::app(state.clone());
     let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
     runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(addr)
             .await
             .with_context(|| format!("cannot listen on {addr}"))?;
+        tokio::spawn(casesearch_server::follow_index(
+            state,
+            index.to_path_buf(),
+            INDEX_CHECK_INTERVAL,
+        ));
         eprintln!(
             "serving {documents} documents at http://{addr}/ (JSON at /api/search); Ctrl-C stops"
         );

@@ -40,8 +40,8 @@ fn admin_app(dir: &Path) -> Router {
     let index = dir.join("index");
     casesearch::rebuild_index(&corpus, &index, &|_| {}, &|_| {}).unwrap();
     let engine = casesearch::open_engine(&index).unwrap();
-    let reindex: casesearch_server::admin::Reindex = Arc::new(move || {
-        casesearch::rebuild_index(&corpus, &index, &|_| {}, &|_| {})
+    let reindex: casesearch_server::admin::Reindex = Arc::new(move |mode| {
+        casesearch::index_corpus(&corpus, &index, mode, &|_| {}, &|_| {})
             .and_then(|_| casesearch::open_engine(&index))
             .map_err(|err| err.to_string())
     });
@@ -84,7 +84,16 @@ async fn searches_during_a_reindex_all_succeed_on_a_whole_index() {
     let reindex = {
         let app = app.clone();
         tokio::spawn(
-            async move { call(&app, Method::POST, "/api/admin/reindex", Some(TOKEN)).await },
+            // In full, so the swap replaces every document the loop is counting.
+            async move {
+                call(
+                    &app,
+                    Method::POST,
+                    "/api/admin/reindex?full=true",
+                    Some(TOKEN),
+                )
+                .await
+            },
         )
     };
     let mut answered = 0;
@@ -101,6 +110,8 @@ async fn searches_during_a_reindex_all_succeed_on_a_whole_index() {
     let (status, outcome) = reindex.await.unwrap();
     assert_eq!(status, StatusCode::OK, "{outcome}");
     assert_eq!(outcome["documents"].as_u64(), Some(expected));
+    assert_eq!(outcome["changes"]["full"], true);
+    assert_eq!(outcome["changes"]["added"].as_u64(), Some(expected));
     let (_, status_json) = call(&app, Method::GET, "/api/admin/status", Some(TOKEN)).await;
     assert_eq!(status_json["last_reindex"]["ok"], true);
 }
@@ -128,6 +139,95 @@ async fn a_failed_reindex_leaves_the_live_index_serving() {
     assert_eq!(search_json["total"].as_u64(), Some(records().len() as u64));
     let (_, status_json) = call(&app, Method::GET, "/api/admin/status", Some(TOKEN)).await;
     assert_eq!(status_json["last_reindex"]["ok"], false);
+}
+
+#[tokio::test]
+async fn reindex_parameters_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = admin_app(dir.path());
+    let (status, json) = call(
+        &app,
+        Method::POST,
+        "/api/admin/reindex?full=yes",
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_parameter"))
+    );
+    let (status, json) = call(&app, Method::POST, "/api/admin/reindex?fast=1", Some(TOKEN)).await;
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("unknown_parameter"))
+    );
+    // Nothing changed in the corpus: an incremental reindex touches no document.
+    let (status, json) = call(&app, Method::POST, "/api/admin/reindex", Some(TOKEN)).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
+    assert_eq!(json["changes"]["full"], false);
+    assert_eq!(
+        json["changes"]["unchanged"].as_u64(),
+        Some(records().len() as u64)
+    );
+    for counted in ["added", "updated", "removed"] {
+        assert_eq!(json["changes"][counted].as_u64(), Some(0), "{counted}");
+    }
+}
+
+/// A librarian runs `casesearch index` beside a running server: the server notices the
+/// swapped-in index and answers from it, with no restart.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_server_follows_an_index_rebuilt_by_another_process() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    copy_dir(&corpus_dir(), &corpus);
+    let index = dir.path().join("index");
+    casesearch::rebuild_index(&corpus, &index, &|_| {}, &|_| {}).unwrap();
+    let state =
+        casesearch_server::AppState::new(Arc::new(casesearch::open_engine(&index).unwrap()));
+    let app = casesearch_server::app(state.clone());
+    tokio::spawn(casesearch_server::follow_index(
+        state,
+        index.clone(),
+        std::time::Duration::from_millis(50),
+    ));
+    let word = "quokkaphile";
+    let (_, before) = call(&app, Method::GET, &format!("/api/search?q={word}"), None).await;
+    assert_eq!(before["total"], 0);
+
+    append_record(
+        &corpus,
+        "cli-added-1",
+        &format!("A report that mentions {word} once."),
+    );
+    let summary = tokio::task::spawn_blocking(move || {
+        casesearch::index_corpus(
+            &corpus,
+            &index,
+            casesearch_index::BuildMode::Incremental,
+            &|_| {},
+            &|_| {},
+        )
+    })
+    .await
+    .unwrap()
+    .unwrap();
+    assert_eq!(summary.meta.changes.added, 1);
+
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        let (status, json) = call(&app, Method::GET, &format!("/api/search?q={word}"), None).await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        if json["total"] == 1 {
+            assert_eq!(json["hits"][0]["id"], "cli-added-1");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the server never switched"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 #[tokio::test]
@@ -208,4 +308,64 @@ async fn metrics_count_requests_by_route_template_and_status_with_latency_histog
     );
     assert_eq!(buckets.last().copied(), Some(4.0));
     assert_eq!(value("casesearch_index_documents"), records().len() as f64);
+}
+
+/// A log sink the test can read back.
+#[derive(Clone, Default)]
+struct Captured(Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(bytes);
+        Ok(bytes.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn every_request_is_logged_as_json_with_route_status_and_latency_but_not_the_query() {
+    let captured = Captured::default();
+    let sink = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .json()
+        .with_max_level(tracing::Level::INFO)
+        .with_writer(move || sink.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let app = casesearch_server::app(casesearch_server::AppState::new(engine()));
+    let (status, _) = call(&app, Method::GET, "/api/search?q=ligature", None).await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = call(&app, Method::GET, "/api/documents/no-such-id", None).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(!text.contains("ligature"), "queries stay out of the logs");
+    let requests: Vec<Value> = text
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .filter(|line| line["fields"]["message"] == "request")
+        .collect();
+    let seen: Vec<(&str, u64)> = requests
+        .iter()
+        .map(|line| {
+            (
+                line["fields"]["route"].as_str().unwrap(),
+                line["fields"]["status"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        vec![("/api/search", 200), ("/api/documents/{id}", 404)]
+    );
+    for line in &requests {
+        assert_eq!(line["level"], "INFO");
+        assert_eq!(line["fields"]["method"], "GET");
+        assert!(
+            line["fields"]["latency_ms"].as_f64().unwrap() > 0.0,
+            "{line}"
+        );
+    }
 }

@@ -152,3 +152,21 @@ pub fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+/// Appends a minimal record to a copied corpus's PFD collection.
+pub fn append_record(corpus: &Path, id: &str, text: &str) {
+    use std::io::Write;
+    let record = serde_json::json!({
+        "id": id,
+        "title": format!("Test record {id}"),
+        "type": "pfd",
+        "publisher": "Manchester North",
+        "date": "2024-05-01",
+        "sections": [{"label": "Concerns", "text": text}],
+    });
+    let mut file = std::fs::OpenOptions::new()
+        .append(true)
+        .open(corpus.join("pfd/records.jsonl"))
+        .unwrap();
+    writeln!(file, "{record}").unwrap();
+}

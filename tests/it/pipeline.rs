@@ -3,6 +3,7 @@
 
 use std::path::Path;
 
+use casesearch_index::{BuildChanges, BuildMode, SearchRequest};
 use casesearch_ingest::{Corpus, RegionTable};
 
 use super::fixture::*;
@@ -43,6 +44,129 @@ fn rebuild_indexes_every_record_and_lists_unknown_publishers() {
         .unwrap()
         .total as u64;
     assert_eq!(counted, unknown_total);
+}
+
+#[test]
+fn incremental_reindex_touches_only_changed_documents() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    copy_dir(&corpus_dir(), &corpus);
+    let index = dir.path().join("index");
+    let incremental = |corpus: &Path| {
+        casesearch::index_corpus(corpus, &index, BuildMode::Incremental, &|_| {}, &|_| {})
+            .unwrap()
+            .meta
+            .changes
+    };
+    let first = incremental(&corpus);
+    let total = records().len() as u64;
+    assert!(first.full);
+    assert!(first.full_reason.unwrap().contains("no index"));
+    assert_eq!(first.added, total);
+
+    let unchanged = incremental(&corpus);
+    assert_eq!(
+        unchanged,
+        BuildChanges {
+            unchanged: total,
+            ..BuildChanges::default()
+        }
+    );
+
+    // One record edited, one removed, one added.
+    let (edited, removed) = (&records()[3].id, &records()[7].id);
+    let records_file = corpus.join("pfd/records.jsonl");
+    let lines: Vec<String> = std::fs::read_to_string(&records_file)
+        .unwrap()
+        .lines()
+        .filter_map(|line| {
+            let mut record: serde_json::Value = serde_json::from_str(line).unwrap();
+            if record["id"] == removed.as_str() {
+                return None;
+            }
+            if record["id"] == edited.as_str() {
+                record["sections"][0]["text"] = format!(
+                    "{} Addendum about wombatfold.",
+                    record["sections"][0]["text"].as_str().unwrap()
+                )
+                .into();
+            }
+            Some(record.to_string())
+        })
+        .collect();
+    std::fs::write(&records_file, lines.join("\n") + "\n").unwrap();
+    append_record(&corpus, "added-1", "A new report about quokkaphile.");
+
+    let changes = incremental(&corpus);
+    assert_eq!(
+        changes,
+        BuildChanges {
+            added: 1,
+            updated: 1,
+            removed: 1,
+            unchanged: total - 2,
+            ..BuildChanges::default()
+        }
+    );
+    let engine = casesearch::open_engine(&index).unwrap();
+    assert_eq!(engine.document_count(), total);
+    let ids = |query: &str| -> Vec<String> {
+        engine
+            .search(&SearchRequest {
+                query: query.into(),
+                ..SearchRequest::default()
+            })
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|hit| hit.id)
+            .collect()
+    };
+    assert_eq!(ids("wombatfold"), vec![edited.clone()]);
+    assert_eq!(ids("quokkaphile"), vec!["added-1".to_owned()]);
+    assert!(engine.document(removed, "").unwrap().is_none());
+
+    let full = casesearch::index_corpus(&corpus, &index, BuildMode::Full, &|_| {}, &|_| {})
+        .unwrap()
+        .meta
+        .changes;
+    assert!(full.full && full.full_reason.is_none());
+    assert_eq!(full.added, total);
+}
+
+#[test]
+fn a_build_waits_for_no_one_and_leftovers_of_an_interrupted_build_are_cleared() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    casesearch::rebuild_index(&corpus_dir(), &index, &|_| {}, &|_| {}).unwrap();
+
+    // Another build holds the lock: this one is refused, the index is untouched.
+    let lock = std::fs::File::create(dir.path().join("index.lock")).unwrap();
+    lock.lock().unwrap();
+    let err = casesearch::index_corpus(&corpus_dir(), &index, BuildMode::Full, &|_| {}, &|_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("another index build is running"), "{err}");
+    drop(lock);
+
+    // A build killed midway left its half-written directory behind.
+    let building = dir.path().join("index.building");
+    std::fs::create_dir_all(&building).unwrap();
+    std::fs::write(building.join("meta.json"), "half").unwrap();
+    let engine = casesearch::open_engine(&index).unwrap();
+    assert_eq!(engine.document_count(), records().len() as u64);
+    let changes = casesearch::index_corpus(
+        &corpus_dir(),
+        &index,
+        BuildMode::Incremental,
+        &|_| {},
+        &|_| {},
+    )
+    .unwrap()
+    .meta
+    .changes;
+    assert_eq!(changes.unchanged, records().len() as u64);
+    assert!(!building.exists());
 }
 
 #[test]

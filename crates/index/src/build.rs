@@ -1,16 +1,19 @@
-//! Building an index from catalogued reviews, replacing any previous one only once the
-//! new one is complete.
+//! Building an index from catalogued reviews, in full or incrementally (only documents
+//! whose content hash changed), replacing the previous one only once the new one is
+//! complete.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use casesearch_model::CataloguedReview;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use tantivy::schema::Facet;
-use tantivy::{DateTime, Index, IndexWriter, TantivyDocument};
+use tantivy::{DateTime, Index, IndexWriter, TantivyDocument, Term};
 
-use crate::meta::{IndexMeta, ThemeLabel};
-use crate::schema::{build_schema, Fields, SCHEMA_VERSION};
+use crate::meta::{IndexMeta, ThemeLabel, META_FILE};
+use crate::schema::{build_schema, names, Fields, SCHEMA_VERSION};
 use crate::IndexError;
 
 /// Writer heap: tantivy's minimum per thread is 15 MB; 100 MB keeps the corpus in
@@ -26,23 +29,62 @@ pub struct BuildInputs {
     pub themes: Vec<ThemeLabel>,
 }
 
+/// How much of an existing index a build may keep.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BuildMode {
+    /// Start from the live index and apply only what changed (falls back to a full
+    /// build when there is no usable index).
+    Incremental,
+    /// Index every document afresh.
+    Full,
+}
+
+/// What a build changed, by document, compared with the index it replaced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BuildChanges {
+    /// Whether every document was indexed afresh.
+    pub full: bool,
+    /// Why the build was full when an incremental one was asked for.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub full_reason: Option<String>,
+    pub added: u64,
+    pub updated: u64,
+    pub removed: u64,
+    pub unchanged: u64,
+}
+
 /// Builds a fresh index at `dir` from `reviews`, calling `progress` after each document.
-///
-/// The index is written beside `dir` and moved into place only when complete, so a
-/// failed build leaves the previous index as it was.
 pub fn build_index(
     dir: &Path,
     reviews: &[CataloguedReview],
     inputs: BuildInputs,
     progress: &dyn Fn(u64),
 ) -> Result<IndexMeta, IndexError> {
+    update_index(dir, reviews, inputs, BuildMode::Full, progress)
+}
+
+/// Brings the index at `dir` up to date with `reviews`, calling `progress` after each
+/// document considered.
+///
+/// The new index is written beside `dir` and moved into place only when complete, so
+/// a failed build leaves the previous index as it was, and a server reading it is never
+/// shown a half-built one. An incremental build starts from hard links to the live
+/// index's files (tantivy never rewrites a segment file, so the live index cannot be
+/// disturbed) and re-indexes only the documents whose content hash changed.
+pub fn update_index(
+    dir: &Path,
+    reviews: &[CataloguedReview],
+    inputs: BuildInputs,
+    mode: BuildMode,
+    progress: &dyn Fn(u64),
+) -> Result<IndexMeta, IndexError> {
     let started = Instant::now();
+    let _lock = BuildLock::acquire(dir)?;
     let building = sibling(dir, "building");
     remove_dir_if_present(&building)?;
-    create_dir(&building)?;
-    let result = write_index(&building, reviews, progress);
-    let documents = match result {
-        Ok(documents) => documents,
+    let result = write_index(dir, &building, reviews, mode, progress);
+    let changes = match result {
+        Ok(changes) => changes,
         Err(err) => {
             let _ = std::fs::remove_dir_all(&building);
             return Err(err);
@@ -59,9 +101,10 @@ pub fn build_index(
         regions_version: inputs.regions_version,
         built_at: chrono::Utc::now().to_rfc3339(),
         build_seconds: started.elapsed().as_secs_f64(),
-        documents,
+        documents: reviews.len() as u64,
         themes: inputs.themes,
         unknown_publishers: unknown.into_iter().collect(),
+        changes,
     };
     meta.write(&building)?;
     replace_dir(&building, dir)?;
@@ -69,30 +112,187 @@ pub fn build_index(
 }
 
 fn write_index(
-    dir: &Path,
+    live: &Path,
+    building: &Path,
     reviews: &[CataloguedReview],
+    mode: BuildMode,
     progress: &dyn Fn(u64),
-) -> Result<u64, IndexError> {
+) -> Result<BuildChanges, IndexError> {
     let (schema, fields) = build_schema();
-    let index = Index::create_in_dir(dir, schema)?;
+    let (index, previous, full_reason) = match mode {
+        BuildMode::Full => (None, HashMap::new(), None),
+        BuildMode::Incremental => match reuse_live_index(live, building) {
+            Ok((index, hashes)) => (Some(index), hashes, None),
+            Err(reason) => {
+                remove_dir_if_present(building)?;
+                (None, HashMap::new(), Some(reason))
+            }
+        },
+    };
+    let full = index.is_none();
+    let index = match index {
+        Some(index) => index,
+        None => {
+            create_dir(building)?;
+            Index::create_in_dir(building, schema)?
+        }
+    };
     crate::schema::register_analyzers(&index);
     let mut writer: IndexWriter = index.writer(WRITER_HEAP_BYTES)?;
+    let mut changes = BuildChanges {
+        full,
+        full_reason,
+        ..BuildChanges::default()
+    };
+    let mut seen = HashSet::with_capacity(reviews.len());
     for (done, review) in reviews.iter().enumerate() {
-        writer.add_document(review_document(&fields, review)?)?;
+        let id = review.review.id.as_str();
+        seen.insert(id);
+        let hash = content_hash(review)?;
+        match previous.get(id) {
+            Some(old) if *old == hash => changes.unchanged += 1,
+            Some(_) => {
+                writer.delete_term(Term::from_field_text(fields.id, id));
+                writer.add_document(review_document(&fields, review, &hash)?)?;
+                changes.updated += 1;
+            }
+            None => {
+                writer.add_document(review_document(&fields, review, &hash)?)?;
+                changes.added += 1;
+            }
+        }
         progress(done as u64 + 1);
+    }
+    for id in previous.keys().filter(|id| !seen.contains(id.as_str())) {
+        writer.delete_term(Term::from_field_text(fields.id, id));
+        changes.removed += 1;
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
-    Ok(reviews.len() as u64)
+    Ok(changes)
+}
+
+/// Links the live index's files into `building` and reads the content hash of every
+/// live document there; `Err` says why the live index cannot be the starting point.
+fn reuse_live_index(
+    live: &Path,
+    building: &Path,
+) -> Result<(Index, HashMap<String, String>), String> {
+    match IndexMeta::read(live) {
+        Ok(Some(meta)) if meta.schema_version == SCHEMA_VERSION => {}
+        Ok(Some(meta)) => {
+            return Err(format!(
+                "the index has schema {}, this binary writes schema {SCHEMA_VERSION}",
+                meta.schema_version
+            ))
+        }
+        Ok(None) => return Err("there is no index yet".into()),
+        Err(err) => return Err(err.to_string()),
+    }
+    link_files(live, building).map_err(|err| format!("cannot copy the live index: {err}"))?;
+    let index = Index::open_in_dir(building).map_err(|err| err.to_string())?;
+    let hashes = read_hashes(&index).map_err(|err| format!("cannot read the live index: {err}"))?;
+    Ok((index, hashes))
+}
+
+/// Hard-links (or, across file systems, copies) the files of an index directory.
+fn link_files(from: &Path, to: &Path) -> std::io::Result<()> {
+    std::fs::create_dir_all(to)?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let name = entry.file_name();
+        // Lock files belong to whoever holds them, and our meta file is rewritten.
+        let skip = name.to_string_lossy().ends_with(".lock") || name == META_FILE;
+        if skip || !entry.file_type()?.is_file() {
+            continue;
+        }
+        let target = to.join(&name);
+        if std::fs::hard_link(entry.path(), &target).is_err() {
+            std::fs::copy(entry.path(), &target)?;
+        }
+    }
+    Ok(())
+}
+
+fn read_hashes(index: &Index) -> Result<HashMap<String, String>, IndexError> {
+    let reader = index.reader()?;
+    let searcher = reader.searcher();
+    let mut hashes = HashMap::with_capacity(searcher.num_docs() as usize);
+    let (mut id, mut hash) = (String::new(), String::new());
+    for segment in searcher.segment_readers() {
+        let fast = segment.fast_fields();
+        let (Some(ids), Some(digests)) = (fast.str(names::ID)?, fast.str(names::CONTENT_HASH)?)
+        else {
+            continue;
+        };
+        for doc in segment.doc_ids_alive() {
+            let (Some(id_ord), Some(hash_ord)) =
+                (ids.term_ords(doc).next(), digests.term_ords(doc).next())
+            else {
+                continue;
+            };
+            id.clear();
+            hash.clear();
+            ids.ord_to_str(id_ord, &mut id)
+                .and_then(|_| digests.ord_to_str(hash_ord, &mut hash))
+                .map_err(|err| IndexError::CorruptRecord(err.to_string()))?;
+            hashes.insert(id.clone(), hash.clone());
+        }
+    }
+    Ok(hashes)
+}
+
+/// Digest of everything a review contributes to the index: its record, text, region
+/// and themes. A change to the theme rules or regions table changes it only for the
+/// reviews whose tags or region actually moved.
+fn content_hash(review: &CataloguedReview) -> Result<String, IndexError> {
+    let bytes =
+        serde_json::to_vec(review).map_err(|err| IndexError::CorruptRecord(err.to_string()))?;
+    let digest = Sha256::digest(&bytes);
+    Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+/// One build at a time per index directory, whether from the CLI or a server's admin
+/// endpoint: the second is refused rather than left to trample the first's files.
+struct BuildLock {
+    _file: std::fs::File,
+}
+
+impl BuildLock {
+    fn acquire(dir: &Path) -> Result<BuildLock, IndexError> {
+        let path = sibling(dir, "lock");
+        if let Some(parent) = path
+            .parent()
+            .filter(|parent| !parent.as_os_str().is_empty())
+        {
+            create_dir(parent)?;
+        }
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| IndexError::Io {
+                path: path.clone(),
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(BuildLock { _file: file }),
+            Err(std::fs::TryLockError::WouldBlock) => Err(IndexError::BuildRunning(path)),
+            Err(std::fs::TryLockError::Error(source)) => Err(IndexError::Io { path, source }),
+        }
+    }
 }
 
 fn review_document(
     fields: &Fields,
     catalogued: &CataloguedReview,
+    content_hash: &str,
 ) -> Result<TantivyDocument, IndexError> {
     let review = &catalogued.review;
     let mut document = TantivyDocument::default();
     document.add_text(fields.id, &review.id);
+    document.add_text(fields.content_hash, content_hash);
     document.add_text(fields.title, &review.title);
     for section in &review.sections {
         document.add_text(fields.text, &section.text);

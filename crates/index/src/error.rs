@@ -23,6 +23,8 @@ pub enum IndexError {
         path: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error("another index build is running (it holds {0})")]
+    BuildRunning(std::path::PathBuf),
     #[error("stored record is corrupt: {0}")]
     CorruptRecord(String),
     #[error(transparent)]

@@ -29,7 +29,7 @@ mod results;
 pub mod schema;
 mod search;
 
-pub use build::{build_index, BuildInputs};
+pub use build::{build_index, update_index, BuildChanges, BuildInputs, BuildMode};
 pub use error::IndexError;
 pub use meta::{IndexMeta, ThemeLabel, META_FILE};
 pub use request::{SearchRequest, Sort, MAX_PER_PAGE, MAX_QUERY_CHARS};

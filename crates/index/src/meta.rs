@@ -6,6 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
+use crate::build::BuildChanges;
 use crate::schema::SCHEMA_VERSION;
 use crate::IndexError;
 
@@ -27,6 +28,9 @@ pub struct IndexMeta {
     pub themes: Vec<ThemeLabel>,
     /// Publishers the regions table did not know, with their document counts.
     pub unknown_publishers: Vec<(String, u64)>,
+    /// What the build changed compared with the index it replaced.
+    #[serde(default)]
+    pub changes: BuildChanges,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

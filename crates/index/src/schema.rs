@@ -6,7 +6,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the meaning of a stored field changes; an index built
 /// by another version is rebuilt, never read.
-pub const SCHEMA_VERSION: u32 = 2;
+pub const SCHEMA_VERSION: u32 = 3;
 
 /// Our English analyzer: words, lowercased, Lucene's English stop words removed
 /// (positions are kept, so phrases with "of the" still match), Snowball stemming.
@@ -53,6 +53,8 @@ pub mod names {
     pub const URL: &str = "url";
     /// The catalogued record as JSON, minus its text (which is in `text`/`section`).
     pub const RECORD: &str = "record";
+    /// Digest of everything indexed for a review; incremental builds compare it.
+    pub const CONTENT_HASH: &str = "content_hash";
 }
 
 /// Fields a query may name explicitly.
@@ -75,6 +77,7 @@ pub struct Fields {
     pub theme: Field,
     pub url: Field,
     pub record: Field,
+    pub content_hash: Field,
 }
 
 pub fn build_schema() -> (Schema, Fields) {
@@ -94,7 +97,9 @@ pub fn build_schema() -> (Schema, Fields) {
         .set_stored();
     let mut builder = Schema::builder();
     let fields = Fields {
-        id: builder.add_text_field(names::ID, STRING | STORED),
+        // Fast as well as indexed: an incremental build reads every id and content
+        // hash from the column store without decompressing the stored documents.
+        id: builder.add_text_field(names::ID, STRING | STORED | FAST),
         title: builder.add_text_field(names::TITLE, english.clone()),
         text: builder.add_text_field(names::TEXT, english),
         section: builder.add_text_field(names::SECTION, STORED),
@@ -108,6 +113,7 @@ pub fn build_schema() -> (Schema, Fields) {
         theme: builder.add_facet_field(names::THEME, INDEXED),
         url: builder.add_text_field(names::URL, STORED),
         record: builder.add_text_field(names::RECORD, STORED),
+        content_hash: builder.add_text_field(names::CONTENT_HASH, STRING | FAST),
     };
     (builder.build(), fields)
 }

@@ -6,17 +6,17 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use axum::extract::State;
+use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap};
 use axum::Json;
-use casesearch_index::{Engine, IndexMeta};
+use casesearch_index::{BuildChanges, BuildMode, Engine, IndexMeta};
 use serde::Serialize;
 
-use crate::{ApiError, AppState};
+use crate::{params, ApiError, AppState};
 
-/// Builds a new index beside the live one and opens it; a failure leaves the live
-/// index untouched and is reported as text.
-pub type Reindex = Arc<dyn Fn() -> Result<Engine, String> + Send + Sync>;
+/// Builds a new index beside the live one (incrementally or in full) and opens it; a
+/// failure leaves the live index untouched and is reported as text.
+pub type Reindex = Arc<dyn Fn(BuildMode) -> Result<Engine, String> + Send + Sync>;
 
 pub struct Admin {
     token: String,
@@ -31,6 +31,9 @@ pub struct ReindexOutcome {
     pub seconds: f64,
     /// Documents in the index now being served.
     pub documents: u64,
+    /// What the build changed (absent when it failed).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub changes: Option<BuildChanges>,
     /// Why it failed, when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -111,23 +114,31 @@ pub async fn status(
 pub async fn reindex(
     State(state): State<AppState>,
     headers: HeaderMap,
+    RawQuery(raw): RawQuery,
 ) -> Result<Json<ReindexOutcome>, ApiError> {
     let admin = authorised(&state, &headers)?;
+    let mode = if params::reindex_full(&params::parse_pairs(raw.as_deref()))? {
+        BuildMode::Full
+    } else {
+        BuildMode::Incremental
+    };
     if admin.running.swap(true, Ordering::SeqCst) {
         return Err(ApiError::ReindexRunning);
     }
     let started = Instant::now();
     let build = admin.reindex.clone();
-    let built = tokio::task::spawn_blocking(move || build()).await;
+    let built = tokio::task::spawn_blocking(move || build(mode)).await;
     admin.running.store(false, Ordering::SeqCst);
     let outcome = match built {
         Ok(Ok(engine)) => {
             let documents = engine.document_count();
+            let changes = engine.meta().changes.clone();
             state.replace_engine(engine);
             ReindexOutcome {
                 ok: true,
                 seconds: started.elapsed().as_secs_f64(),
                 documents,
+                changes: Some(changes),
                 error: None,
             }
         }
@@ -158,6 +169,7 @@ fn failed(state: &AppState, started: Instant, message: String) -> ReindexOutcome
         ok: false,
         seconds: started.elapsed().as_secs_f64(),
         documents: state.engine().document_count(),
+        changes: None,
         error: Some(message),
     }
 }

@@ -20,6 +20,7 @@
 pub mod admin;
 mod error;
 mod export;
+mod follow;
 mod metrics;
 mod pages;
 pub mod params;
@@ -34,6 +35,7 @@ use axum::{Json, Router};
 use casesearch_index::{DocumentView, Engine, Hit, SearchResults, Sort, Trends};
 
 pub use error::{ApiError, ErrorBody};
+pub use follow::follow_index;
 
 /// Similar reports listed on a document page.
 const SIMILAR_ON_PAGE: usize = 5;
@@ -106,7 +108,6 @@ pub fn app(state: AppState) -> Router {
             metrics::track,
         ))
         .fallback(|| async { ApiError::NotFound("no such page".into()) })
-        .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
 }
 

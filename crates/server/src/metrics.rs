@@ -58,17 +58,27 @@ impl Metrics {
 }
 
 /// Middleware: time every routed request.
+/// Counts and times every routed request, and logs it as one structured line
+/// (`method`, `route` template, `status`, `latency_ms`). The route template, not the
+/// URI, is logged: queries can name people, and logs outlive the search.
 pub async fn track(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let route = request
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |path| path.as_str().to_owned());
+    let method = request.method().clone();
     let started = Instant::now();
     let response = next.run(request).await;
-    state.metrics.observe(
-        &route,
-        response.status().as_u16(),
-        started.elapsed().as_secs_f64(),
+    let seconds = started.elapsed().as_secs_f64();
+    let status = response.status().as_u16();
+    state.metrics.observe(&route, status, seconds);
+    tracing::info!(
+        target: "casesearch::http",
+        %method,
+        route,
+        status,
+        latency_ms = seconds * 1000.0,
+        "request"
     );
     response
 }

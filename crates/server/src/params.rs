@@ -113,6 +113,26 @@ pub fn similar_limit(pairs: &[(String, String)]) -> Result<usize, ApiError> {
     Ok(limit)
 }
 
+/// The only parameter of `POST /api/admin/reindex`: `full=true` re-indexes every
+/// document instead of only the changed ones.
+pub fn reindex_full(pairs: &[(String, String)]) -> Result<bool, ApiError> {
+    let mut full = false;
+    for (name, value) in pairs {
+        match (name.as_str(), value.trim()) {
+            ("full", "true" | "1") => full = true,
+            ("full", "false" | "0") => full = false,
+            ("full", other) => {
+                return Err(ApiError::invalid(
+                    name,
+                    format!("{other:?} is not true or false"),
+                ))
+            }
+            _ => return Err(ApiError::UnknownParameter(name.clone())),
+        }
+    }
+    Ok(full)
+}
+
 fn year(name: &str, value: &str) -> Result<u64, ApiError> {
     number(name, value, YEARS).map(|year| year as u64)
 }
