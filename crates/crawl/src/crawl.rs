@@ -207,8 +207,8 @@ struct Finished {
 }
 
 /// Crawls every source: fetches seeds, discovers review links, fetches and stores the
-/// documents (or, in a dry run, lists them). Only a store that cannot be read or
-/// written stops the run; every URL's own problem is in the report.
+/// documents (or, in a dry run, lists them). Only a client that cannot be built stops
+/// the run; every URL's own problem, a store write included, is in the report.
 pub async fn crawl(
     sources: &Sources,
     store: &RawStore,
@@ -251,7 +251,13 @@ pub async fn crawl(
     loop {
         for task in queue.drain(..) {
             progress.inc_length(1);
-            let previous = store.record_for_url(task.url.as_str())?;
+            // An unreadable record costs that URL its conditional request, nothing more.
+            let previous = store
+                .record_for_url(task.url.as_str())
+                .unwrap_or_else(|error| {
+                    tracing::warn!(url = %task.url, %error, "ignoring unreadable store record");
+                    None
+                });
             let source = sources.sources[task.source].clone();
             let fetcher = Arc::clone(&fetcher);
             // A dry run downloads listing pages in full, so it sends no validators.
@@ -305,9 +311,18 @@ pub async fn crawl(
                 item.outcome = ItemOutcome::NotModified;
                 if let Some(mut record) = finished.previous {
                     record.checked_at = Utc::now();
-                    store.write_record(&record)?;
-                    if record.kind == ContentKind::Html {
-                        html_for_links = Some(store.read_blob(&record.sha256)?);
+                    let stored = store.write_record(&record).and_then(|()| {
+                        if record.kind == ContentKind::Html {
+                            store.read_blob(&record.sha256).map(Some)
+                        } else {
+                            Ok(None)
+                        }
+                    });
+                    match stored {
+                        Ok(html) => html_for_links = html,
+                        Err(error) => {
+                            item.outcome = ItemOutcome::Failed(FetchError::Store(error.to_string()))
+                        }
                     }
                 }
             }
@@ -349,15 +364,16 @@ pub async fn crawl(
                         hints: finished.task.hints.clone(),
                         referrers: all_referrers,
                     };
-                    item.outcome = match store.put(&record, &body.bytes)? {
-                        StoreOutcome::New => ItemOutcome::New { sha256, kind },
-                        StoreOutcome::Changed { previous_sha256 } => ItemOutcome::Changed {
+                    item.outcome = match store.put(&record, &body.bytes) {
+                        Ok(StoreOutcome::New) => ItemOutcome::New { sha256, kind },
+                        Ok(StoreOutcome::Changed { previous_sha256 }) => ItemOutcome::Changed {
                             sha256,
                             previous_sha256,
                             kind,
                         },
-                        StoreOutcome::SameContent => ItemOutcome::SameContent { sha256 },
-                        StoreOutcome::Duplicate => ItemOutcome::Duplicate { sha256 },
+                        Ok(StoreOutcome::SameContent) => ItemOutcome::SameContent { sha256 },
+                        Ok(StoreOutcome::Duplicate) => ItemOutcome::Duplicate { sha256 },
+                        Err(error) => ItemOutcome::Failed(FetchError::Store(error.to_string())),
                     };
                     if kind == ContentKind::Html {
                         html_for_links = Some(body.bytes);
@@ -415,7 +431,7 @@ pub async fn crawl(
         // A page can link to a document after the document was stored (the report PDF
         // linked from the listing and again from its review page): record every referrer.
         for (url, pages) in &referrers {
-            let Some(mut record) = store.record_for_url(url)? else {
+            let Ok(Some(mut record)) = store.record_for_url(url) else {
                 continue;
             };
             let before = record.referrers.len();
@@ -425,7 +441,9 @@ pub async fn crawl(
                 }
             }
             if record.referrers.len() != before {
-                store.write_record(&record)?;
+                if let Err(error) = store.write_record(&record) {
+                    tracing::warn!(%url, %error, "cannot record referrers");
+                }
             }
         }
     }

@@ -171,7 +171,14 @@ impl RawStore {
     /// Stores `bytes` (once per distinct content) and `record` for its URL; when the URL
     /// held other content before and nothing else refers to it, the old bytes go.
     pub fn put(&self, record: &Provenance, bytes: &[u8]) -> Result<StoreOutcome, CrawlError> {
-        let previous = self.record_for_url(&record.url)?;
+        // A record that no longer parses is replaced by the new one, not a reason to fail.
+        let previous = match self.record_for_url(&record.url) {
+            Err(CrawlError::StoreRecord { path, source }) => {
+                tracing::warn!(path = %path.display(), %source, "replacing unreadable record");
+                None
+            }
+            other => other?,
+        };
         let blob = self
             .blob_path(&record.sha256)
             .ok_or_else(|| CrawlError::Store {

@@ -376,3 +376,34 @@ async fn a_redirect_to_a_host_the_source_does_not_list_is_not_followed() {
         casesearch_crawl::FetchResult::Skipped(SkipReason::OffSiteRedirect("localhost".into()))
     );
 }
+
+#[tokio::test]
+async fn a_corrupt_store_record_is_replaced_and_does_not_stop_the_run() {
+    let site = fixture_site::start().await;
+    let sources = sources_for(&site);
+    let options = test_options(&sources);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = RawStore::open(dir.path()).expect("store");
+    let listing = format!("{}/case-reviews", site.base);
+    let record_path = dir
+        .path()
+        .join("urls")
+        .join(format!("{}.json", sha256_hex(listing.as_bytes())));
+    std::fs::write(&record_path, b"{ not json").expect("corrupt record");
+    let report = crawl(&sources, &store, &options).await.expect("run");
+    assert!(matches!(
+        report.item(&listing).expect("listing").outcome,
+        ItemOutcome::New {
+            kind: ContentKind::Html,
+            ..
+        }
+    ));
+    assert_eq!(report.summary().new, 9);
+    assert_eq!(
+        store
+            .record_for_url(&listing)
+            .expect("record")
+            .map(|r| r.status),
+        Some(200)
+    );
+}
