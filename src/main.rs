@@ -9,7 +9,7 @@ use std::sync::Arc;
 use anyhow::{bail, Context, Result};
 use casesearch::{index_corpus, index_staleness, open_engine, BuildSummary};
 use casesearch_index::{BuildMode, SearchRequest, Sort};
-use casesearch_ingest::{corpus, pfd, Corpus, RegionTable};
+use casesearch_ingest::{corpus, documents, pfd, Corpus, RegionTable};
 use casesearch_model::ReviewType;
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -96,6 +96,35 @@ enum Command {
         /// Expand each topic with pseudo-relevance feedback (RM3).
         #[arg(long)]
         expand: bool,
+    },
+    /// Print a PDF's text page by page, as the index will see it.
+    Extract {
+        /// The PDF file.
+        file: PathBuf,
+    },
+    /// Add local PDFs (files or whole folders), or the documents of crawled sources, to
+    /// the corpus; the next `index` (or `serve`) makes them searchable with "p. N" on hits.
+    ///
+    /// Re-ingesting an unchanged file is a no-op; a changed file replaces its old version.
+    Ingest {
+        /// PDF files, or folders searched for *.pdf.
+        #[arg(required_unless_present = "sources", conflicts_with = "sources")]
+        paths: Vec<PathBuf>,
+        /// Publisher of these documents (partnership or board), e.g. "Lancashire Safeguarding Children Partnership".
+        #[arg(long)]
+        publisher: Option<String>,
+        /// Review type slug, e.g. local-child-safeguarding-practice-review.
+        #[arg(long = "type")]
+        review_type: Option<String>,
+        /// Crawl the sources in this file (e.g. corpus/sources.toml) and add what they publish.
+        #[arg(long)]
+        sources: Option<PathBuf>,
+        /// With --sources: fetch listing pages only and list what would be fetched.
+        #[arg(long, requires = "sources")]
+        dry_run: bool,
+        /// With --sources: where fetched bytes and their provenance are kept.
+        #[arg(long, default_value = "raw")]
+        store: PathBuf,
     },
     /// Vendor coroners' PFD reports (PFD Toolkit JSON Lines) into the corpus's `pfd` collection.
     ImportPfd {
@@ -226,6 +255,26 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Search(args) => search(&cli.corpus, &cli.index, args),
         Command::ImportPfd { file } => import_pfd(&cli.corpus, &file),
+        Command::Extract { file } => extract(&file),
+        Command::Ingest {
+            paths,
+            publisher,
+            review_type,
+            sources,
+            dry_run,
+            store,
+        } => {
+            let review_type = review_type
+                .map(|slug| {
+                    ReviewType::from_slug(&slug)
+                        .with_context(|| format!("unknown review type {slug:?}"))
+                })
+                .transpose()?;
+            match sources {
+                Some(sources) => ingest_sources(&cli.corpus, &sources, &store, dry_run),
+                None => ingest_files(&cli.corpus, &paths, publisher, review_type),
+            }
+        }
         Command::Eval {
             docs,
             topics,
@@ -275,6 +324,137 @@ fn run(cli: Cli) -> Result<ExitCode> {
             )?;
             Ok(ExitCode::SUCCESS)
         }
+    }
+}
+
+fn extract(file: &Path) -> Result<ExitCode> {
+    let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+    let pdf = casesearch_pdf::extract(&bytes, &casesearch_pdf::ExtractOptions::default())
+        .with_context(|| format!("extracting {}", file.display()))?;
+    let mut out = std::io::stdout().lock();
+    let meta = &pdf.meta;
+    for (name, value) in [
+        ("title", &meta.title),
+        ("author", &meta.author),
+        ("created", &meta.created),
+        ("producer", &meta.producer),
+    ] {
+        if let Some(value) = value {
+            writeln!(out, "{name}: {value}")?;
+        }
+    }
+    writeln!(
+        out,
+        "pages: {} ({} need OCR)",
+        meta.page_count,
+        pdf.needs_ocr_pages()
+    )?;
+    for page in &pdf.pages {
+        let ocr = if page.needs_ocr { " (needs OCR)" } else { "" };
+        writeln!(
+            out,
+            "\n===== p. {}{ocr} =====\n{}",
+            page.number,
+            page.text.trim_end()
+        )?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn ingest_files(
+    corpus: &Path,
+    paths: &[PathBuf],
+    publisher: Option<String>,
+    review_type: Option<ReviewType>,
+) -> Result<ExitCode> {
+    let files = documents::pdf_files(paths)?;
+    if files.is_empty() {
+        bail!("no PDF files found in the paths given");
+    }
+    let options = casesearch_pdf::ExtractOptions::default();
+    let hints = documents::Hints {
+        publisher,
+        review_type,
+        ..documents::Hints::default()
+    };
+    let incoming = files.iter().map(|path| {
+        documents::read_file(path, hints.clone(), options.max_bytes)
+            .map_err(|reason| (path.display().to_string(), reason))
+    });
+    add_and_report(corpus, incoming, files.len() as u64, &options)
+}
+
+fn ingest_sources(corpus: &Path, sources: &Path, store: &Path, dry_run: bool) -> Result<ExitCode> {
+    let sources = casesearch_crawl::Sources::from_path(sources)?;
+    let raw = casesearch_crawl::RawStore::open(store)?;
+    let mut options = casesearch_crawl::CrawlOptions::from_settings(&sources.crawler);
+    options.dry_run = dry_run;
+    options.progress = true;
+    let runtime = tokio::runtime::Runtime::new().context("starting the async runtime")?;
+    let report = runtime.block_on(casesearch_crawl::crawl(&sources, &raw, &options))?;
+    eprintln!("crawl: {}", report.summary());
+    if dry_run {
+        return Ok(if report.has_failures() {
+            ExitCode::FAILURE
+        } else {
+            ExitCode::SUCCESS
+        });
+    }
+    let incoming = documents::from_store(&raw, &sources)?;
+    let total = incoming.len() as u64;
+    let options = casesearch_pdf::ExtractOptions::default();
+    let code = add_and_report(corpus, incoming, total, &options)?;
+    Ok(if report.has_failures() {
+        ExitCode::FAILURE
+    } else {
+        code
+    })
+}
+
+/// Adds documents with a progress bar, then prints one line per document that changed
+/// the corpus or failed, and the summary. Fails the exit status if any document failed.
+fn add_and_report(
+    corpus: &Path,
+    incoming: impl IntoIterator<Item = documents::Incoming>,
+    total: u64,
+    options: &casesearch_pdf::ExtractOptions,
+) -> Result<ExitCode> {
+    let bar = ProgressBar::new(total);
+    bar.set_style(
+        ProgressStyle::with_template("ingesting [{bar:40}] {pos}/{len} documents ({elapsed})")
+            .context("progress bar template")?
+            .progress_chars("=> "),
+    );
+    let report = documents::add_documents(corpus, incoming, options, &|_| bar.inc(1))?;
+    bar.finish_and_clear();
+    let mut out = std::io::stdout().lock();
+    for document in &report.documents {
+        let line = match &document.outcome {
+            documents::Outcome::Added {
+                id,
+                pages,
+                needs_ocr,
+            } => format!("added     {id} ({pages} pages with text, {needs_ocr} need OCR)"),
+            documents::Outcome::Replaced {
+                id,
+                pages,
+                needs_ocr,
+            } => format!("replaced  {id} ({pages} pages with text, {needs_ocr} need OCR)"),
+            documents::Outcome::Unchanged { id } => format!("unchanged {id}"),
+            documents::Outcome::Duplicate { of } => format!("duplicate of {of}"),
+            documents::Outcome::Failed { reason } => format!("FAILED    {reason}"),
+        };
+        writeln!(out, "{line}  <- {}", document.key)?;
+    }
+    writeln!(out, "{}", report.summary())?;
+    if report.failed() == 0 {
+        writeln!(
+            out,
+            "run `casesearch index` (or restart `serve`) to search them"
+        )?;
+        Ok(ExitCode::SUCCESS)
+    } else {
+        Ok(ExitCode::FAILURE)
     }
 }
 

@@ -2,6 +2,7 @@ mod admin;
 mod api;
 mod exports;
 mod fixture;
+mod ingest;
 mod openapi;
 mod pages;
 mod pipeline;

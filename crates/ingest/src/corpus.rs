@@ -115,34 +115,53 @@ impl Corpus {
         let mut records = CorpusRecords::default();
         let mut seen_ids = HashSet::new();
         for collection in &self.manifest.collections {
-            let path = self.dir.join(&collection.records);
-            let file = fs::File::open(&path).map_err(|source| IngestError::Read {
+            self.read_into(collection, &mut seen_ids, &mut records)?;
+        }
+        Ok(records)
+    }
+
+    /// Reads one collection's records (none if the manifest has no such collection).
+    pub fn read_collection(&self, name: &str) -> Result<CorpusRecords, IngestError> {
+        let mut records = CorpusRecords::default();
+        for collection in self.manifest.collections.iter().filter(|c| c.name == name) {
+            self.read_into(collection, &mut HashSet::new(), &mut records)?;
+        }
+        Ok(records)
+    }
+
+    fn read_into(
+        &self,
+        collection: &Collection,
+        seen_ids: &mut HashSet<String>,
+        records: &mut CorpusRecords,
+    ) -> Result<(), IngestError> {
+        let path = self.dir.join(&collection.records);
+        let file = fs::File::open(&path).map_err(|source| IngestError::Read {
+            path: path.clone(),
+            source,
+        })?;
+        for (index, line) in BufReader::new(file).lines().enumerate() {
+            let line = line.map_err(|source| IngestError::Read {
                 path: path.clone(),
                 source,
             })?;
-            for (index, line) in BufReader::new(file).lines().enumerate() {
-                let line = line.map_err(|source| IngestError::Read {
-                    path: path.clone(),
-                    source,
-                })?;
-                if line.trim().is_empty() {
-                    continue;
-                }
-                let invalid = |message: String| IngestError::InvalidRecord {
-                    path: path.clone(),
-                    line: index + 1,
-                    message,
-                };
-                match serde_json::from_str::<Review>(&line) {
-                    Ok(review) if !seen_ids.insert(review.id.clone()) => records
-                        .rejected
-                        .push(invalid(format!("duplicate review id {:?}", review.id))),
-                    Ok(review) => records.reviews.push(review),
-                    Err(err) => records.rejected.push(invalid(err.to_string())),
-                }
+            if line.trim().is_empty() {
+                continue;
+            }
+            let invalid = |message: String| IngestError::InvalidRecord {
+                path: path.clone(),
+                line: index + 1,
+                message,
+            };
+            match serde_json::from_str::<Review>(&line) {
+                Ok(review) if !seen_ids.insert(review.id.clone()) => records
+                    .rejected
+                    .push(invalid(format!("duplicate review id {:?}", review.id))),
+                Ok(review) => records.reviews.push(review),
+                Err(err) => records.rejected.push(invalid(err.to_string())),
             }
         }
-        Ok(records)
+        Ok(())
     }
 
     /// A digest of everything an index built from this corpus depends on: the manifest,

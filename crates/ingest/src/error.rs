@@ -28,4 +28,6 @@ pub enum IngestError {
     InvalidThemes { path: PathBuf, message: String },
     #[error("invalid regions table {path}: {message}")]
     InvalidRegions { path: PathBuf, message: String },
+    #[error("the corpus cannot take new documents: {0}")]
+    Refused(String),
 }

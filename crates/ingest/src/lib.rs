@@ -6,9 +6,9 @@
 //! (rules from the librarian-edited `themes.toml`) and placing its publisher in a region
 //! (the `regions.csv` table). The `index` crate takes it from there.
 //!
-//! Sources today: the bundled coroners' Prevention of Future Deaths reports ([`pfd`]).
-//! Fetching partnership web pages (reqwest) and extracting text from PDFs (lopdf) and
-//! HTML (scraper) will be further sources beside it, each yielding `Review`s.
+//! Sources: the bundled coroners' Prevention of Future Deaths reports ([`pfd`]), and
+//! [`documents`]: PDFs (text per page by `casesearch-pdf`) and HTML review pages (main
+//! text by `casesearch-crawl`), from local files or from the crawler's raw store.
 //!
 //! ```no_run
 //! use casesearch_ingest::{Cataloguer, Corpus};
@@ -22,6 +22,7 @@
 
 mod catalogue;
 pub mod corpus;
+pub mod documents;
 mod error;
 pub mod pfd;
 pub mod regions;

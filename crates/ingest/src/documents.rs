@@ -1,0 +1,536 @@
+//! Documents into corpus records: PDFs (through `casesearch-pdf`, one section per page
+//! labelled "p. N", so every hit can cite its page) and HTML review pages (through the
+//! crawler's main-text extraction), from local files or from the crawler's raw store.
+//!
+//! Ingested records live in one collection of the corpus ([`COLLECTION`]), created on
+//! first use. A document is known by a stable key (its path or URL): ingesting the same
+//! key with the same bytes again is a no-op, changed bytes replace the old record, and
+//! bytes already ingested under another key are reported as a duplicate, not stored twice.
+//! One bad document is reported and skipped; the others are still added.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use casesearch_model::{Review, ReviewType, Section};
+use casesearch_pdf::{ExtractOptions, PdfText};
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::corpus::{write_records, Corpus};
+use crate::IngestError;
+
+/// The collection ingested documents are added to.
+pub const COLLECTION: &str = "ingested";
+const RECORDS: &str = "ingested/records.jsonl";
+
+/// Metadata keys an ingested record carries (shown on the document page).
+const KEY: &str = "source";
+const SHA256: &str = "sha256";
+
+/// What a document is, decided from its bytes, never from a file name or header.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DocumentKind {
+    Pdf,
+    Html,
+}
+
+/// A document to add, with whatever its source knew about it.
+#[derive(Debug, Clone)]
+pub struct IncomingDocument {
+    /// Stable identity: the file's path or the document's URL.
+    pub key: String,
+    pub bytes: Vec<u8>,
+    pub kind: DocumentKind,
+    pub hints: Hints,
+}
+
+/// A document ready to add, or its key and why it could not even be read.
+pub type Incoming = Result<IncomingDocument, (String, String)>;
+
+/// Facts from outside the document (command-line flags, the listing page that linked it).
+#[derive(Debug, Clone, Default)]
+pub struct Hints {
+    pub title: Option<String>,
+    pub publisher: Option<String>,
+    pub review_type: Option<ReviewType>,
+    pub date: Option<NaiveDate>,
+    pub url: Option<String>,
+}
+
+/// What happened to one document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Added {
+        id: String,
+        pages: usize,
+        needs_ocr: usize,
+    },
+    Replaced {
+        id: String,
+        pages: usize,
+        needs_ocr: usize,
+    },
+    Unchanged {
+        id: String,
+    },
+    /// The same bytes are already in the corpus under another key.
+    Duplicate {
+        of: String,
+    },
+    Failed {
+        reason: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentReport {
+    pub key: String,
+    pub outcome: Outcome,
+}
+
+/// Every document's outcome, in the order given.
+#[derive(Debug, Clone, Default)]
+pub struct IngestReport {
+    pub documents: Vec<DocumentReport>,
+}
+
+impl IngestReport {
+    pub fn failed(&self) -> usize {
+        self.count(|outcome| matches!(outcome, Outcome::Failed { .. }))
+    }
+
+    /// "3 added, 1 replaced, 2 unchanged, 0 duplicate, 1 failed; 4 pages need OCR".
+    pub fn summary(&self) -> String {
+        let needs_ocr: usize = self
+            .documents
+            .iter()
+            .map(|report| match report.outcome {
+                Outcome::Added { needs_ocr, .. } | Outcome::Replaced { needs_ocr, .. } => needs_ocr,
+                _ => 0,
+            })
+            .sum();
+        format!(
+            "{} added, {} replaced, {} unchanged, {} duplicate, {} failed; {needs_ocr} pages need OCR",
+            self.count(|o| matches!(o, Outcome::Added { .. })),
+            self.count(|o| matches!(o, Outcome::Replaced { .. })),
+            self.count(|o| matches!(o, Outcome::Unchanged { .. })),
+            self.count(|o| matches!(o, Outcome::Duplicate { .. })),
+            self.failed(),
+        )
+    }
+
+    fn count(&self, which: impl Fn(&Outcome) -> bool) -> usize {
+        self.documents
+            .iter()
+            .filter(|report| which(&report.outcome))
+            .count()
+    }
+}
+
+/// The PDF files at `paths`: files as given, folders searched recursively, sorted.
+pub fn pdf_files(paths: &[PathBuf]) -> Result<Vec<PathBuf>, IngestError> {
+    let mut found = Vec::new();
+    for path in paths {
+        collect_pdfs(path, &mut found, true)?;
+    }
+    found.sort();
+    found.dedup();
+    Ok(found)
+}
+
+fn collect_pdfs(path: &Path, found: &mut Vec<PathBuf>, named: bool) -> Result<(), IngestError> {
+    let io = |source| IngestError::Read {
+        path: path.to_path_buf(),
+        source,
+    };
+    if path.is_dir() {
+        for entry in std::fs::read_dir(path).map_err(io)? {
+            collect_pdfs(&entry.map_err(io)?.path(), found, false)?;
+        }
+    } else if named
+        || path
+            .extension()
+            .is_some_and(|ext| ext.eq_ignore_ascii_case("pdf"))
+    {
+        // A file named on the command line is taken whatever its name; its bytes decide.
+        found.push(path.to_path_buf());
+    }
+    Ok(())
+}
+
+/// Reads a local file as an incoming document (kind from its bytes).
+pub fn read_file(path: &Path, hints: Hints, max_bytes: u64) -> Result<IncomingDocument, String> {
+    let size = std::fs::metadata(path)
+        .map_err(|err| format!("cannot read: {err}"))?
+        .len();
+    if size > max_bytes {
+        return Err(format!("too large: {size} bytes (limit {max_bytes})"));
+    }
+    let bytes = std::fs::read(path).map_err(|err| format!("cannot read: {err}"))?;
+    let kind = sniff(&bytes).ok_or("neither a PDF nor an HTML page")?;
+    let key = std::fs::canonicalize(path)
+        .unwrap_or_else(|_| path.to_path_buf())
+        .display()
+        .to_string();
+    Ok(IncomingDocument {
+        key,
+        bytes,
+        kind,
+        hints,
+    })
+}
+
+/// The documents (not listing pages) a crawl kept in `store`, with the listing page's
+/// hints and the source's defaults; the publisher is the source's name.
+pub fn from_store(
+    store: &casesearch_crawl::RawStore,
+    sources: &casesearch_crawl::Sources,
+) -> Result<Vec<Incoming>, IngestError> {
+    let records = store
+        .records()
+        .map_err(|err| IngestError::Refused(format!("the raw store cannot be read: {err}")))?;
+    Ok(records
+        .into_iter()
+        .filter(|record| record.role == casesearch_crawl::Role::Document)
+        .map(|record| {
+            let kind = match record.kind {
+                casesearch_crawl::ContentKind::Pdf => DocumentKind::Pdf,
+                casesearch_crawl::ContentKind::Html => DocumentKind::Html,
+                casesearch_crawl::ContentKind::Other => {
+                    return Err((record.url, "neither a PDF nor an HTML page".into()))
+                }
+            };
+            let bytes = store
+                .read_blob(&record.sha256)
+                .map_err(|err| (record.url.clone(), err.to_string()))?;
+            let source = sources.sources.iter().find(|s| s.name == record.source);
+            let hints = Hints {
+                title: record.hints.title.clone(),
+                publisher: Some(record.source.clone()),
+                review_type: record
+                    .hints
+                    .review_type
+                    .or(source.and_then(|source| source.review_type)),
+                date: record.hints.date,
+                url: Some(record.final_url.clone()),
+            };
+            Ok(IncomingDocument {
+                key: record.url,
+                bytes,
+                kind,
+                hints,
+            })
+        })
+        .collect())
+}
+
+/// PDF by its magic number (anywhere in the first KiB, as readers allow), HTML by markup.
+pub fn sniff(bytes: &[u8]) -> Option<DocumentKind> {
+    match casesearch_crawl::sniff_content_kind(bytes) {
+        casesearch_crawl::ContentKind::Pdf => Some(DocumentKind::Pdf),
+        casesearch_crawl::ContentKind::Html => Some(DocumentKind::Html),
+        _ => None,
+    }
+}
+
+/// Adds `documents` to the corpus's ingested collection (creating it if needed) and
+/// reports what happened to each. `progress` is called after each document.
+pub fn add_documents(
+    corpus_dir: &Path,
+    documents: impl IntoIterator<Item = Incoming>,
+    options: &ExtractOptions,
+    progress: &dyn Fn(&str),
+) -> Result<IngestReport, IngestError> {
+    ensure_collection(corpus_dir)?;
+    let corpus = Corpus::open(corpus_dir)?;
+    let path = corpus.dir().join(RECORDS);
+    let existing = corpus.read_collection(COLLECTION)?;
+    if let Some(bad) = existing.rejected.first() {
+        // Rewriting the file would drop the bad line: the librarian must see it first.
+        return Err(IngestError::Refused(format!(
+            "{bad}; fix or remove that line before ingesting more"
+        )));
+    }
+    let mut records: BTreeMap<String, Review> = existing
+        .reviews
+        .into_iter()
+        .map(|review| (review.id.clone(), review))
+        .collect();
+    let mut report = IngestReport::default();
+    for document in documents {
+        let (key, outcome) = match document {
+            Ok(document) => {
+                let outcome = add_one(&mut records, &document, options);
+                (document.key, outcome)
+            }
+            Err((key, reason)) => (key, Outcome::Failed { reason }),
+        };
+        progress(&key);
+        report.documents.push(DocumentReport { key, outcome });
+    }
+    let reviews: Vec<Review> = records.into_values().collect();
+    write_records(&path, &reviews)?;
+    Ok(report)
+}
+
+fn add_one(
+    records: &mut BTreeMap<String, Review>,
+    document: &IncomingDocument,
+    options: &ExtractOptions,
+) -> Outcome {
+    let digest = hex(&Sha256::digest(&document.bytes));
+    let id = document_id(&document.key);
+    let previous = records.get(&id);
+    if previous.is_some_and(|review| review.metadata.get(SHA256) == Some(&digest)) {
+        return Outcome::Unchanged { id };
+    }
+    if let Some(other) = records
+        .values()
+        .find(|review| review.id != id && review.metadata.get(SHA256) == Some(&digest))
+    {
+        return Outcome::Duplicate {
+            of: other.id.clone(),
+        };
+    }
+    let replacing = previous.is_some();
+    let extracted = match document.kind {
+        DocumentKind::Pdf => from_pdf(document, options),
+        DocumentKind::Html => from_html(document),
+    };
+    let (mut review, needs_ocr) = match extracted {
+        Ok(extracted) => extracted,
+        Err(reason) => return Outcome::Failed { reason },
+    };
+    review.id = id.clone();
+    review.metadata.insert(KEY.into(), document.key.clone());
+    review.metadata.insert(SHA256.into(), digest);
+    let pages = review.sections.len();
+    records.insert(id.clone(), review);
+    if replacing {
+        Outcome::Replaced {
+            id,
+            pages,
+            needs_ocr,
+        }
+    } else {
+        Outcome::Added {
+            id,
+            pages,
+            needs_ocr,
+        }
+    }
+}
+
+/// A PDF's record: one section per page with text, "p. N" as its label.
+fn from_pdf(
+    document: &IncomingDocument,
+    options: &ExtractOptions,
+) -> Result<(Review, usize), String> {
+    let pdf: PdfText =
+        casesearch_pdf::extract(&document.bytes, options).map_err(|err| err.to_string())?;
+    let needs_ocr = pdf.needs_ocr_pages();
+    let sections: Vec<Section> = pdf
+        .pages
+        .iter()
+        .filter(|page| !page.text.trim().is_empty())
+        .map(|page| Section {
+            label: format!("p. {}", page.number),
+            text: page.text.clone(),
+        })
+        .collect();
+    if sections.is_empty() {
+        return Err(format!(
+            "no text layer on any of its {} pages ({needs_ocr} need OCR)",
+            pdf.meta.page_count
+        ));
+    }
+    let mut metadata = BTreeMap::new();
+    metadata.insert("pages".into(), pdf.meta.page_count.to_string());
+    if needs_ocr > 0 {
+        metadata.insert("pages_needing_ocr".into(), needs_ocr.to_string());
+    }
+    for (name, value) in [
+        ("author", &pdf.meta.author),
+        ("producer", &pdf.meta.producer),
+    ] {
+        if let Some(value) = value.as_deref().map(str::trim).filter(|v| !v.is_empty()) {
+            metadata.insert(name.into(), value.to_owned());
+        }
+    }
+    let created = pdf
+        .meta
+        .created
+        .as_deref()
+        .and_then(|created| NaiveDate::parse_from_str(created.get(..10)?, "%Y-%m-%d").ok());
+    let title = document
+        .hints
+        .title
+        .clone()
+        .or_else(|| pdf.meta.title.clone().filter(|title| usable_title(title)))
+        .or_else(|| first_line(&sections[0].text))
+        .unwrap_or_else(|| fallback_title(&document.key));
+    Ok((
+        record(
+            document,
+            title,
+            document.hints.date.or(created),
+            sections,
+            metadata,
+        ),
+        needs_ocr,
+    ))
+}
+
+/// An HTML review page or learning brief: its main text as one section.
+fn from_html(document: &IncomingDocument) -> Result<(Review, usize), String> {
+    let html = String::from_utf8_lossy(&document.bytes);
+    let text = casesearch_crawl::extract_main_text(&html);
+    if text.split_whitespace().count() < 20 {
+        return Err("the page has no main text to index".into());
+    }
+    let title = document
+        .hints
+        .title
+        .clone()
+        .or_else(|| first_line(&text))
+        .unwrap_or_else(|| fallback_title(&document.key));
+    let sections = vec![Section {
+        label: "Page".into(),
+        text,
+    }];
+    Ok((
+        record(
+            document,
+            title,
+            document.hints.date,
+            sections,
+            BTreeMap::new(),
+        ),
+        0,
+    ))
+}
+
+fn record(
+    document: &IncomingDocument,
+    title: String,
+    date: Option<NaiveDate>,
+    sections: Vec<Section>,
+    metadata: BTreeMap<String, String>,
+) -> Review {
+    Review {
+        id: String::new(),
+        title,
+        review_type: document.hints.review_type.unwrap_or(ReviewType::Other),
+        publisher: document
+            .hints
+            .publisher
+            .clone()
+            .unwrap_or_else(|| "Unknown publisher".into()),
+        date,
+        url: document.hints.url.clone(),
+        sections,
+        metadata,
+    }
+}
+
+/// Word's "Microsoft Word - draft3.docx" and blank titles say nothing about the review.
+fn usable_title(title: &str) -> bool {
+    let title = title.trim();
+    title.chars().filter(|c| c.is_alphabetic()).count() >= 4
+        && !title.starts_with("Microsoft Word")
+        && !title.to_ascii_lowercase().ends_with(".docx")
+        && !title.to_ascii_lowercase().ends_with(".doc")
+}
+
+fn first_line(text: &str) -> Option<String> {
+    text.lines()
+        .map(str::trim)
+        .find(|line| line.chars().filter(|c| c.is_alphabetic()).count() >= 4)
+        .map(|line| line.chars().take(200).collect())
+}
+
+fn fallback_title(key: &str) -> String {
+    key.rsplit(['/', '\\'])
+        .next()
+        .unwrap_or(key)
+        .trim_end_matches(".pdf")
+        .to_owned()
+}
+
+/// `doc-<name>-<6 hex of the key's digest>`: readable, URL-safe, and stable for a key.
+fn document_id(key: &str) -> String {
+    let name = fallback_title(key);
+    let mut slug = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            slug.push(c);
+        } else if !slug.ends_with('-') && !slug.is_empty() {
+            slug.push('-');
+        }
+        if slug.len() >= 40 {
+            break;
+        }
+    }
+    let slug = slug.trim_end_matches('-');
+    let digest = hex(&Sha256::digest(key.as_bytes()));
+    format!("doc-{slug}-{}", &digest[..6])
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// Adds the ingested collection to the manifest (as text, keeping its comments) if absent.
+fn ensure_collection(corpus_dir: &Path) -> Result<(), IngestError> {
+    let corpus = Corpus::open(corpus_dir)?;
+    if corpus
+        .manifest()
+        .collections
+        .iter()
+        .any(|collection| collection.name == COLLECTION)
+    {
+        return Ok(());
+    }
+    let manifest = corpus.dir().join("manifest.toml");
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| IngestError::Write { path, source }
+    };
+    let mut text = std::fs::read_to_string(&manifest).map_err(|source| IngestError::Read {
+        path: manifest.clone(),
+        source,
+    })?;
+    text.push_str(&format!(
+        "\n[[collection]]\nname = \"{COLLECTION}\"\ntitle = \"Documents added with `casesearch ingest`\"\n\
+         records = \"{RECORDS}\"\nsource = \"Local files and crawled sources; each record's `source` metadata says which\"\n\
+         attribution = \"As stated by each document's publisher\"\nlicence = \"As published by each document's publisher\"\n"
+    ));
+    let records = corpus.dir().join(RECORDS);
+    if let Some(parent) = records.parent() {
+        std::fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    if !records.exists() {
+        std::fs::write(&records, "").map_err(io(&records))?;
+    }
+    std::fs::write(&manifest, text).map_err(io(&manifest))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ids_are_stable_readable_and_differ_by_path() {
+        let a = document_id("/data/Child Q — overview report.pdf");
+        assert_eq!(a, document_id("/data/Child Q — overview report.pdf"));
+        assert!(a.starts_with("doc-child-q-overview-report-"), "{a}");
+        assert_ne!(a, document_id("/other/Child Q — overview report.pdf"));
+    }
+
+    #[test]
+    fn word_export_titles_are_not_used() {
+        assert!(!usable_title("Microsoft Word - CSPR Child Q final.docx"));
+        assert!(!usable_title("  "));
+        assert!(usable_title("Child Safeguarding Practice Review: Child Q"));
+    }
+}

@@ -1,0 +1,168 @@
+//! Ingesting PDFs: real files from `shared/testdata/pdf` (see its SOURCES.md) become
+//! records with one section per page, bad files are reported one by one, re-ingesting
+//! is a no-op, and after indexing a hit cites the page the words are on — checked
+//! against poppler's own page breaks in the reference text.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+use casesearch_index::{BuildMode, SearchRequest};
+use casesearch_ingest::documents::{self, Hints, Outcome};
+
+use super::fixture::*;
+
+fn testdata(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/testdata/pdf")
+        .join(name)
+}
+
+fn ingest(corpus: &Path, files: &[PathBuf]) -> documents::IngestReport {
+    let options = casesearch_pdf::ExtractOptions::default();
+    let hints = Hints {
+        publisher: Some("Cambridgeshire and Peterborough Safeguarding Partnership".into()),
+        ..Hints::default()
+    };
+    let incoming = files.iter().map(|path| {
+        documents::read_file(path, hints.clone(), options.max_bytes)
+            .map_err(|reason| (path.display().to_string(), reason))
+    });
+    documents::add_documents(corpus, incoming, &options, &|_| {}).unwrap()
+}
+
+/// Words that occur on exactly one page of the reference, and share no 8-letter prefix
+/// with any other word of the document (so stemming cannot move them to another page).
+fn page_unique_words(reference: &str) -> Vec<(String, usize)> {
+    let pages: Vec<&str> = reference.split('\u{c}').collect();
+    let mut pages_of: BTreeMap<String, BTreeSet<usize>> = BTreeMap::new();
+    for (index, page) in pages.iter().enumerate() {
+        for word in page
+            .split(|c: char| !c.is_alphabetic())
+            .filter(|word| word.len() >= 10 && word.is_ascii())
+        {
+            pages_of
+                .entry(word.to_ascii_lowercase())
+                .or_default()
+                .insert(index + 1);
+        }
+    }
+    let mut prefixes: BTreeMap<String, usize> = BTreeMap::new();
+    for word in pages_of.keys() {
+        *prefixes.entry(word[..8].to_owned()).or_default() += 1;
+    }
+    pages_of
+        .into_iter()
+        .filter(|(word, pages)| pages.len() == 1 && prefixes[&word[..8]] == 1)
+        .filter_map(|(word, pages)| pages.first().map(|page| (word, *page)))
+        .filter(|(_, page)| *page > 1)
+        .collect()
+}
+
+#[test]
+fn pdfs_become_page_cited_records_and_bad_files_fail_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    copy_dir(&corpus_dir(), &corpus);
+    let not_pdf = dir.path().join("notes.pdf");
+    std::fs::write(&not_pdf, "just some text, not a PDF at all").unwrap();
+    let report_pdf = testdata("pdfmaker__chelsea_pdta.pdf");
+    let files = vec![
+        report_pdf.clone(),
+        testdata("word__GeoBase_NHNC1_Data_Model_UML_EN.pdf"),
+        testdata("enc__r6-empty-password.pdf"),
+        testdata("libreoffice__libreoffice-writer-password.pdf"),
+        testdata("broken__poppler-395-0-fuzzed.pdf"),
+        not_pdf,
+    ];
+    let report = ingest(&corpus, &files);
+    let outcomes: Vec<&Outcome> = report.documents.iter().map(|d| &d.outcome).collect();
+    assert!(
+        matches!(outcomes[0], Outcome::Added { pages: 60.., .. }),
+        "{outcomes:?}"
+    );
+    assert!(matches!(outcomes[1], Outcome::Added { .. }), "{outcomes:?}");
+    assert!(
+        matches!(outcomes[2], Outcome::Added { .. }),
+        "empty password opens"
+    );
+    let reasons: Vec<String> = outcomes[3..]
+        .iter()
+        .map(|outcome| match outcome {
+            Outcome::Failed { reason } => reason.clone(),
+            other => panic!("expected a failure, got {other:?}"),
+        })
+        .collect();
+    assert!(reasons[0].contains("password"), "{reasons:?}");
+    assert!(!reasons[1].is_empty());
+    assert!(reasons[2].contains("neither a PDF"), "{reasons:?}");
+    assert_eq!(report.failed(), 3);
+
+    // Searchable after the next index, with the page each word is on.
+    casesearch::index_corpus(
+        &corpus,
+        &dir.path().join("index"),
+        BuildMode::Incremental,
+        &|_| {},
+        &|_| {},
+    )
+    .unwrap();
+    let engine = casesearch::open_engine(&dir.path().join("index")).unwrap();
+    assert_eq!(engine.document_count(), records().len() as u64 + 3);
+    let Outcome::Added { id, .. } = outcomes[0] else {
+        unreachable!()
+    };
+    let reference =
+        std::fs::read_to_string(testdata("pdfmaker__chelsea_pdta.pdftotext.txt")).unwrap();
+    let words = page_unique_words(&reference);
+    assert!(words.len() >= 20, "{}", words.len());
+    let mut checked = 0;
+    for (word, page) in words.iter().step_by(words.len() / 10) {
+        let results = engine
+            .search(&SearchRequest {
+                query: word.clone(),
+                per_page: 100,
+                ..SearchRequest::default()
+            })
+            .unwrap();
+        let hit = results
+            .hits
+            .iter()
+            .find(|hit| &hit.id == id)
+            .unwrap_or_else(|| panic!("{word} (p. {page}) not found"));
+        assert_eq!(hit.snippets[0].section, format!("p. {page}"), "{word}");
+        assert!(hit.snippets[0].html.contains("<mark>"), "{word}");
+        checked += 1;
+    }
+    assert!(checked >= 10);
+
+    // Again: nothing changes. A changed file at the same path replaces its record.
+    let again = ingest(&corpus, &files[..3]);
+    assert!(again
+        .documents
+        .iter()
+        .all(|d| matches!(d.outcome, Outcome::Unchanged { .. })));
+    let moving = dir.path().join("moving.pdf");
+    std::fs::copy(testdata("tex__multicolumn.pdf"), &moving).unwrap();
+    assert!(matches!(
+        ingest(&corpus, std::slice::from_ref(&moving)).documents[0].outcome,
+        Outcome::Added { .. }
+    ));
+    std::fs::copy(testdata("tex__crazyones.pdf"), &moving).unwrap();
+    assert!(matches!(
+        ingest(&corpus, std::slice::from_ref(&moving)).documents[0].outcome,
+        Outcome::Replaced { .. }
+    ));
+    // The same bytes under another name are not stored twice.
+    let copy = dir.path().join("copy-of-report.pdf");
+    std::fs::copy(&report_pdf, &copy).unwrap();
+    assert_eq!(
+        ingest(&corpus, &[copy]).documents[0].outcome,
+        Outcome::Duplicate { of: id.clone() }
+    );
+    let ingested = casesearch_ingest::Corpus::open(&corpus)
+        .unwrap()
+        .read_collection(documents::COLLECTION)
+        .unwrap();
+    assert_eq!(ingested.reviews.len(), 4);
+    assert!(ingested.rejected.is_empty());
+}
