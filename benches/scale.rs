@@ -110,13 +110,9 @@ fn corpus_for(options: &Options, scale: usize) -> PathBuf {
     let dir = options.dir.join(format!("corpus-{scale}x"));
     if !dir.join("manifest.toml").exists() {
         let started = Instant::now();
-        let made = scaled_corpus::generate(
-            &bundled_corpus(),
-            &dir,
-            scale,
-            scaled_corpus::DEFAULT_SEED,
-        )
-        .expect("scaled corpus");
+        let made =
+            scaled_corpus::generate(&bundled_corpus(), &dir, scale, scaled_corpus::DEFAULT_SEED)
+                .expect("scaled corpus");
         println!(
             "generated {} documents ({:.1} MB of text) at {} in {:.1}s",
             made.documents,
@@ -129,16 +125,23 @@ fn corpus_for(options: &Options, scale: usize) -> PathBuf {
 }
 
 fn bench_scale(options: &Options, scale: usize) {
-    println!("\n## {scale}× the bundled corpus (load: {})", load_average());
+    println!(
+        "\n## {scale}× the bundled corpus (load: {})",
+        load_average()
+    );
     let corpus = corpus_for(options, scale);
     let index = options.dir.join(format!("index-{scale}x"));
-    if !(options.reuse && index.join("meta.json").exists()) {
+    if !(options.reuse && index.join("casesearch.json").exists()) {
         bench_indexing(options, scale, &corpus, &index);
     }
     let engine = casesearch::open_engine(&index).expect("index opens");
-    let rounds = options
-        .rounds
-        .unwrap_or(if scale <= 1 { 40 } else if scale <= 10 { 20 } else { 8 });
+    let rounds = options.rounds.unwrap_or(if scale <= 1 {
+        40
+    } else if scale <= 10 {
+        20
+    } else {
+        8
+    });
     bench_queries(engine, rounds);
 }
 
@@ -172,8 +175,14 @@ fn bench_indexing(options: &Options, scale: usize, corpus: &Path, index: &Path) 
         }
     }
     let (product, bare_build) = (product.expect("built"), reference.expect("built"));
-    assert_eq!(product.documents, bare_build.documents, "both index every document");
-    assert_eq!(product.text_bytes, bare_build.text_bytes, "both read the same text");
+    assert_eq!(
+        product.documents, bare_build.documents,
+        "both index every document"
+    );
+    assert_eq!(
+        product.text_bytes, bare_build.text_bytes,
+        "both read the same text"
+    );
     let _ = std::fs::remove_dir_all(&bare);
     let mb = product.text_bytes as f64 / 1e6;
     println!(
@@ -375,11 +384,41 @@ fn query_mix() -> Vec<MixQuery> {
         mix_query("word: medication", "medication", &[], &[], None),
         mix_query("AND: mental health", "mental health", &[], &[], None),
         mix_query("AND: police custody", "police custody", &[], &[], None),
-        mix_query("OR: drowning OR hanging", "drowning OR hanging", &[], &[], None),
-        mix_query("OR: ambulance OR paramedic", "ambulance OR paramedic", &[], &[], None),
-        mix_query("phrase: voice of the child", "\"voice of the child\"", &[], &[], None),
-        mix_query("phrase: information sharing", "\"information sharing\"", &[], &[], None),
-        mix_query("phrase: risk assessment", "\"risk assessment\"", &[], &[], None),
+        mix_query(
+            "OR: drowning OR hanging",
+            "drowning OR hanging",
+            &[],
+            &[],
+            None,
+        ),
+        mix_query(
+            "OR: ambulance OR paramedic",
+            "ambulance OR paramedic",
+            &[],
+            &[],
+            None,
+        ),
+        mix_query(
+            "phrase: voice of the child",
+            "\"voice of the child\"",
+            &[],
+            &[],
+            None,
+        ),
+        mix_query(
+            "phrase: information sharing",
+            "\"information sharing\"",
+            &[],
+            &[],
+            None,
+        ),
+        mix_query(
+            "phrase: risk assessment",
+            "\"risk assessment\"",
+            &[],
+            &[],
+            None,
+        ),
         mix_query("field: title:london", "title:london", &[], &[], None),
         mix_query("field: text:overdose", "text:overdose", &[], &[], None),
         mix_query(
@@ -398,21 +437,48 @@ fn bench_queries(engine: casesearch_index::Engine, rounds: usize) {
     let server = HttpServer::start(engine.clone());
     let mut client = HttpClient::connect(server.addr);
     let mix = query_mix();
+    // The load test must send the same mix.
+    let lua = std::fs::read_to_string(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scripts/load-test.lua"),
+    )
+    .expect("scripts/load-test.lua");
+    for query in &mix {
+        assert!(
+            lua.contains(&format!("\"{}\"", query.path)),
+            "scripts/load-test.lua lacks {}",
+            query.path
+        );
+    }
 
     // The paths must agree before their times mean anything.
     for query in &mix {
         let full = engine.search(&query.request).expect("search");
-        assert_eq!(full.total, engine.count(&query.request).expect("count"), "{}", query.name);
+        assert_eq!(
+            full.total,
+            engine.count(&query.request).expect("count"),
+            "{}",
+            query.name
+        );
         let (total, hits) = engine.all_hits(&query.request, PER_PAGE).expect("hits");
         assert_eq!(total, full.total, "{}", query.name);
         assert_eq!(hits.len(), full.hits.len(), "{}", query.name);
         let (status, body) = client.get(&query.path);
         assert_eq!(status, 200, "{}: {body}", query.name);
         let json: serde_json::Value = serde_json::from_str(&body).expect("json");
-        assert_eq!(json["total"].as_u64(), Some(full.total as u64), "{}", query.name);
+        assert_eq!(
+            json["total"].as_u64(),
+            Some(full.total as u64),
+            "{}",
+            query.name
+        );
     }
 
-    let paths = ["full (facets+snippets)", "ranked hits only", "count only", "HTTP full"];
+    let paths = [
+        "full (facets+snippets)",
+        "ranked hits only",
+        "count only",
+        "HTTP full",
+    ];
     // samples[path][query] = times over rounds.
     let mut samples = vec![vec![Vec::with_capacity(rounds); mix.len()]; paths.len()];
     for _ in 0..rounds {
@@ -672,7 +738,12 @@ fn bench_start_up(options: &Options, scale: usize) {
 
 fn load_average() -> String {
     std::fs::read_to_string("/proc/loadavg")
-        .map(|text| text.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
+        .map(|text| {
+            text.split_whitespace()
+                .take(3)
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
         .unwrap_or_else(|_| "unknown".into())
 }
 

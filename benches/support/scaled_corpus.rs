@@ -142,11 +142,9 @@ pub fn generate(
         .collections
         .first()
         .ok_or("the source manifest has no collection")?;
-    write_records(&out.join(&collection.records), &generated)
-        .map_err(|err| err.to_string())?;
+    write_records(&out.join(&collection.records), &generated).map_err(|err| err.to_string())?;
     for extra in manifest.collections.iter().skip(1) {
-        write_records(&out.join(&extra.records), &[])
-            .map_err(|err| err.to_string())?;
+        write_records(&out.join(&extra.records), &[]).map_err(|err| err.to_string())?;
     }
     Ok(GeneratedCorpus {
         dir: out.to_path_buf(),
