@@ -124,11 +124,16 @@ pub fn generate(
 
     fs::create_dir_all(out).map_err(|err| format!("creating {}: {err}", out.display()))?;
     let manifest = corpus.manifest();
-    for file in [
-        PathBuf::from(MANIFEST_FILE),
-        manifest.themes.clone(),
-        manifest.regions.clone(),
-    ] {
+    let themes = fs::read_to_string(corpus.themes_path())
+        .map_err(|err| format!("reading {}: {err}", corpus.themes_path().display()))?;
+    let themes_out = out.join(&manifest.themes);
+    if let Some(parent) = themes_out.parent() {
+        fs::create_dir_all(parent)
+            .map_err(|err| format!("creating {}: {err}", parent.display()))?;
+    }
+    fs::write(&themes_out, scale_boilerplate_threshold(&themes, scale)?)
+        .map_err(|err| format!("writing {}: {err}", themes_out.display()))?;
+    for file in [PathBuf::from(MANIFEST_FILE), manifest.regions.clone()] {
         let target = out.join(&file);
         if let Some(parent) = target.parent() {
             fs::create_dir_all(parent)
@@ -151,6 +156,41 @@ pub fn generate(
         documents: generated.len(),
         text_bytes,
     })
+}
+
+/// The tagger treats a sentence found in `boilerplate_min_documents` documents (default
+/// 10) as template text. Every real section recurs about `scale` times in a scaled
+/// corpus, so the threshold is scaled too; otherwise nearly every sentence would count as
+/// boilerplate and the generated documents would lose their theme tags.
+fn scale_boilerplate_threshold(themes: &str, scale: usize) -> Result<String, String> {
+    const KEY: &str = "boilerplate_min_documents";
+    let mut lines: Vec<String> = Vec::new();
+    let mut found = false;
+    let mut in_table = false;
+    for line in themes.lines() {
+        in_table |= line.trim_start().starts_with('[');
+        let is_key = !in_table && line.trim_start().starts_with(KEY);
+        if is_key {
+            let value = line
+                .split_once('=')
+                .and_then(|(_, value)| value.split('#').next())
+                .and_then(|value| value.trim().parse::<usize>().ok())
+                .ok_or_else(|| format!("cannot read {KEY} in {line:?}"))?;
+            lines.push(format!("{KEY} = {}", value * scale));
+            found = true;
+        } else {
+            lines.push(line.to_owned());
+        }
+    }
+    if !found {
+        let version = lines
+            .iter()
+            .position(|line| line.trim_start().starts_with("version"))
+            .ok_or("the theme rules have no version line")?;
+        // The tagger's default is 10 (crates/ingest/src/themes.rs).
+        lines.insert(version + 1, format!("{KEY} = {}", 10 * scale));
+    }
+    Ok(lines.join("\n") + "\n")
 }
 
 /// The first column of the regions table: every publisher the cataloguer places.
