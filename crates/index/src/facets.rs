@@ -97,13 +97,42 @@ impl Engine {
             filters.iter().filter(|f| f.kind != kind).collect()
         };
 
-        let counts_without = |kind: FacetKind, field: &str| {
-            let mut collector = FacetCollector::for_field(field);
+        // One pass per distinct filter set, not per facet: a facet whose own kind is not
+        // filtered counts under every filter, so all such facets share one MultiCollector
+        // pass (with no filters at all, year, theme and type cost one pass together).
+        let simple = [
+            (FacetKind::Year, names::YEAR_FACET),
+            (FacetKind::Theme, names::THEME),
+            (FacetKind::Type, names::TYPE),
+        ];
+        let filtered = |kind: FacetKind| filters.iter().any(|f| f.kind == kind);
+        let mut shared = MultiCollector::new();
+        let mut shared_handles = Vec::new();
+        for (kind, field) in simple.iter().filter(|(kind, _)| !filtered(*kind)) {
+            let mut collector = FacetCollector::for_field(*field);
             collector.add_facet(Facet::root());
-            searcher.search(&combine(text_query, &others(kind)), &collector)
-        };
+            shared_handles.push((*kind, shared.add_collector(collector)));
+        }
+        let mut counts: HashMap<FacetKind, FacetCounts> = HashMap::new();
+        if !shared_handles.is_empty() {
+            let all: Vec<&FilterClause> = filters.iter().collect();
+            let mut fruits = searcher.search(&combine(text_query, &all), &shared)?;
+            for (kind, handle) in shared_handles {
+                counts.insert(kind, handle.extract(&mut fruits));
+            }
+        }
+        for (kind, field) in simple.iter().filter(|(kind, _)| filtered(*kind)) {
+            let mut collector = FacetCollector::for_field(*field);
+            collector.add_facet(Facet::root());
+            counts.insert(
+                *kind,
+                searcher.search(&combine(text_query, &others(*kind)), &collector)?,
+            );
+        }
+        // Every simple kind was counted by exactly one of the two loops above.
+        let mut counts_without = |kind: FacetKind| counts.remove(&kind).unwrap_or_default();
 
-        let year_counts = counts_without(FacetKind::Year, names::YEAR_FACET)?;
+        let year_counts = counts_without(FacetKind::Year);
         let in_range = |year: u64| {
             request.year_from.is_none_or(|from| year >= from)
                 && request.year_to.is_none_or(|to| year <= to)
@@ -122,7 +151,7 @@ impl Engine {
             });
         }
 
-        let theme_counts = counts_without(FacetKind::Theme, names::THEME)?;
+        let theme_counts = counts_without(FacetKind::Theme);
         // Themes are listed in the rules file's order, with zero counts kept, so the
         // list does not jump around as filters change.
         let theme = self
@@ -138,7 +167,7 @@ impl Engine {
             })
             .collect();
 
-        let type_counts = counts_without(FacetKind::Type, names::TYPE)?;
+        let type_counts = counts_without(FacetKind::Type);
         let review_type = type_counts
             .get(Facet::root())
             .filter_map(|(facet, count)| {
@@ -236,7 +265,7 @@ impl Engine {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum FacetKind {
     Year,
     Theme,
