@@ -166,3 +166,108 @@ fn pdfs_become_page_cited_records_and_bad_files_fail_alone() {
     assert_eq!(ingested.reviews.len(), 4);
     assert!(ingested.rejected.is_empty());
 }
+
+/// A listing page as partnerships publish them. Written for this test: no real listing
+/// page is stored beside the repo. The PDF it links (twice) is a real one.
+const LISTING: &str = r#"<!doctype html><html><head><title>Case reviews</title></head><body>
+<nav><a href="/">Home</a></nav>
+<main><h1>Published case reviews</h1>
+<h2>Child Q: Local Child Safeguarding Practice Review</h2>
+<p>Published March 2023. <a href="/files/child-q-overview.pdf">Overview report (PDF)</a></p>
+<p><a href="/files/child-q-overview-copy.pdf">Download</a></p>
+</main></body></html>"#;
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawled_documents_become_records_with_the_sources_publisher_and_type() {
+    use axum::routing::get;
+    let pdf = std::fs::read(testdata("word__issue15367.pdf")).unwrap();
+    let served = pdf.clone();
+    let app = axum::Router::new()
+        .route(
+            "/case-reviews",
+            get(|| async { axum::response::Html(LISTING) }),
+        )
+        .route(
+            "/files/{name}",
+            get(move || {
+                let bytes = served.clone();
+                async move { bytes }
+            }),
+        );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let sources = casesearch_crawl::Sources::from_toml(&format!(
+        r#"
+        [crawler]
+        contact = "mailto:tests@example.org"
+        delay_ms = 1
+
+        [[source]]
+        name = "Example Safeguarding Children Partnership"
+        seeds = ["{base}/case-reviews"]
+        review_type = "local-child-safeguarding-practice-review"
+        "#
+    ))
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let store = casesearch_crawl::RawStore::open(&dir.path().join("raw")).unwrap();
+    let options = casesearch_crawl::CrawlOptions::from_settings(&sources.crawler);
+    let report = casesearch_crawl::crawl(&sources, &store, &options)
+        .await
+        .unwrap();
+    assert!(!report.has_failures(), "{}", report.summary());
+
+    let corpus = dir.path().join("corpus");
+    copy_dir(&corpus_dir(), &corpus);
+    let incoming = documents::from_store(&store, &sources).unwrap();
+    assert_eq!(incoming.len(), 2, "both links were fetched");
+    let added = documents::add_documents(
+        &corpus,
+        incoming,
+        &casesearch_pdf::ExtractOptions::default(),
+        &|_| {},
+    )
+    .unwrap();
+    let mut outcomes: Vec<&Outcome> = added.documents.iter().map(|d| &d.outcome).collect();
+    outcomes.sort_by_key(|outcome| matches!(outcome, Outcome::Duplicate { .. }));
+    let Outcome::Added { id, .. } = outcomes[0] else {
+        panic!("{outcomes:?}")
+    };
+    assert_eq!(outcomes[1], &Outcome::Duplicate { of: id.clone() });
+
+    let records = casesearch_ingest::Corpus::open(&corpus)
+        .unwrap()
+        .read_collection(documents::COLLECTION)
+        .unwrap()
+        .reviews;
+    assert_eq!(records.len(), 1);
+    let record = &records[0];
+    assert_eq!(
+        record.publisher,
+        "Example Safeguarding Children Partnership"
+    );
+    assert_eq!(
+        record.review_type,
+        casesearch_model::ReviewType::LocalChildSafeguardingPracticeReview
+    );
+    let url = record.url.as_deref().unwrap();
+    assert!(
+        url.starts_with(&format!("{base}/files/child-q-overview")),
+        "{url}"
+    );
+    assert_eq!(record.sections[0].label, "p. 1");
+    let reference = std::fs::read_to_string(testdata("word__issue15367.pdftotext.txt")).unwrap();
+    let pages: Vec<Vec<&str>> = reference
+        .split('\u{c}')
+        .map(|page| page.split_whitespace().collect::<Vec<_>>())
+        .filter(|words| !words.is_empty())
+        .collect();
+    let sections: Vec<Vec<&str>> = record
+        .sections
+        .iter()
+        .map(|section| section.text.split_whitespace().collect())
+        .collect();
+    assert_eq!(sections, pages, "page by page, as poppler reads it");
+}
