@@ -6,7 +6,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the meaning of a stored field changes; an index built
 /// by another version is rebuilt, never read.
-pub const SCHEMA_VERSION: u32 = 3;
+pub const SCHEMA_VERSION: u32 = 4;
 
 /// Our English analyzer: words, lowercased, Lucene's English stop words removed
 /// (positions are kept, so phrases with "of the" still match), Snowball stemming.
