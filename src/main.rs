@@ -183,9 +183,11 @@ enum SortArg {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,tantivy=warn".into());
+        .unwrap_or_else(|_| "info,tantivy=warn,lopdf=error".into());
+    // Colour codes only for a person at a terminal, not in a log file or collector.
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr);
     match cli.log_format {
         LogFormat::Text => logs.init(),
