@@ -210,14 +210,7 @@ async fn document_page(
         Ok((document, similar, query)) => {
             Html(pages::document_page(&document, &similar, &query).into_string()).into_response()
         }
-        Err(err) => {
-            let (status, _) = err.status_and_code();
-            (
-                status,
-                Html(pages::error_page(status, &err.body().message).into_string()),
-            )
-                .into_response()
-        }
+        Err(err) => error_page(&err),
     }
 }
 
@@ -331,14 +324,7 @@ async fn trends_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> 
     let pairs = params::parse_pairs(raw.as_deref());
     match run_trends(&state, &pairs).await {
         Ok(trends) => Html(pages::trends_page(&pairs, &trends).into_string()).into_response(),
-        Err(err) => {
-            let (status, _) = err.status_and_code();
-            (
-                status,
-                Html(pages::error_page(status, &err.body().message).into_string()),
-            )
-                .into_response()
-        }
+        Err(err) => error_page(&err),
     }
 }
 
@@ -367,6 +353,13 @@ async fn find_document(
     tokio::task::spawn_blocking(move || engine.document(&lookup_id, &query))
         .await??
         .ok_or_else(|| ApiError::NotFound(format!("no document with id {id:?}")))
+}
+
+/// An error as a page for people: the status and message the JSON API would give.
+fn error_page(err: &ApiError) -> Response {
+    let (status, _) = err.status_and_code();
+    let page = pages::error_page(status, &err.body().message);
+    (status, Html(page.into_string())).into_response()
 }
 
 /// Served with the pages; small enough to inline, kept here so pages stay markup.
