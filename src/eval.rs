@@ -226,6 +226,7 @@ fn read_documents(dir: &Path) -> Result<Vec<Review>, EvalError> {
                     text,
                 }],
                 metadata: Default::default(),
+                details: Default::default(),
             })
         })
         .collect()

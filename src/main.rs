@@ -257,7 +257,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Search(args) => search(&cli.corpus, &cli.index, args),
         Command::ImportPfd { file } => import_pfd(&cli.corpus, &file),
-        Command::Extract { file } => extract(&file),
+        Command::Extract { file } => extract(&cli.corpus, &file),
         Command::Ingest {
             paths,
             publisher,
@@ -329,7 +329,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
     }
 }
 
-fn extract(file: &Path) -> Result<ExitCode> {
+fn extract(corpus: &Path, file: &Path) -> Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
     let pdf = casesearch_pdf::extract(&bytes, &casesearch_pdf::ExtractOptions::default())
         .with_context(|| format!("extracting {}", file.display()))?;
@@ -351,6 +351,7 @@ fn extract(file: &Path) -> Result<ExitCode> {
         meta.page_count,
         pdf.needs_ocr_pages()
     )?;
+    print_derived(&mut out, corpus, file, &bytes)?;
     for page in &pdf.pages {
         let ocr = if page.needs_ocr { " (needs OCR)" } else { "" };
         writeln!(
@@ -361,6 +362,33 @@ fn extract(file: &Path) -> Result<ExitCode> {
         )?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The catalogue fields ingest would derive, each with its confidence and evidence,
+/// so a librarian sees what to override before the document is added.
+fn print_derived(out: &mut impl Write, corpus: &Path, file: &Path, bytes: &[u8]) -> Result<()> {
+    let corpus = Corpus::open(corpus)?;
+    let regions = RegionTable::load(&corpus.regions_path())?;
+    let document = documents::IncomingDocument {
+        key: file.display().to_string(),
+        bytes: bytes.to_vec(),
+        kind: documents::FileFormat::Pdf,
+        hints: documents::Hints::default(),
+    };
+    let options = casesearch_pdf::ExtractOptions::default();
+    let Ok(review) = documents::record_for(&document, &options, &regions) else {
+        // The text extraction itself failed: the error is printed by the caller.
+        return Ok(());
+    };
+    writeln!(out, "\nrecord title: {}", review.title)?;
+    for (field, derivation) in &review.details.derived {
+        writeln!(
+            out,
+            "derived {field}: {} (confidence {:.2}, {}: \"{}\")",
+            derivation.value, derivation.confidence, derivation.source, derivation.evidence
+        )?;
+    }
+    Ok(())
 }
 
 fn ingest_files(

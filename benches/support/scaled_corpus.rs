@@ -119,6 +119,7 @@ pub fn generate(
             url: None,
             sections,
             metadata: shape.metadata.clone(),
+            details: Default::default(),
         });
     }
 

@@ -251,7 +251,7 @@ licence = "none"
         write(
             dir.path(),
             "regions.csv",
-            "publisher,kind,nation,region,aliases\n",
+            "publisher,kind,nation,region,aliases,authorities\n",
         );
         write(dir.path(), "demo/records.jsonl", records);
         dir

@@ -11,13 +11,14 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use casesearch_model::{Review, ReviewType, Section};
+use casesearch_model::{Derivation, Review, ReviewDetails, ReviewType, Section};
 use casesearch_pdf::{ExtractOptions, PdfText};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use crate::corpus::{write_records, Corpus};
-use crate::IngestError;
+use crate::derive::{derive, DocumentText, Page};
+use crate::{IngestError, RegionTable};
 
 /// The collection ingested documents are added to.
 pub const COLLECTION: &str = "ingested";
@@ -29,7 +30,7 @@ const SHA256: &str = "sha256";
 
 /// What a document is, decided from its bytes, never from a file name or header.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum DocumentKind {
+pub enum FileFormat {
     Pdf,
     Html,
 }
@@ -40,7 +41,7 @@ pub struct IncomingDocument {
     /// Stable identity: the file's path or the document's URL.
     pub key: String,
     pub bytes: Vec<u8>,
-    pub kind: DocumentKind,
+    pub kind: FileFormat,
     pub hints: Hints,
 }
 
@@ -55,6 +56,8 @@ pub struct Hints {
     pub review_type: Option<ReviewType>,
     pub date: Option<NaiveDate>,
     pub url: Option<String>,
+    /// The child's pseudonym, when the listing page names it.
+    pub child: Option<String>,
 }
 
 /// What happened to one document.
@@ -194,8 +197,8 @@ pub fn from_store(
         .filter(|record| record.role == casesearch_crawl::Role::Document)
         .map(|record| {
             let kind = match record.kind {
-                casesearch_crawl::ContentKind::Pdf => DocumentKind::Pdf,
-                casesearch_crawl::ContentKind::Html => DocumentKind::Html,
+                casesearch_crawl::ContentKind::Pdf => FileFormat::Pdf,
+                casesearch_crawl::ContentKind::Html => FileFormat::Html,
                 casesearch_crawl::ContentKind::Other => {
                     return Err((record.url, "neither a PDF nor an HTML page".into()))
                 }
@@ -213,6 +216,7 @@ pub fn from_store(
                     .or(source.and_then(|source| source.review_type)),
                 date: record.hints.date,
                 url: Some(record.final_url.clone()),
+                child: record.hints.child.clone(),
             };
             Ok(IncomingDocument {
                 key: record.url,
@@ -225,10 +229,10 @@ pub fn from_store(
 }
 
 /// PDF by its magic number (anywhere in the first KiB, as readers allow), HTML by markup.
-pub fn sniff(bytes: &[u8]) -> Option<DocumentKind> {
+pub fn sniff(bytes: &[u8]) -> Option<FileFormat> {
     match casesearch_crawl::sniff_content_kind(bytes) {
-        casesearch_crawl::ContentKind::Pdf => Some(DocumentKind::Pdf),
-        casesearch_crawl::ContentKind::Html => Some(DocumentKind::Html),
+        casesearch_crawl::ContentKind::Pdf => Some(FileFormat::Pdf),
+        casesearch_crawl::ContentKind::Html => Some(FileFormat::Html),
         _ => None,
     }
 }
@@ -244,6 +248,7 @@ pub fn add_documents(
     ensure_collection(corpus_dir)?;
     let corpus = Corpus::open(corpus_dir)?;
     let path = corpus.dir().join(RECORDS);
+    let regions = RegionTable::load(&corpus.regions_path())?;
     let existing = corpus.read_collection(COLLECTION)?;
     if let Some(bad) = existing.rejected.first() {
         // Rewriting the file would drop the bad line: the librarian must see it first.
@@ -260,7 +265,7 @@ pub fn add_documents(
     for document in documents {
         let (key, outcome) = match document {
             Ok(document) => {
-                let outcome = add_one(&mut records, &document, options);
+                let outcome = add_one(&mut records, &document, options, &regions);
                 (document.key, outcome)
             }
             Err((key, reason)) => (key, Outcome::Failed { reason }),
@@ -273,10 +278,25 @@ pub fn add_documents(
     Ok(report)
 }
 
+/// The record a document would get, without adding it: its text and every derived
+/// field with its evidence (what `casesearch extract` shows a librarian).
+pub fn record_for(
+    document: &IncomingDocument,
+    options: &ExtractOptions,
+    regions: &RegionTable,
+) -> Result<Review, String> {
+    let (review, _) = match document.kind {
+        FileFormat::Pdf => from_pdf(document, options, regions)?,
+        FileFormat::Html => from_html(document, regions)?,
+    };
+    Ok(review)
+}
+
 fn add_one(
     records: &mut BTreeMap<String, Review>,
     document: &IncomingDocument,
     options: &ExtractOptions,
+    regions: &RegionTable,
 ) -> Outcome {
     let digest = hex(&Sha256::digest(&document.bytes));
     let id = document_id(&document.key);
@@ -294,8 +314,8 @@ fn add_one(
     }
     let replacing = previous.is_some();
     let extracted = match document.kind {
-        DocumentKind::Pdf => from_pdf(document, options),
-        DocumentKind::Html => from_html(document),
+        FileFormat::Pdf => from_pdf(document, options, regions),
+        FileFormat::Html => from_html(document, regions),
     };
     let (mut review, needs_ocr) = match extracted {
         Ok(extracted) => extracted,
@@ -321,10 +341,12 @@ fn add_one(
     }
 }
 
-/// A PDF's record: one section per page with text, "p. N" as its label.
+/// A PDF's record: one section per page with text, "p. N" as its label; the catalogue
+/// fields read from the pages and the PDF's metadata.
 fn from_pdf(
     document: &IncomingDocument,
     options: &ExtractOptions,
+    regions: &RegionTable,
 ) -> Result<(Review, usize), String> {
     let pdf: PdfText =
         casesearch_pdf::extract(&document.bytes, options).map_err(|err| err.to_string())?;
@@ -362,74 +384,175 @@ fn from_pdf(
         .created
         .as_deref()
         .and_then(|created| NaiveDate::parse_from_str(created.get(..10)?, "%Y-%m-%d").ok());
-    let title = document
-        .hints
+    let meta_title = pdf
+        .meta
         .title
-        .clone()
-        .or_else(|| pdf.meta.title.clone().filter(|title| usable_title(title)))
-        .or_else(|| first_line(&sections[0].text))
-        .unwrap_or_else(|| fallback_title(&document.key));
-    Ok((
-        record(
-            document,
-            title,
-            document.hints.date.or(created),
-            sections,
-            metadata,
-        ),
-        needs_ocr,
-    ))
+        .as_deref()
+        .filter(|title| usable_title(title));
+    let labels: Vec<String> = pdf
+        .pages
+        .iter()
+        .map(|page| format!("p. {}", page.number))
+        .collect();
+    let text = DocumentText {
+        pages: pdf
+            .pages
+            .iter()
+            .zip(&labels)
+            .map(|(page, label)| Page {
+                label,
+                number: page.number as usize,
+                text: &page.text,
+            })
+            .collect(),
+        title: meta_title,
+        author: pdf.meta.author.as_deref(),
+        created,
+    };
+    let review = record(document, &text, regions, sections, metadata);
+    Ok((review, needs_ocr))
 }
 
 /// An HTML review page or learning brief: its main text as one section.
-fn from_html(document: &IncomingDocument) -> Result<(Review, usize), String> {
+fn from_html(
+    document: &IncomingDocument,
+    regions: &RegionTable,
+) -> Result<(Review, usize), String> {
     let html = String::from_utf8_lossy(&document.bytes);
     let text = casesearch_crawl::extract_main_text(&html);
     if text.split_whitespace().count() < 20 {
         return Err("the page has no main text to index".into());
     }
-    let title = document
-        .hints
-        .title
-        .clone()
-        .or_else(|| first_line(&text))
-        .unwrap_or_else(|| fallback_title(&document.key));
+    let derived_from = DocumentText {
+        pages: vec![Page {
+            label: "Page",
+            number: 1,
+            text: &text,
+        }],
+        ..DocumentText::default()
+    };
     let sections = vec![Section {
         label: "Page".into(),
-        text,
+        text: text.clone(),
     }];
-    Ok((
-        record(
-            document,
-            title,
-            document.hints.date,
-            sections,
-            BTreeMap::new(),
-        ),
-        0,
-    ))
+    let review = record(document, &derived_from, regions, sections, BTreeMap::new());
+    Ok((review, 0))
 }
 
+/// What a field's value rests on when the source gave it (the listing page that
+/// linked the document, or the librarian's `--type`/`--publisher`).
+fn given(value: &str) -> Derivation {
+    Derivation {
+        value: value.to_owned(),
+        evidence: "given with the document".to_owned(),
+        source: "source (listing page or command line)".to_owned(),
+        confidence: 1.0,
+    }
+}
+
+/// The record: fields the source gave win; the rest are derived from the text, each
+/// with its evidence.
 fn record(
     document: &IncomingDocument,
-    title: String,
-    date: Option<NaiveDate>,
+    text: &DocumentText,
+    regions: &RegionTable,
     sections: Vec<Section>,
     metadata: BTreeMap<String, String>,
 ) -> Review {
+    let found = derive(text, regions);
+    let hints = &document.hints;
+    let mut derived = BTreeMap::new();
+    let mut note = |field: &str, derivation: Derivation| {
+        derived.insert(field.to_owned(), derivation);
+    };
+    let review_type = match (hints.review_type, found.review_type) {
+        (Some(given_type), _) => {
+            note("type", given(given_type.slug()));
+            given_type
+        }
+        (None, Some(found)) => {
+            note("type", found.derivation);
+            found.value
+        }
+        (None, None) => ReviewType::Other,
+    };
+    let publisher = match (&hints.publisher, found.publisher) {
+        (Some(publisher), _) => {
+            let canonical = regions.canonical_publisher(publisher);
+            note("publisher", given(&canonical));
+            canonical
+        }
+        (None, Some(found)) => {
+            note("publisher", found.derivation);
+            found.value.publisher
+        }
+        (None, None) => "Unknown publisher".to_owned(),
+    };
+    let date = match (hints.date, found.published) {
+        (Some(date), _) => {
+            note("date", given(&date.to_string()));
+            Some(date)
+        }
+        (None, Some(found)) => {
+            note("date", found.derivation);
+            found.value.first_day()
+        }
+        (None, None) => None,
+    };
+    let child = match (&hints.child, found.child) {
+        (Some(child), _) => {
+            note("child", given(child));
+            Some(child.clone())
+        }
+        (None, Some(found)) => {
+            note("child", found.derivation);
+            Some(found.value)
+        }
+        (None, None) => None,
+    };
+    let incident_year = found.incident_year.map(|found| {
+        note("incident_year", found.derivation);
+        found.value
+    });
+    let age_band = found.age_band.map(|found| {
+        note("age_band", found.derivation);
+        found.value
+    });
+    let document_kind = found.document_kind.map(|found| {
+        note("document_kind", found.derivation);
+        found.value
+    });
+    let title = hints
+        .title
+        .clone()
+        .or_else(|| {
+            // "Child Q (Local Child Safeguarding Practice Review)": what a reader
+            // recognises a review by; year and publisher are shown beside it.
+            child
+                .as_ref()
+                .filter(|_| review_type != ReviewType::Other)
+                .map(|child| format!("{child} ({})", review_type.label()))
+        })
+        .or_else(|| text.title.map(str::to_owned))
+        .or_else(|| text.pages.first().and_then(|page| first_line(page.text)))
+        .unwrap_or_else(|| fallback_title(&document.key));
     Review {
         id: String::new(),
         title,
-        review_type: document.hints.review_type.unwrap_or(ReviewType::Other),
-        publisher: document
-            .hints
-            .publisher
-            .clone()
-            .unwrap_or_else(|| "Unknown publisher".into()),
+        review_type,
+        publisher,
         date,
-        url: document.hints.url.clone(),
+        url: hints.url.clone(),
         sections,
         metadata,
+        details: ReviewDetails {
+            child,
+            age_band,
+            incident_year,
+            document_kind,
+            derived,
+            ..ReviewDetails::default()
+        },
     }
 }
 

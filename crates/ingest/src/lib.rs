@@ -22,6 +22,7 @@
 
 mod catalogue;
 pub mod corpus;
+pub mod derive;
 pub mod documents;
 mod error;
 pub mod pfd;

@@ -140,6 +140,7 @@ fn review_from_pfd_report(report: PfdReport, regions: &RegionTable) -> Result<Re
         url,
         sections,
         metadata,
+        details: Default::default(),
     })
 }
 
@@ -166,7 +167,7 @@ mod tests {
 
     fn regions() -> RegionTable {
         RegionTable::parse(
-            "publisher,kind,nation,region,aliases\nLondon Inner North,coroner_area,England,London,Inner North London\n",
+            "publisher,kind,nation,region,aliases,authorities\nLondon Inner North,coroner_area,England,London,Inner North London,\n",
         )
         .unwrap()
     }

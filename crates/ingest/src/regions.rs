@@ -1,10 +1,13 @@
 //! The regions table: which nation and region a publisher belongs to.
 //!
 //! A CSV file a librarian edits (`corpus/regions.csv`), one row per publisher:
-//! `publisher,kind,nation,region,aliases`. `aliases` lists other spellings separated by
-//! `;` (older board names, "LSCB" forms, the variants coroners type). Lookups ignore
-//! case, punctuation and `&` versus "and". A publisher that no row names is placed in
-//! the "Unknown" nation by the caller and listed in the index summary.
+//! `publisher,kind,nation,region,aliases,authorities`. `aliases` lists other spellings
+//! separated by `;` (older board names, "LSCB" forms, the variants coroners type): the
+//! publisher's name history. `authorities` names, for a partnership or board covering
+//! several authorities, the rows of those authorities (`;`-separated), so a review can
+//! be found by either. Lookups ignore case, punctuation and `&` versus "and". A
+//! publisher that no row names is placed in the "Unknown" nation by the caller and
+//! listed in the index summary.
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -17,7 +20,14 @@ use crate::text::name_key;
 use crate::IngestError;
 
 /// The table's columns, in order.
-pub const HEADER: [&str; 5] = ["publisher", "kind", "nation", "region", "aliases"];
+pub const HEADER: [&str; 6] = [
+    "publisher",
+    "kind",
+    "nation",
+    "region",
+    "aliases",
+    "authorities",
+];
 
 pub const NATIONS: [&str; 4] = ["England", "Wales", "Scotland", "Northern Ireland"];
 
@@ -40,14 +50,27 @@ struct Row {
     nation: String,
     region: String,
     aliases: String,
+    /// For partnerships and boards covering several authorities: their canonical
+    /// names, `;`-separated ("Cambridgeshire;Peterborough").
+    authorities: String,
 }
 
 /// The loaded table.
 #[derive(Debug, Clone, Default)]
 pub struct RegionTable {
     by_name: HashMap<String, Region>,
+    /// Canonical publisher → its row's kind and, for multi-authority partnerships and
+    /// regional boards, the authorities it covers.
+    rows: HashMap<String, RowFacts>,
+    longest_name_words: usize,
     publishers: usize,
     version: String,
+}
+
+#[derive(Debug, Clone, Default)]
+struct RowFacts {
+    kind: String,
+    authorities: Vec<String>,
 }
 
 impl RegionTable {
@@ -105,6 +128,7 @@ impl RegionTable {
                 .filter(|name| !name.is_empty());
             for name in names {
                 let key = name_key(name);
+                table.longest_name_words = table.longest_name_words.max(key.split(' ').count());
                 if let Some(previous) = table.by_name.insert(key, place.clone()) {
                     if previous != place {
                         return Err(format!(
@@ -114,9 +138,58 @@ impl RegionTable {
                     }
                 }
             }
+            let authorities = row
+                .authorities
+                .split(';')
+                .map(str::trim)
+                .filter(|name| !name.is_empty())
+                .map(str::to_owned)
+                .collect();
+            table.rows.insert(
+                publisher.to_owned(),
+                RowFacts {
+                    kind: row.kind.clone(),
+                    authorities,
+                },
+            );
             table.publishers += 1;
         }
+        // An authority must be a publisher of the table, or filters by it find nothing.
+        for (publisher, facts) in &table.rows {
+            if let Some(unknown) = facts
+                .authorities
+                .iter()
+                .find(|name| !table.rows.contains_key(name.as_str()))
+            {
+                return Err(format!(
+                    "{publisher}: authority {unknown:?} is not a publisher of the table"
+                ));
+            }
+        }
         Ok(table)
+    }
+
+    /// Lookup by an already-normalised key (lowercase words joined by single spaces).
+    pub(crate) fn lookup_key(&self, key: &str) -> Option<&Region> {
+        self.by_name.get(key)
+    }
+
+    /// The row's kind (`local_authority`, `safeguarding_partnership`, …).
+    pub fn kind_of(&self, publisher: &str) -> Option<&str> {
+        self.rows.get(publisher).map(|facts| facts.kind.as_str())
+    }
+
+    /// The authorities a multi-authority partnership or regional board covers; empty
+    /// for a single authority.
+    pub fn authorities_of(&self, publisher: &str) -> &[String] {
+        self.rows
+            .get(publisher)
+            .map_or(&[], |facts| facts.authorities.as_slice())
+    }
+
+    /// The most words any name has, the longest phrase worth looking up in a text.
+    pub fn longest_name_words(&self) -> usize {
+        self.longest_name_words
     }
 
     /// Where a publisher (any of its names) sits, with its canonical name.
@@ -150,10 +223,10 @@ impl RegionTable {
 mod tests {
     use super::*;
 
-    const TABLE: &str = "publisher,kind,nation,region,aliases
-Lancashire,local_authority,England,North West,Lancashire Safeguarding Children Board;Lancashire LSCB
-Derby and Derbyshire,coroner_area,England,East Midlands,
-Glasgow City,council,Scotland,,
+    const TABLE: &str = "publisher,kind,nation,region,aliases,authorities
+Lancashire,local_authority,England,North West,Lancashire Safeguarding Children Board;Lancashire LSCB,
+Derby and Derbyshire,coroner_area,England,East Midlands,,
+Glasgow City,council,Scotland,,,
 ";
 
     #[test]
@@ -173,6 +246,24 @@ Glasgow City,council,Scotland,,
     }
 
     #[test]
+    fn partnerships_list_their_authorities_which_must_be_rows() {
+        let text = format!(
+            "{TABLE}Pan-Lancashire Partnership,safeguarding_partnership,England,North West,,Lancashire\n"
+        );
+        let table = RegionTable::parse(&text).unwrap();
+        assert_eq!(
+            table.authorities_of("Pan-Lancashire Partnership"),
+            ["Lancashire"]
+        );
+        assert_eq!(table.kind_of("Lancashire"), Some("local_authority"));
+        assert!(table.authorities_of("Lancashire").is_empty());
+        let bad =
+            format!("{TABLE}Pan Partnership,safeguarding_partnership,England,North West,,Mordor\n");
+        let err = RegionTable::parse(&bad).unwrap_err();
+        assert!(err.contains("\"Mordor\" is not a publisher"), "{err}");
+    }
+
+    #[test]
     fn unknown_publisher_is_placed_in_the_unknown_nation_not_dropped() {
         let table = RegionTable::parse(TABLE).unwrap();
         let place = table.place(" Atlantis ");
@@ -183,7 +274,7 @@ Glasgow City,council,Scotland,,
     #[test]
     fn a_name_claimed_by_two_rows_is_an_error() {
         let text =
-            format!("{TABLE}Derbyshire,local_authority,England,East Midlands,Lancashire LSCB\n");
+            format!("{TABLE}Derbyshire,local_authority,England,East Midlands,Lancashire LSCB,\n");
         let err = RegionTable::parse(&text).unwrap_err();
         assert!(err.contains("already names Lancashire"), "{err}");
     }
@@ -196,7 +287,7 @@ Glasgow City,council,Scotland,,
 
     #[test]
     fn unknown_nation_is_an_error_with_its_line() {
-        let text = format!("{TABLE}Gondor,council,Middle Earth,,\n");
+        let text = format!("{TABLE}Gondor,council,Middle Earth,,,\n");
         let err = RegionTable::parse(&text).unwrap_err();
         assert!(
             err.starts_with("line 5:") && err.contains("Middle Earth"),

@@ -330,6 +330,7 @@ min_matches = 2
                 })
                 .collect(),
             metadata: Default::default(),
+            details: Default::default(),
         }
     }
 

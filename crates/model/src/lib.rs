@@ -41,11 +41,260 @@ pub struct Review {
     /// Source-specific facts worth showing (e.g. the coroner, who the report was sent to).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub metadata: BTreeMap<String, String>,
+    /// What is known about the case and the document beyond type, publisher and date,
+    /// and where each derived field came from.
+    #[serde(default, skip_serializing_if = "ReviewDetails::is_empty")]
+    pub details: ReviewDetails,
 }
 
 impl Review {
     pub fn year(&self) -> Option<i32> {
         self.date.map(|date| date.year())
+    }
+}
+
+/// The catalogue fields of a case review that PFD records do not have: the child's
+/// pseudonym and age, the document's form, whether its text is available, and the
+/// evidence for every field the cataloguer derived (type, publisher and date included).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct ReviewDetails {
+    /// The pseudonym the review gives its subject ("Child Q", "Baby A", "Jack").
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub child: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub age_band: Option<AgeBand>,
+    /// The year of the incident that led to the review, where the review states it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incident_year: Option<i32>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub document_kind: Option<DocumentKind>,
+    #[serde(default, skip_serializing_if = "Availability::is_published")]
+    pub availability: Availability,
+    /// A catalogue record only: its sections are the catalogue's summary, learning and
+    /// recommendations, not the review's own text.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub metadata_only: bool,
+    /// Why each derived field has its value, by field name (`type`, `publisher`,
+    /// `date`, `incident_year`, `child`, `age_band`, `document_kind`).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub derived: BTreeMap<String, Derivation>,
+}
+
+impl ReviewDetails {
+    pub fn is_empty(&self) -> bool {
+        *self == ReviewDetails::default()
+    }
+}
+
+/// Where one field's value came from, so a reader can check it and a librarian can
+/// see what to override.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Derivation {
+    /// The value as stored (a slug, a name, a date).
+    pub value: String,
+    /// The words it was read from, as they appear.
+    pub evidence: String,
+    /// Where those words are: "p. 1", "PDF metadata", "listing page", "catalogue",
+    /// "overrides file".
+    pub source: String,
+    /// 0–1: how sure the rule is. Overrides are 1.
+    pub confidence: f32,
+}
+
+/// The subject's age band, as the national panel reports them.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+pub enum AgeBand {
+    #[serde(rename = "under-1")]
+    UnderOne,
+    #[serde(rename = "1-4")]
+    OneToFour,
+    #[serde(rename = "5-10")]
+    FiveToTen,
+    #[serde(rename = "11-15")]
+    ElevenToFifteen,
+    #[serde(rename = "16-17")]
+    SixteenToSeventeen,
+}
+
+impl AgeBand {
+    pub const ALL: [AgeBand; 5] = [
+        AgeBand::UnderOne,
+        AgeBand::OneToFour,
+        AgeBand::FiveToTen,
+        AgeBand::ElevenToFifteen,
+        AgeBand::SixteenToSeventeen,
+    ];
+
+    /// The band for an age in whole years; `None` for adults.
+    pub fn from_years(years: u32) -> Option<AgeBand> {
+        match years {
+            0 => Some(AgeBand::UnderOne),
+            1..=4 => Some(AgeBand::OneToFour),
+            5..=10 => Some(AgeBand::FiveToTen),
+            11..=15 => Some(AgeBand::ElevenToFifteen),
+            16 | 17 => Some(AgeBand::SixteenToSeventeen),
+            _ => None,
+        }
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            AgeBand::UnderOne => "under-1",
+            AgeBand::OneToFour => "1-4",
+            AgeBand::FiveToTen => "5-10",
+            AgeBand::ElevenToFifteen => "11-15",
+            AgeBand::SixteenToSeventeen => "16-17",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            AgeBand::UnderOne => "Under 1",
+            AgeBand::OneToFour => "1–4",
+            AgeBand::FiveToTen => "5–10",
+            AgeBand::ElevenToFifteen => "11–15",
+            AgeBand::SixteenToSeventeen => "16–17",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<AgeBand> {
+        AgeBand::ALL.into_iter().find(|band| band.slug() == slug)
+    }
+}
+
+/// What form a document takes: the review itself or a shorter companion to it.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum DocumentKind {
+    FullReport,
+    ExecutiveSummary,
+    /// "7-minute briefing", learning summary, practice brief.
+    LearningBrief,
+    /// Learning drawn across several cases.
+    Thematic,
+}
+
+impl DocumentKind {
+    pub const ALL: [DocumentKind; 4] = [
+        DocumentKind::FullReport,
+        DocumentKind::ExecutiveSummary,
+        DocumentKind::LearningBrief,
+        DocumentKind::Thematic,
+    ];
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            DocumentKind::FullReport => "full-report",
+            DocumentKind::ExecutiveSummary => "executive-summary",
+            DocumentKind::LearningBrief => "learning-brief",
+            DocumentKind::Thematic => "thematic",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            DocumentKind::FullReport => "Full report",
+            DocumentKind::ExecutiveSummary => "Executive summary",
+            DocumentKind::LearningBrief => "Learning brief",
+            DocumentKind::Thematic => "Thematic review",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<DocumentKind> {
+        DocumentKind::ALL
+            .into_iter()
+            .find(|kind| kind.slug() == slug)
+    }
+}
+
+/// Whether a review's own text can be had. The national collection keeps catalogue
+/// records after a PDF is withdrawn, and lists reviews that were never published.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Availability {
+    #[default]
+    Published,
+    /// The partnership's page no longer links it (copies are kept about five years).
+    LinkRemoved,
+    Withdrawn,
+    /// Publication postponed, usually for criminal proceedings.
+    Delayed,
+    /// The partnership decided not to publish it.
+    NotPublished,
+}
+
+impl Availability {
+    pub const ALL: [Availability; 5] = [
+        Availability::Published,
+        Availability::LinkRemoved,
+        Availability::Withdrawn,
+        Availability::Delayed,
+        Availability::NotPublished,
+    ];
+
+    pub fn is_published(&self) -> bool {
+        *self == Availability::Published
+    }
+
+    pub fn slug(self) -> &'static str {
+        match self {
+            Availability::Published => "published",
+            Availability::LinkRemoved => "link_removed",
+            Availability::Withdrawn => "withdrawn",
+            Availability::Delayed => "delayed",
+            Availability::NotPublished => "not_published",
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Availability::Published => "Published",
+            Availability::LinkRemoved => "Link removed",
+            Availability::Withdrawn => "Withdrawn",
+            Availability::Delayed => "Publication delayed",
+            Availability::NotPublished => "Not published",
+        }
+    }
+
+    pub fn from_slug(slug: &str) -> Option<Availability> {
+        Availability::ALL.into_iter().find(|a| a.slug() == slug)
     }
 }
 
@@ -171,6 +420,27 @@ impl ReviewType {
     pub fn from_slug(slug: &str) -> Option<ReviewType> {
         ReviewType::ALL.into_iter().find(|t| t.slug() == slug)
     }
+
+    /// The nation whose statutory guidance defines this type, if only one does.
+    pub fn nation(self) -> Option<&'static str> {
+        match self {
+            ReviewType::SeriousCaseReview
+            | ReviewType::LocalChildSafeguardingPracticeReview
+            | ReviewType::NationalReview
+            | ReviewType::RapidReview => Some("England"),
+            ReviewType::ChildPracticeReview | ReviewType::SingleUnifiedSafeguardingReview => {
+                Some("Wales")
+            }
+            ReviewType::SignificantCaseReview
+            | ReviewType::LearningReview
+            | ReviewType::InitialCaseReview => Some("Scotland"),
+            ReviewType::CaseManagementReview => Some("Northern Ireland"),
+            ReviewType::PreventionOfFutureDeaths
+            | ReviewType::ThematicReview
+            | ReviewType::LearningBrief
+            | ReviewType::Other => None,
+        }
+    }
 }
 
 /// Where a publisher sits: nation, then (England) ONS region or (Wales) regional
@@ -257,6 +527,49 @@ mod tests {
             assert_eq!(ReviewType::from_slug(review_type.slug()), Some(review_type));
         }
         assert_eq!(ReviewType::from_slug("no-such-type"), None);
+    }
+
+    #[test]
+    fn every_slug_of_the_detail_enums_round_trips_through_serde() {
+        for band in AgeBand::ALL {
+            let stored = serde_json::to_string(&band).expect("unit variant serialises");
+            assert_eq!(stored, format!("\"{}\"", band.slug()));
+            assert_eq!(AgeBand::from_slug(band.slug()), Some(band));
+        }
+        for kind in DocumentKind::ALL {
+            let stored = serde_json::to_string(&kind).expect("unit variant serialises");
+            assert_eq!(stored, format!("\"{}\"", kind.slug()));
+        }
+        for availability in Availability::ALL {
+            let stored = serde_json::to_string(&availability).expect("unit variant serialises");
+            assert_eq!(stored, format!("\"{}\"", availability.slug()));
+            assert_eq!(
+                Availability::from_slug(availability.slug()),
+                Some(availability)
+            );
+        }
+    }
+
+    #[test]
+    fn age_bands_cover_childhood_and_stop_at_eighteen() {
+        assert_eq!(AgeBand::from_years(0), Some(AgeBand::UnderOne));
+        assert_eq!(AgeBand::from_years(4), Some(AgeBand::OneToFour));
+        assert_eq!(AgeBand::from_years(5), Some(AgeBand::FiveToTen));
+        assert_eq!(AgeBand::from_years(15), Some(AgeBand::ElevenToFifteen));
+        assert_eq!(AgeBand::from_years(17), Some(AgeBand::SixteenToSeventeen));
+        assert_eq!(AgeBand::from_years(18), None);
+    }
+
+    #[test]
+    fn empty_details_are_left_out_of_the_stored_record() {
+        let details = ReviewDetails::default();
+        assert!(details.is_empty());
+        let with_child = ReviewDetails {
+            child: Some("Child Q".into()),
+            ..ReviewDetails::default()
+        };
+        let json = serde_json::to_string(&with_child).expect("serialises");
+        assert_eq!(json, r#"{"child":"Child Q"}"#);
     }
 
     #[test]

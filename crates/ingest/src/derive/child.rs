@@ -1,0 +1,338 @@
+//! The child: the pseudonym the review uses ("Child Q", "Baby A", "Family B",
+//! "Jack") and the subject's age band where the review states an age.
+
+use casesearch_model::AgeBand;
+
+use super::{page_weight, Ballot, DocumentText, Found};
+use crate::text::{sentences, words, Word};
+
+/// Words that begin a letter pseudonym, and how the pseudonym is written.
+const PSEUDONYM_HEADS: [(&str, &str); 7] = [
+    ("child", "Child"),
+    ("children", "Children"),
+    ("baby", "Baby"),
+    ("infant", "Infant"),
+    ("family", "Family"),
+    ("sibling", "Sibling"),
+    ("young", "Young Person"),
+];
+
+/// Capitals that follow "Child" without being a pseudonym.
+const NOT_LETTERS: [&str; 12] = [
+    "CP", "CIN", "CSE", "CCE", "LAC", "CPR", "SCR", "ICR", "CMR", "CAMHS", "CSC", "CPP",
+];
+
+/// Phrases after which a review gives a name pseudonym: "known as Jack".
+const NAME_INTRODUCERS: [&str; 6] = [
+    "known as",
+    "referred to as",
+    "will be called",
+    "is called",
+    "pseudonym",
+    "named",
+];
+
+/// A pseudonym letter: one to three capitals, perhaps with a digit ("Child C1").
+fn pseudonym_letters(original: &str) -> bool {
+    let letters = original.trim_end_matches(|c: char| c.is_ascii_digit());
+    (1..=3).contains(&letters.len())
+        && letters.chars().all(|c| c.is_ascii_uppercase())
+        && !NOT_LETTERS.contains(&original)
+}
+
+/// Pseudonyms in one text, in order, with the words they span.
+fn pseudonyms_in(text: &str) -> Vec<String> {
+    let words = words(text);
+    let original = |word: &Word| &text[word.span.clone()];
+    let mut found = Vec::new();
+    for (at, word) in words.iter().enumerate() {
+        let Some((_, head)) = PSEUDONYM_HEADS
+            .iter()
+            .find(|(lower, _)| *lower == word.lowercase)
+        else {
+            continue;
+        };
+        // Heads are capitalised in pseudonyms: "Child Q", not "the child Q said".
+        if !original(word).starts_with(|c: char| c.is_uppercase()) {
+            continue;
+        }
+        let mut next = at + 1;
+        if *head == "Young Person" {
+            if words.get(next).map(|w| w.lowercase.as_str()) != Some("person") {
+                continue;
+            }
+            next += 1;
+        }
+        let Some(letter) = words
+            .get(next)
+            .map(original)
+            .filter(|w| pseudonym_letters(w))
+        else {
+            continue;
+        };
+        if *head == "Children" {
+            // "Children C and D"
+            let second = words
+                .get(next + 2)
+                .map(original)
+                .filter(|w| pseudonym_letters(w));
+            if let (Some("and"), Some(second)) =
+                (words.get(next + 1).map(|w| w.lowercase.as_str()), second)
+            {
+                found.push(format!("Children {letter} and {second}"));
+            }
+            continue;
+        }
+        found.push(format!("{head} {letter}"));
+    }
+    for introducer in NAME_INTRODUCERS {
+        let lower = text.to_lowercase();
+        let mut from = 0;
+        while let Some(at) = lower[from..].find(introducer) {
+            let after = from + at + introducer.len();
+            from = after;
+            let rest = text[after..].trim_start_matches(|c: char| {
+                c.is_whitespace() || matches!(c, '\'' | '"' | '‘' | '“' | ':' | ',')
+            });
+            let name: String = rest.chars().take_while(|c| c.is_alphabetic()).collect();
+            let capitalised = name.chars().next().is_some_and(char::is_uppercase)
+                && name.chars().skip(1).all(char::is_lowercase);
+            if capitalised && name.len() >= 2 && !COMMON_CAPITALISED.contains(&name.as_str()) {
+                found.push(name);
+            }
+        }
+    }
+    found
+}
+
+/// Capitalised words that follow "known as" without being a name.
+const COMMON_CAPITALISED: [&str; 8] = [
+    "The", "This", "Child", "Baby", "Family", "Mother", "Father", "Children",
+];
+
+/// The subject's pseudonym: the one named most, the cover counting most.
+pub(super) fn pseudonym(document: &DocumentText) -> Option<Found<String>> {
+    let mut ballot = Ballot::new();
+    if let Some(title) = document.title {
+        for name in pseudonyms_in(title) {
+            ballot.vote(name, 3.0, title, "PDF metadata (title)");
+        }
+    }
+    for page in &document.pages {
+        for range in sentences(page.text) {
+            let sentence = &page.text[range];
+            for name in pseudonyms_in(sentence) {
+                // Body mentions add up: the subject is named on most pages, a
+                // sibling on a few.
+                ballot.vote(
+                    name,
+                    page_weight(page.number).max(0.5),
+                    sentence,
+                    page.label,
+                );
+            }
+        }
+    }
+    ballot.winner()
+}
+
+/// People whose ages a review also gives; an age after one of them is theirs.
+const OTHER_PEOPLE: [&str; 16] = [
+    "mother",
+    "father",
+    "parent",
+    "sibling",
+    "brother",
+    "sister",
+    "partner",
+    "grandmother",
+    "grandfather",
+    "stepfather",
+    "stepmother",
+    "uncle",
+    "aunt",
+    "boyfriend",
+    "girlfriend",
+    "cousin",
+];
+
+fn number_word(word: &str) -> Option<u32> {
+    const NUMBERS: [&str; 20] = [
+        "zero",
+        "one",
+        "two",
+        "three",
+        "four",
+        "five",
+        "six",
+        "seven",
+        "eight",
+        "nine",
+        "ten",
+        "eleven",
+        "twelve",
+        "thirteen",
+        "fourteen",
+        "fifteen",
+        "sixteen",
+        "seventeen",
+        "eighteen",
+        "nineteen",
+    ];
+    word.parse()
+        .ok()
+        .or_else(|| NUMBERS.iter().position(|n| *n == word).map(|n| n as u32))
+}
+
+/// An age stated at `words[at..]`: "15 years old", "aged 7 weeks", "aged 15",
+/// "15-year-old", "age of 15", "was 15". Returns the age in years (0 for weeks,
+/// days and months under a year).
+fn age_at(words: &[Word], at: usize, after_subject: bool) -> Option<u32> {
+    let word = |i: usize| words.get(i).map(|w| w.lowercase.as_str());
+    let unit_years = |count: u32, unit: &str| -> Option<u32> {
+        match unit.trim_end_matches('s') {
+            "year" => Some(count),
+            "month" => Some(count / 12),
+            "week" | "day" => Some(0),
+            _ => None,
+        }
+    };
+    match word(at)? {
+        "aged" => {
+            let count = number_word(word(at + 1)?)?;
+            match word(at + 2).and_then(|unit| unit_years(count, unit)) {
+                Some(years) => Some(years),
+                None => Some(count),
+            }
+        }
+        "age" if word(at + 1) == Some("of") => number_word(word(at + 2)?),
+        "was" | "is" if after_subject => {
+            let count = number_word(word(at + 1)?)?;
+            match word(at + 2) {
+                Some(unit) => unit_years(count, unit).or(Some(count).filter(|_| {
+                    // "was 15." or "was 15 when": a bare age.
+                    !matches!(unit, "per" | "times" | "minutes" | "hours" | "miles" | "of")
+                })),
+                None => Some(count),
+            }
+        }
+        first => {
+            let count = number_word(first)?;
+            let years = unit_years(count, word(at + 1)?)?;
+            (word(at + 2) == Some("old")).then_some(years)
+        }
+    }
+}
+
+/// The subject's age band: an age in a sentence about the subject (named by the
+/// pseudonym, or "the child"/"the baby"), not after another person's name.
+pub(super) fn age_band(document: &DocumentText, child: Option<&str>) -> Option<Found<AgeBand>> {
+    let mut ballot = Ballot::new();
+    let child_words: Vec<String> = child
+        .map(|child| words(child).into_iter().map(|w| w.lowercase).collect())
+        .unwrap_or_default();
+    for page in document.pages.iter().take(8) {
+        for range in sentences(page.text) {
+            let sentence = &page.text[range];
+            let sentence_words = words(sentence);
+            // Who the words are about at each point: the subject or someone else.
+            let mut about_subject = false;
+            for at in 0..sentence_words.len() {
+                let lower = sentence_words[at].lowercase.as_str();
+                let names_child = !child_words.is_empty()
+                    && sentence_words[at..]
+                        .iter()
+                        .zip(&child_words)
+                        .filter(|(word, child)| word.lowercase == **child)
+                        .count()
+                        == child_words.len();
+                if names_child || matches!(lower, "child" | "baby" | "infant" | "subject") {
+                    about_subject = true;
+                } else if OTHER_PEOPLE.iter().any(|other| lower.starts_with(other)) {
+                    about_subject = false;
+                }
+                if !about_subject {
+                    continue;
+                }
+                let Some(years) = age_at(&sentence_words, at, about_subject) else {
+                    continue;
+                };
+                let Some(band) = AgeBand::from_years(years) else {
+                    continue;
+                };
+                ballot.vote(
+                    Banded(band),
+                    page_weight(page.number).max(0.5),
+                    sentence,
+                    page.label,
+                );
+            }
+        }
+    }
+    ballot.winner().map(|found| Found {
+        value: found.value.0,
+        derivation: found.derivation,
+    })
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Banded(AgeBand);
+
+impl std::fmt::Display for Banded {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.0.slug())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::derive::{DocumentText, Page};
+
+    fn document(text: &str) -> DocumentText<'_> {
+        DocumentText {
+            pages: vec![Page {
+                label: "p. 1",
+                number: 1,
+                text,
+            }],
+            ..DocumentText::default()
+        }
+    }
+
+    #[test]
+    fn letter_and_name_pseudonyms_are_found_but_not_child_protection() {
+        assert_eq!(
+            pseudonyms_in(
+                "Child Q and Baby A1 met Children C and D; Child Protection and Child CIN did not."
+            ),
+            ["Child Q", "Baby A1", "Children C and D"]
+        );
+        assert_eq!(
+            pseudonyms_in("The boy, who will be known as ‘Jack’ in this review"),
+            ["Jack"]
+        );
+    }
+
+    #[test]
+    fn the_subjects_age_is_banded_and_other_peoples_ages_are_not() {
+        let found = |text| {
+            let doc = document(text);
+            age_band(&doc, Some("Child Q")).map(|found| found.value)
+        };
+        assert_eq!(
+            found("Child Q was 15 when she was exploited."),
+            Some(AgeBand::ElevenToFifteen)
+        );
+        assert_eq!(
+            found("Baby A, aged 7 weeks, was admitted."),
+            Some(AgeBand::UnderOne)
+        );
+        assert_eq!(found("Her mother, aged 19, lived with a 3-year-old."), None);
+        assert_eq!(
+            found("The child was a sixteen year old boy."),
+            Some(AgeBand::SixteenToSeventeen)
+        );
+        assert_eq!(found("Child Q's mother was 32."), None);
+    }
+}
