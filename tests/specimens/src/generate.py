@@ -12,7 +12,7 @@ and headless conversion does not refresh indexes. So the build runs twice: the
 first PDF tells (through pdftotext) on which page each heading landed, and the
 second build writes those numbers into the contents page.
 
-Usage (from anywhere; stdlib only, needs `soffice` and `pdftotext` on PATH):
+Usage (from anywhere; stdlib only, needs `soffice`, `faketime` and `pdftotext` on PATH):
     python3 tests/specimens/src/generate.py build [NAME ...]
     python3 tests/specimens/src/generate.py check
     python3 tests/specimens/src/generate.py catalogue
@@ -480,11 +480,17 @@ def fodt(src, toc_pages):
     )
 
 
-def convert(fodt_path, outdir):
+def convert(fodt_path, outdir, created):
+    # LibreOffice stamps the PDF's CreationDate with the clock, not the document's
+    # meta:creation-date; faketime makes it the date the specimen claims, as a real
+    # export made at the time would have, and keeps rebuilds byte-comparable in text.
     # A private profile directory: a shared one would race with any other soffice.
     with tempfile.TemporaryDirectory() as profile:
         subprocess.run(
             [
+                "faketime",
+                "-f",
+                created.replace("T", " "),
                 "soffice",
                 f"-env:UserInstallation=file://{profile}",
                 "--headless",
@@ -496,6 +502,7 @@ def convert(fodt_path, outdir):
             ],
             check=True,
             stdout=subprocess.DEVNULL,
+            env={**os.environ, "TZ": "UTC"},
         )
 
 
@@ -545,11 +552,11 @@ def build(names):
             with open(path, "w", encoding="utf-8") as out:
                 out.write(fodt(src, None))
             with tempfile.TemporaryDirectory() as tmp:
-                convert(path, tmp)
+                convert(path, tmp, src.meta["created"])
                 toc_pages = heading_pages(src, os.path.join(tmp, src.name + ".pdf"))
         with open(path, "w", encoding="utf-8") as out:
             out.write(fodt(src, toc_pages))
-        convert(path, PDF)
+        convert(path, PDF, src.meta["created"])
         print(f"{src.name}.pdf: {len(pdf_pages(os.path.join(PDF, src.name + '.pdf'))) - 1} pages")
 
 
