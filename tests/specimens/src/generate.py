@@ -17,7 +17,8 @@ Usage (from anywhere; stdlib only, needs `soffice`, `faketime` and `pdftotext` o
     python3 tests/specimens/src/generate.py check
     python3 tests/specimens/src/generate.py catalogue
 
-`check` cross-checks expected.toml against the PDFs' text and corpus/regions.csv;
+`check` cross-checks expected.toml against the PDFs' text and corpus/regions.csv
+(and against `casesearch extract` too when CASESEARCH_BIN names the binary);
 `catalogue` writes catalogue.csv from catalogue.jsonl (the two must hold the same
 records, and the JSON Lines file is the one edited by hand).
 
@@ -582,7 +583,12 @@ CATALOGUE_KEYS = {"heading", "year", "publisher", "nation", "child", "availabili
 
 
 def check():
-    """Every expected value is consistent with the PDFs' text and the publisher table."""
+    """Every expected value is consistent with the PDFs' text and the publisher table.
+
+    With CASESEARCH_BIN set to a built `casesearch`, its `extract` output must carry the
+    same strings as pdftotext's.
+    """
+    extractor = os.environ.get("CASESEARCH_BIN")
     with open(os.path.join(SPECIMENS, "expected.toml"), "rb") as f:
         expected = tomllib.load(f)
     table = regions()
@@ -598,10 +604,19 @@ def check():
         if not os.path.exists(path):
             problems.append(f"{name}: no such PDF")
             continue
-        text = squash(" ".join(pdf_pages(path)))
-        for key in ("publisher_as_written", "child", "age_as_written"):
-            if key in r and r[key] not in text:
-                problems.append(f"{name}: {key} {r[key]!r} is not in the PDF text")
+        texts = {"pdftotext": squash(" ".join(pdf_pages(path)))}
+        if extractor:
+            texts["casesearch extract"] = squash(
+                subprocess.run([extractor, "extract", path], check=True, capture_output=True)
+                .stdout.decode("utf-8")
+            )
+        for tool, text in texts.items():
+            for key in ("publisher_as_written", "child", "age_as_written"):
+                if key in r and r[key] not in text:
+                    problems.append(f"{name}: {key} {r[key]!r} is not in the {tool} text")
+        text = texts["pdftotext"]
+        if "incident_year" in r and str(r["incident_year"]) not in text:
+            problems.append(f"{name}: incident_year {r['incident_year']} is not in the PDF text")
         if r["review_type"] not in REVIEW_TYPES:
             problems.append(f"{name}: review_type {r['review_type']!r}")
         if r["document_kind"] not in KINDS:
