@@ -7,3 +7,4 @@ mod openapi;
 mod pages;
 mod pipeline;
 mod relevance;
+mod specimens;

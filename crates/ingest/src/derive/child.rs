@@ -3,8 +3,8 @@
 
 use casesearch_model::AgeBand;
 
-use super::{page_weight, Ballot, DocumentText, Found};
-use crate::text::{sentences, words, Word};
+use super::{flat, page_weight, prose_sentences, Ballot, DocumentText, Found};
+use crate::text::{words, Word};
 
 /// Words that begin a letter pseudonym, and how the pseudonym is written.
 const PSEUDONYM_HEADS: [(&str, &str); 7] = [
@@ -85,12 +85,26 @@ fn pseudonyms_in(text: &str) -> Vec<String> {
         }
         found.push(format!("{head} {letter}"));
     }
+    found.extend(introduced_names(text));
+    found
+}
+
+/// Names a text introduces as a pseudonym: "known as Jack", "is called Ellie".
+fn introduced_names(text: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let lower = text.to_lowercase();
     for introducer in NAME_INTRODUCERS {
-        let lower = text.to_lowercase();
         let mut from = 0;
         while let Some(at) = lower[from..].find(introducer) {
-            let after = from + at + introducer.len();
+            let start = from + at;
+            let after = start + introducer.len();
             from = after;
+            // As written, lower case, and a word of its own ("The Named Person" and
+            // "renamed" introduce nobody).
+            let whole_word = !text[..start].ends_with(char::is_alphanumeric);
+            if !text[start..].starts_with(introducer) || !whole_word {
+                continue;
+            }
             let rest = text[after..].trim_start_matches(|c: char| {
                 c.is_whitespace() || matches!(c, '\'' | '"' | '‘' | '“' | ':' | ',')
             });
@@ -106,11 +120,13 @@ fn pseudonyms_in(text: &str) -> Vec<String> {
 }
 
 /// Capitalised words that follow "known as" without being a name.
-const COMMON_CAPITALISED: [&str; 8] = [
-    "The", "This", "Child", "Baby", "Family", "Mother", "Father", "Children",
+const COMMON_CAPITALISED: [&str; 9] = [
+    "The", "This", "Child", "Baby", "Family", "Mother", "Father", "Children", "Person",
 ];
 
-/// The subject's pseudonym: the one named most, the cover counting most.
+/// The subject's pseudonym: the one named most, the cover counting most. A review
+/// that names several children about equally (a thematic or national review's case
+/// examples) has no single subject, and gets none.
 pub(super) fn pseudonym(document: &DocumentText) -> Option<Found<String>> {
     let mut ballot = Ballot::new();
     if let Some(title) = document.title {
@@ -118,23 +134,110 @@ pub(super) fn pseudonym(document: &DocumentText) -> Option<Found<String>> {
             ballot.vote(name, 3.0, title, "PDF metadata (title)");
         }
     }
+    // A name, once introduced, is counted wherever it is used, as letters are.
+    let mut introduced: Vec<String> = Vec::new();
     for page in &document.pages {
-        for range in sentences(page.text) {
-            let sentence = &page.text[range];
-            for name in pseudonyms_in(sentence) {
+        for name in introduced_names(&flat(page.text)) {
+            if !introduced.contains(&name) {
+                introduced.push(name);
+            }
+        }
+    }
+    for page in &document.pages {
+        for range in prose_sentences(page.text) {
+            let sentence = flat(&page.text[range]);
+            let mut names: Vec<String> = pseudonyms_in(&sentence)
+                .into_iter()
+                .filter(|name| !introduced.contains(name))
+                .collect();
+            names.extend(
+                introduced
+                    .iter()
+                    .filter(|name| {
+                        words(&sentence)
+                            .iter()
+                            .any(|word| &sentence[word.span.clone()] == name.as_str())
+                    })
+                    .cloned(),
+            );
+            for name in names {
                 // Body mentions add up: the subject is named on most pages, a
                 // sibling on a few.
                 ballot.vote(
                     name,
                     page_weight(page.number).max(0.5),
-                    sentence,
+                    &sentence,
                     page.label,
                 );
             }
         }
     }
+    if let Some((name, line)) = cover_name(document) {
+        ballot.vote(name, page_weight(1), &line, "p. 1");
+    }
+    if ballot.distinct_values() >= MANY_CHILDREN {
+        let found = ballot.winner()?;
+        return (found.derivation.confidence >= 0.5).then_some(found);
+    }
     ballot.winner()
 }
+
+/// This many different pseudonyms make a review about several children.
+const MANY_CHILDREN: usize = 2;
+
+/// Whether a review names several children as cases rather than one subject.
+pub(super) fn names_many_children(document: &DocumentText) -> bool {
+    let mut names: Vec<String> = Vec::new();
+    for page in &document.pages {
+        for name in pseudonyms_in(&flat(page.text)) {
+            if !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    names.len() >= MANY_CHILDREN && pseudonym(document).is_none()
+}
+
+/// A first-name pseudonym standing alone on the cover ("Jack" under the review type)
+/// and used again in the text: Welsh and Scottish reviews often name the child so.
+fn cover_name(document: &DocumentText) -> Option<(String, String)> {
+    let cover = document.pages.first()?;
+    let rest: String = document
+        .pages
+        .iter()
+        .skip(1)
+        .map(|page| page.text)
+        .collect::<Vec<_>>()
+        .join("\n");
+    cover.text.lines().map(str::trim).find_map(|line| {
+        let capitalised = line.len() >= 3
+            && line.chars().next().is_some_and(char::is_uppercase)
+            && line.chars().skip(1).all(char::is_lowercase);
+        if !capitalised || COVER_WORDS.contains(&line) {
+            return None;
+        }
+        let uses = words(&rest)
+            .iter()
+            .filter(|word| &rest[word.span.clone()] == line)
+            .count();
+        (uses >= 3).then(|| (line.to_owned(), line.to_owned()))
+    })
+}
+
+/// Single capitalised words a cover carries that are not names.
+const COVER_WORDS: [&str; 8] = [
+    "Contents",
+    "Final",
+    "Report",
+    "Review",
+    "Draft",
+    "Official",
+    "Confidential",
+    "Summary",
+];
+
+/// Pronouns that continue the previous sentence's subject.
+const PRONOUNS: [&str; 3] = ["he", "she", "they"];
 
 /// People whose ages a review also gives; an age after one of them is theirs.
 const OTHER_PEOPLE: [&str; 16] = [
@@ -231,12 +334,20 @@ pub(super) fn age_band(document: &DocumentText, child: Option<&str>) -> Option<F
     let child_words: Vec<String> = child
         .map(|child| words(child).into_iter().map(|w| w.lowercase).collect())
         .unwrap_or_default();
+    // Whether the last sentence was about the subject, so "He was four years old."
+    // after "Child F died in hospital." is too.
+    let mut last_about_subject = false;
     for page in document.pages.iter().take(8) {
-        for range in sentences(page.text) {
-            let sentence = &page.text[range];
+        for range in prose_sentences(page.text) {
+            let sentence = flat(&page.text[range]);
+            let sentence = sentence.as_str();
             let sentence_words = words(sentence);
             // Who the words are about at each point: the subject or someone else.
-            let mut about_subject = false;
+            let mut about_subject = last_about_subject
+                && sentence_words
+                    .first()
+                    .is_some_and(|word| PRONOUNS.contains(&word.lowercase.as_str()));
+            let mut mentions_subject = about_subject;
             for at in 0..sentence_words.len() {
                 let lower = sentence_words[at].lowercase.as_str();
                 let names_child = !child_words.is_empty()
@@ -248,6 +359,7 @@ pub(super) fn age_band(document: &DocumentText, child: Option<&str>) -> Option<F
                         == child_words.len();
                 if names_child || matches!(lower, "child" | "baby" | "infant" | "subject") {
                     about_subject = true;
+                    mentions_subject = true;
                 } else if OTHER_PEOPLE.iter().any(|other| lower.starts_with(other)) {
                     about_subject = false;
                 }
@@ -267,6 +379,7 @@ pub(super) fn age_band(document: &DocumentText, child: Option<&str>) -> Option<F
                     page.label,
                 );
             }
+            last_about_subject = mentions_subject;
         }
     }
     ballot.winner().map(|found| Found {

@@ -5,8 +5,8 @@
 
 use chrono::NaiveDate;
 
-use super::{page_weight, Ballot, DocumentText, Found};
-use crate::text::{sentences, words, Word};
+use super::{flat, page_weight, prose_sentences, Ballot, DocumentText, Found};
+use crate::text::{words, Word};
 
 /// How precisely a document states a date.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -292,21 +292,39 @@ pub(super) fn publication(document: &DocumentText) -> Option<Found<PartialDate>>
 }
 
 /// Words of a sentence about the incident itself.
-const INCIDENT_WORDS: [(&str, f32); 14] = [
+const INCIDENT_WORDS: [(&str, f32); 20] = [
     ("incident", 2.0),
     ("died", 2.0),
     ("death", 2.0),
     ("injur", 2.0),
     ("unresponsive", 2.0),
+    ("stabbed", 2.0),
+    ("killed", 2.0),
     ("admitted to hospital", 1.5),
-    ("taken to hospital", 1.5),
+    ("taken to", 1.5),
+    ("was found", 1.5),
+    ("were found", 1.5),
     ("serious harm", 1.5),
     ("assault", 1.5),
-    ("stabbed", 2.0),
     ("fracture", 1.5),
-    ("killed", 2.0),
+    ("police protection", 1.5),
+    ("removed from", 1.0),
+    ("admitted", 1.0),
+    ("hospital", 1.0),
     ("harmed", 1.0),
     ("notified", 0.5),
+];
+
+/// Words of a sentence about a span of time or the review's own history, whose years
+/// are not the incident's ("the review covers the period from April 2013").
+const NOT_THE_INCIDENT: [&str; 7] = [
+    "period",
+    "scope",
+    "covers",
+    "since",
+    "between",
+    "received",
+    "timeframe",
 ];
 
 /// The incident year: a year in a sentence about the death or harm, in the
@@ -314,10 +332,14 @@ const INCIDENT_WORDS: [(&str, f32); 14] = [
 pub(super) fn incident_year(document: &DocumentText, published: Option<i32>) -> Option<Found<i32>> {
     let mut ballot = Ballot::new();
     for page in document.pages.iter().take(6) {
-        for range in sentences(page.text) {
-            let sentence = &page.text[range];
+        for range in prose_sentences(page.text) {
+            let sentence = flat(&page.text[range]);
+            let sentence = sentence.as_str();
             let lower = sentence.to_lowercase();
-            if names_a_law_or_birth(sentence) || lower.contains("publish") {
+            if names_a_law_or_birth(sentence)
+                || lower.contains("publish")
+                || NOT_THE_INCIDENT.iter().any(|word| lower.contains(word))
+            {
                 continue;
             }
             let strength: f32 = INCIDENT_WORDS

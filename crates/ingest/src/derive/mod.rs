@@ -73,9 +73,14 @@ pub fn derive(document: &DocumentText, regions: &RegionTable) -> Derived {
     let nation = publisher.as_ref().map(|found| found.value.nation.as_str());
     let published = dates::publication(document);
     let year = published.as_ref().map(|found| found.value.year);
-    let (review_type, document_kind) = review_type::find(document, nation, year);
     let child = child::pseudonym(document);
-    let age_band = child::age_band(document, child.as_ref().map(|found| found.value.as_str()));
+    let many_children = child.is_none() && child::names_many_children(document);
+    let (review_type, document_kind) = review_type::find(document, nation, year, many_children);
+    // A review of several children's cases has no one subject whose age to give.
+    let age_band = match many_children {
+        true => None,
+        false => child::age_band(document, child.as_ref().map(|found| found.value.as_str())),
+    };
     Derived {
         review_type,
         document_kind,
@@ -118,6 +123,16 @@ impl<T: Clone + PartialEq + ToString> Ballot<T> {
     /// The value with the most weight, its strongest single piece of evidence, and a
     /// confidence from its share of all the weight and the weight itself (one mention
     /// deep in the body is weak even if nothing contradicts it).
+    fn distinct_values(&self) -> usize {
+        let mut seen: Vec<&T> = Vec::new();
+        for (value, ..) in &self.votes {
+            if !seen.contains(&value) {
+                seen.push(value);
+            }
+        }
+        seen.len()
+    }
+
     fn winner(self) -> Option<Found<T>> {
         let total: f32 = self.votes.iter().map(|vote| vote.1).sum();
         let mut tallies: Vec<(T, f32)> = Vec::new();
@@ -216,6 +231,35 @@ fn joined(words: &[Word]) -> String {
     key
 }
 
+/// Sentences of running prose: PDF text breaks lines mid-sentence, so sentences end
+/// only at `.`, `!` or `?` followed by a space, or at a blank line.
+fn prose_sentences(text: &str) -> Vec<Range<usize>> {
+    let mut sentences = Vec::new();
+    let mut start = 0;
+    let mut chars = text.char_indices().peekable();
+    while let Some((index, character)) = chars.next() {
+        let next = chars.peek().map(|(_, next)| *next);
+        let end = match (character, next) {
+            ('.' | '!' | '?', Some(next)) if next.is_whitespace() => index + 1,
+            ('\n', Some('\n')) => index + 1,
+            _ => continue,
+        };
+        if text[start..end].chars().any(char::is_alphanumeric) {
+            sentences.push(start..end);
+        }
+        start = end;
+    }
+    if text[start..].chars().any(char::is_alphanumeric) {
+        sentences.push(start..text.len());
+    }
+    sentences
+}
+
+/// Text with every run of whitespace made one space, for phrase tests across lines.
+fn flat(text: &str) -> String {
+    text.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 /// The line of `text` around `range`, for evidence that reads as it does on the page.
 fn line_around(text: &str, range: &Range<usize>) -> String {
     let start = text[..range.start].rfind('\n').map_or(0, |at| at + 1);
@@ -264,6 +308,24 @@ mod tests {
         assert_eq!(
             spans,
             [(1, "Child Practice Review"), (2, "practice review")]
+        );
+    }
+
+    #[test]
+    fn prose_sentences_run_across_line_breaks() {
+        let text =
+            "In August 2014 Child T was admitted to the\nhospital. He was 2.\n\nHeading\nNext";
+        let found: Vec<&str> = prose_sentences(text)
+            .into_iter()
+            .map(|range| text[range].trim())
+            .collect();
+        assert_eq!(
+            found,
+            [
+                "In August 2014 Child T was admitted to the\nhospital.",
+                "He was 2.",
+                "Heading\nNext"
+            ]
         );
     }
 

@@ -117,6 +117,7 @@ pub(super) fn find(
     document: &DocumentText,
     nation: Option<&str>,
     year: Option<i32>,
+    many_children: bool,
 ) -> (Option<Found<ReviewType>>, Option<Found<DocumentKind>>) {
     let phrases = phrases();
     let mut types = Ballot::new();
@@ -173,12 +174,24 @@ pub(super) fn find(
             })
     });
     let kind = kind.or_else(|| {
+        // Learning across several children's cases is thematic whatever its cover says.
+        let (kind, evidence) = if many_children {
+            (
+                DocumentKind::Thematic,
+                "several children are named as cases, none as the subject",
+            )
+        } else {
+            (
+                DocumentKind::FullReport,
+                "no cover words for a summary or briefing",
+            )
+        };
         review_type.as_ref().map(|_| Found {
-            value: DocumentKind::FullReport,
+            value: kind,
             derivation: casesearch_model::Derivation {
-                value: DocumentKind::FullReport.slug().to_owned(),
-                evidence: "no cover words for a summary or briefing".to_owned(),
-                source: "p. 1".to_owned(),
+                value: kind.slug().to_owned(),
+                evidence: evidence.to_owned(),
+                source: "text".to_owned(),
                 confidence: 0.6,
             },
         })
