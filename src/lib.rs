@@ -30,6 +30,10 @@ pub struct BuildSummary {
     /// Documents tagged with each theme, in the rules file's order.
     pub documents_per_theme: Vec<(ThemeLabel, u64)>,
     pub boilerplate_sentences: usize,
+    /// Records the overrides file corrected.
+    pub overridden: usize,
+    /// Ids in the overrides file that no record has (a typo, or a removed record).
+    pub overrides_unmatched: Vec<String>,
     pub seconds: f64,
 }
 
@@ -81,6 +85,14 @@ pub fn index_corpus(
             label: theme.label.clone(),
         })
         .collect();
+    let ids: Vec<&str> = records.reviews.iter().map(|r| r.id.as_str()).collect();
+    let overrides_unmatched: Vec<String> = cataloguer
+        .overrides()
+        .unmatched(&ids)
+        .into_iter()
+        .map(str::to_owned)
+        .collect();
+    let overridden = cataloguer.overrides().len() - overrides_unmatched.len();
     let mut counts: BTreeMap<&str, u64> = BTreeMap::new();
     for tag in catalogued.iter().flat_map(|review| &review.themes) {
         *counts.entry(tag.id.as_str()).or_default() += 1;
@@ -107,6 +119,8 @@ pub fn index_corpus(
         rejected: records.rejected.iter().map(ToString::to_string).collect(),
         documents_per_theme,
         boilerplate_sentences: cataloguer.tagger().boilerplate_sentence_count(),
+        overridden,
+        overrides_unmatched,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -131,6 +131,15 @@ enum Command {
         /// The PFD Toolkit `reports.jsonl`.
         file: PathBuf,
     },
+    /// Add metadata-only records from a catalogue (JSON Lines or CSV with `heading`
+    /// "YEAR – PARTNERSHIP – CHILD", summary, learning, recommendations, keywords, link,
+    /// status, published, review_type) to the corpus's `catalogue` collection.
+    ///
+    /// Records are keyed by heading: importing a newer catalogue replaces old entries.
+    ImportCatalogue {
+        /// The catalogue file (`.csv`, otherwise read as JSON Lines).
+        file: PathBuf,
+    },
 }
 
 #[derive(clap::Args)]
@@ -257,6 +266,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Search(args) => search(&cli.corpus, &cli.index, args),
         Command::ImportPfd { file } => import_pfd(&cli.corpus, &file),
+        Command::ImportCatalogue { file } => import_catalogue(&cli.corpus, &file),
         Command::Extract { file } => extract(&cli.corpus, &file),
         Command::Ingest {
             paths,
@@ -514,6 +524,12 @@ fn build_with_progress(corpus: &Path, index: &Path, mode: BuildMode) -> Result<B
     for rejected in &summary.rejected {
         eprintln!("skipped: {rejected}");
     }
+    if summary.overridden > 0 {
+        eprintln!("overrides: {} records corrected", summary.overridden);
+    }
+    for id in &summary.overrides_unmatched {
+        eprintln!("overrides: no record has the id {id:?} (a typo, or a removed record?)");
+    }
     let unknown: u64 = summary
         .meta
         .unknown_publishers
@@ -699,6 +715,21 @@ fn terminal_text(html: &str) -> String {
         .replace("&quot;", "\"")
         .replace("&#39;", "'")
         .replace("&amp;", "&")
+}
+
+fn import_catalogue(corpus_dir: &Path, file: &Path) -> Result<ExitCode> {
+    let import = casesearch_ingest::catalogue_file::import_catalogue(corpus_dir, file)
+        .with_context(|| format!("importing {}", file.display()))?;
+    for rejected in &import.rejected {
+        eprintln!("skipped: {rejected}");
+    }
+    eprintln!("catalogue: {}", import.summary());
+    eprintln!("run `casesearch index` (or let `serve` do it) to make them searchable");
+    Ok(if import.rejected.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 fn import_pfd(corpus_dir: &Path, file: &Path) -> Result<ExitCode> {

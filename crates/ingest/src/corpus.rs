@@ -105,6 +105,11 @@ impl Corpus {
         self.dir.join(&self.manifest.themes)
     }
 
+    /// The librarian's overrides (optional: see [`crate::overrides`]).
+    pub fn overrides_path(&self) -> PathBuf {
+        self.dir.join(crate::overrides::FILE)
+    }
+
     pub fn regions_path(&self) -> PathBuf {
         self.dir.join(&self.manifest.regions)
     }
@@ -180,6 +185,11 @@ impl Corpus {
                 .iter()
                 .map(|collection| self.dir.join(&collection.records)),
         );
+        // Optional: its absence is part of the fingerprint too (no bytes).
+        let overrides = self.overrides_path();
+        if overrides.exists() {
+            files.push(overrides);
+        }
         for path in files {
             let bytes = fs::read(&path).map_err(|source| IngestError::Read {
                 path: path.clone(),
@@ -190,6 +200,48 @@ impl Corpus {
         }
         Ok(format!("{:x}", hasher.finalize()))
     }
+}
+
+/// Adds `collection` to the corpus's manifest, with an empty records file, unless the
+/// manifest already lists a collection of that name. The librarian's comments and
+/// layout in the manifest are kept: the new table is appended.
+pub(crate) fn ensure_collection(
+    corpus_dir: &Path,
+    collection: &Collection,
+) -> Result<(), IngestError> {
+    let corpus = Corpus::open(corpus_dir)?;
+    if corpus
+        .manifest()
+        .collections
+        .iter()
+        .any(|existing| existing.name == collection.name)
+    {
+        return Ok(());
+    }
+    let manifest = corpus.dir().join(MANIFEST_FILE);
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| IngestError::Write { path, source }
+    };
+    let mut text = read_to_string(&manifest)?;
+    let quoted = |value: &str| toml::Value::String(value.to_owned()).to_string();
+    text.push_str(&format!(
+        "\n[[collection]]\nname = {}\ntitle = {}\nrecords = {}\nsource = {}\nattribution = {}\nlicence = {}\n",
+        quoted(&collection.name),
+        quoted(&collection.title),
+        quoted(&collection.records.to_string_lossy()),
+        quoted(&collection.source),
+        quoted(&collection.attribution),
+        quoted(&collection.licence),
+    ));
+    let records = corpus.dir().join(&collection.records);
+    if let Some(parent) = records.parent() {
+        fs::create_dir_all(parent).map_err(io(parent))?;
+    }
+    if !records.exists() {
+        fs::write(&records, "").map_err(io(&records))?;
+    }
+    fs::write(&manifest, text).map_err(io(&manifest))
 }
 
 /// Writes records as JSON Lines, replacing the file atomically so a reader never sees

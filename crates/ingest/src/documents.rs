@@ -16,7 +16,7 @@ use casesearch_pdf::{ExtractOptions, PdfText};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use crate::corpus::{write_records, Corpus};
+use crate::corpus::{write_records, Collection, Corpus};
 use crate::derive::{derive, DocumentText, Page};
 use crate::{IngestError, RegionTable};
 
@@ -605,37 +605,18 @@ fn hex(bytes: &[u8]) -> String {
 
 /// Adds the ingested collection to the manifest (as text, keeping its comments) if absent.
 fn ensure_collection(corpus_dir: &Path) -> Result<(), IngestError> {
-    let corpus = Corpus::open(corpus_dir)?;
-    if corpus
-        .manifest()
-        .collections
-        .iter()
-        .any(|collection| collection.name == COLLECTION)
-    {
-        return Ok(());
-    }
-    let manifest = corpus.dir().join("manifest.toml");
-    let io = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| IngestError::Write { path, source }
-    };
-    let mut text = std::fs::read_to_string(&manifest).map_err(|source| IngestError::Read {
-        path: manifest.clone(),
-        source,
-    })?;
-    text.push_str(&format!(
-        "\n[[collection]]\nname = \"{COLLECTION}\"\ntitle = \"Documents added with `casesearch ingest`\"\n\
-         records = \"{RECORDS}\"\nsource = \"Local files and crawled sources; each record's `source` metadata says which\"\n\
-         attribution = \"As stated by each document's publisher\"\nlicence = \"As published by each document's publisher\"\n"
-    ));
-    let records = corpus.dir().join(RECORDS);
-    if let Some(parent) = records.parent() {
-        std::fs::create_dir_all(parent).map_err(io(parent))?;
-    }
-    if !records.exists() {
-        std::fs::write(&records, "").map_err(io(&records))?;
-    }
-    std::fs::write(&manifest, text).map_err(io(&manifest))
+    crate::corpus::ensure_collection(
+        corpus_dir,
+        &Collection {
+            name: COLLECTION.into(),
+            title: "Documents added with `casesearch ingest`".into(),
+            records: RECORDS.into(),
+            source: "Local files and crawled sources; each record's `source` metadata says which"
+                .into(),
+            attribution: "As stated by each document's publisher".into(),
+            licence: "As published by each document's publisher".into(),
+        },
+    )
 }
 
 #[cfg(test)]

@@ -28,6 +28,10 @@ pub enum IngestError {
     InvalidThemes { path: PathBuf, message: String },
     #[error("invalid regions table {path}: {message}")]
     InvalidRegions { path: PathBuf, message: String },
+    #[error("invalid overrides file {path}: {message}")]
+    InvalidOverrides { path: PathBuf, message: String },
+    #[error("invalid catalogue {path}: {message}")]
+    InvalidCatalogue { path: PathBuf, message: String },
     #[error("the corpus cannot take new documents: {0}")]
     Refused(String),
 }

@@ -21,10 +21,12 @@
 //! ```
 
 mod catalogue;
+pub mod catalogue_file;
 pub mod corpus;
 pub mod derive;
 pub mod documents;
 mod error;
+pub mod overrides;
 pub mod pfd;
 pub mod regions;
 mod text;

@@ -197,6 +197,28 @@ impl RegionTable {
         self.by_name.get(&name_key(publisher))
     }
 
+    /// The publisher of a case review named `name`: as [`RegionTable::lookup`], except
+    /// that a coroner area, which never publishes case reviews, gives way to the
+    /// partnership, board or committee of the same place ("Cambridgeshire and
+    /// Peterborough" in a catalogue heading is the partnership, not the coroner).
+    pub fn lookup_review_publisher(&self, name: &str) -> Option<&Region> {
+        let found = self.lookup(name);
+        if found.is_some_and(|region| self.kind_of(&region.publisher) != Some("coroner_area")) {
+            return found;
+        }
+        const BODIES: [&str; 5] = [
+            "Safeguarding Children Partnership",
+            "Safeguarding Children Board",
+            "Safeguarding Board",
+            "Child Protection Committee",
+            "Public Protection Committee",
+        ];
+        BODIES
+            .iter()
+            .find_map(|body| self.lookup(&format!("{name} {body}")))
+            .or(found)
+    }
+
     /// Where a publisher sits, or the "Unknown" nation if the table does not name it.
     pub fn place(&self, publisher: &str) -> Region {
         self.lookup(publisher)
