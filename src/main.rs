@@ -10,7 +10,7 @@ use anyhow::{bail, Context, Result};
 use casesearch::{index_corpus, index_staleness, open_engine, BuildSummary};
 use casesearch_index::{BuildMode, SearchRequest, Sort};
 use casesearch_ingest::{corpus, documents, pfd, Corpus, RegionTable};
-use casesearch_model::ReviewType;
+use casesearch_model::{AgeBand, Availability, ReviewType};
 use clap::{Parser, Subcommand, ValueEnum};
 use indicatif::{ProgressBar, ProgressStyle};
 
@@ -156,6 +156,14 @@ struct SearchArgs {
     /// Only documents of this type, e.g. pfd (repeatable).
     #[arg(long = "type")]
     review_type: Vec<String>,
+    /// Only documents with this availability: published, link_removed, withdrawn,
+    /// delayed, not_published (repeatable).
+    #[arg(long)]
+    availability: Vec<String>,
+    /// Only reviews whose subject is in this age band: under-1, 1-4, 5-10, 11-15, 16-17
+    /// (repeatable).
+    #[arg(long)]
+    age_band: Vec<String>,
     /// Only documents from this year on.
     #[arg(long)]
     year_from: Option<u64>,
@@ -655,12 +663,26 @@ fn search(corpus: &Path, index: &Path, args: SearchArgs) -> Result<ExitCode> {
             ReviewType::from_slug(slug).with_context(|| format!("unknown review type {slug:?}"))
         })
         .collect::<Result<Vec<_>>>()?;
+    let availability = args
+        .availability
+        .iter()
+        .map(|slug| {
+            Availability::from_slug(slug).with_context(|| format!("unknown availability {slug:?}"))
+        })
+        .collect::<Result<Vec<_>>>()?;
+    let age_bands = args
+        .age_band
+        .iter()
+        .map(|slug| AgeBand::from_slug(slug).with_context(|| format!("unknown age band {slug:?}")))
+        .collect::<Result<Vec<_>>>()?;
     let request = SearchRequest {
         query: args.query,
         themes: args.theme,
         regions: args.region,
         types,
         publishers: Vec::new(),
+        availability,
+        age_bands,
         year_from: args.year_from,
         year_to: args.year_to,
         sort: match args.sort {

@@ -5,10 +5,17 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
+use axum::body::Body;
+use axum::http::{Request, StatusCode};
+use casesearch_index::Engine;
 use casesearch_ingest::documents::{self, FileFormat, Hints, IncomingDocument};
 use casesearch_ingest::RegionTable;
+use http_body_util::BodyExt;
 use serde::Deserialize;
+use serde_json::Value;
+use tower::ServiceExt;
 
 use super::fixture::*;
 
@@ -153,5 +160,303 @@ fn every_field_is_derived_from_the_specimens_as_expected() {
         below.is_empty(),
         "fields below their floor: {below:?}\n{}",
         misses.join("\n")
+    );
+}
+
+/// A corpus of the bundled themes and regions with no documents yet, for the
+/// specimens and the catalogue.
+fn empty_corpus(dir: &Path) -> PathBuf {
+    let corpus = dir.join("corpus");
+    std::fs::create_dir_all(&corpus).unwrap();
+    for file in ["themes.toml", "regions.csv"] {
+        std::fs::copy(corpus_dir().join(file), corpus.join(file)).unwrap();
+    }
+    std::fs::write(
+        corpus.join("manifest.toml"),
+        "format = 1\nthemes = \"themes.toml\"\nregions = \"regions.csv\"\n",
+    )
+    .unwrap();
+    corpus
+}
+
+fn ingest_specimens(corpus: &Path) {
+    let options = casesearch_pdf::ExtractOptions::default();
+    let files = documents::pdf_files(&[specimens_dir().join("pdf")]).unwrap();
+    let incoming = files.iter().map(|path| {
+        documents::read_file(path, Hints::default(), options.max_bytes)
+            .map_err(|reason| (path.display().to_string(), reason))
+    });
+    let report = documents::add_documents(corpus, incoming, &options, &|_| {}).unwrap();
+    assert_eq!(report.failed(), 0, "{}", report.summary());
+}
+
+async fn get(engine: &Arc<Engine>, uri: &str) -> Value {
+    let app = casesearch_server::app(casesearch_server::AppState::new(engine.clone()));
+    let response = app
+        .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK, "{uri}");
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    serde_json::from_slice(&bytes).unwrap()
+}
+
+fn build(corpus: &Path, index: &Path) -> (casesearch::BuildSummary, Arc<Engine>) {
+    let summary = casesearch::rebuild_index(corpus, index, &|_| {}, &|_| {}).unwrap();
+    (summary, Arc::new(casesearch::open_engine(index).unwrap()))
+}
+
+/// How many specimens `expected.toml` gives each value of a field.
+fn expected_counts(values: impl Iterator<Item = Option<String>>) -> BTreeMap<String, u64> {
+    let mut counts = BTreeMap::new();
+    for value in values.flatten() {
+        *counts.entry(value).or_default() += 1;
+    }
+    counts
+}
+
+#[tokio::test]
+async fn ingested_specimens_are_facetted_by_their_derived_fields() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = empty_corpus(dir.path());
+    ingest_specimens(&corpus);
+    let (_, engine) = build(&corpus, &dir.path().join("index"));
+    let expected = expected();
+    let json = get(&engine, "/api/search?per_page=100").await;
+    assert_eq!(total(&json), expected.review.len() as u64);
+
+    let facet_counts = |name: &str| -> BTreeMap<String, u64> {
+        facet(&json, name)
+            .into_iter()
+            .filter(|(_, count)| *count > 0)
+            .collect()
+    };
+    let types = expected_counts(expected.review.iter().map(|r| Some(r.review_type.clone())));
+    assert_eq!(facet_counts("type"), types);
+    let bands = expected_counts(expected.review.iter().map(|r| r.age_band.clone()));
+    assert_eq!(facet_counts("age_band"), bands);
+    let years = expected_counts(
+        expected
+            .review
+            .iter()
+            .map(|r| r.published.as_ref().map(|p| p[..4].to_owned())),
+    );
+    assert_eq!(facet_counts("year"), years);
+    let nations = expected_counts(expected.review.iter().map(|r| Some(r.nation.clone())));
+    let region_nations: BTreeMap<String, u64> = json["facets"]["region"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|value| value["depth"] == 0 && value["count"].as_u64() > Some(0))
+        .map(|value| {
+            (
+                value["value"].as_str().unwrap().to_owned(),
+                value["count"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(region_nations, nations);
+
+    // A filter selects exactly the specimens with that value, and each hit reads as
+    // practitioners cite it.
+    let welsh = get(
+        &engine,
+        "/api/search?region=Wales&type=child-practice-review",
+    )
+    .await;
+    let want: Vec<&str> = expected
+        .review
+        .iter()
+        .filter(|r| r.nation == "Wales" && r.review_type == "child-practice-review")
+        .map(|r| r.child.as_deref().unwrap())
+        .collect();
+    let mut got: Vec<&str> = welsh["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|hit| hit["child"].as_str().unwrap())
+        .collect();
+    got.sort();
+    let mut want = want;
+    want.sort();
+    assert_eq!(got, want);
+    let child_q = get(&engine, "/api/search?q=%22Child+Q%22&age_band=11-15").await;
+    let hit = &child_q["hits"][0];
+    assert_eq!(
+        hit["heading"],
+        "2023 – Cambridgeshire and Peterborough – Child Q (Local Child Safeguarding Practice Review)"
+    );
+    assert_eq!(hit["date"], "2023-06");
+    assert_eq!(hit["metadata_only"], false);
+    // Either authority finds a multi-authority partnership's reviews.
+    let by_authority = get(&engine, "/api/search?q=publisher:peterborough").await;
+    assert!(by_authority["hits"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|hit| hit["child"] == "Child Q"));
+}
+
+#[test]
+fn the_catalogue_imports_alike_from_csv_and_json_lines_as_expected() {
+    let dir = tempfile::tempdir().unwrap();
+    let from_csv = empty_corpus(&dir.path().join("csv"));
+    let from_jsonl = empty_corpus(&dir.path().join("jsonl"));
+    let import = casesearch_ingest::catalogue_file::import_catalogue;
+    let csv = import(&from_csv, &specimens_dir().join("catalogue.csv")).unwrap();
+    let jsonl = import(&from_jsonl, &specimens_dir().join("catalogue.jsonl")).unwrap();
+    let expected = expected();
+    assert_eq!(csv.added, expected.catalogue.len(), "{csv:?}");
+    assert!(csv.rejected.is_empty() && jsonl.rejected.is_empty());
+    let read = |corpus: &Path| {
+        casesearch_ingest::Corpus::open(corpus)
+            .unwrap()
+            .read_reviews()
+            .unwrap()
+            .reviews
+    };
+    let records = read(&from_csv);
+    assert_eq!(records, read(&from_jsonl));
+    let regions = RegionTable::load(&corpus_dir().join("regions.csv")).unwrap();
+    for want in &expected.catalogue {
+        let record = records
+            .iter()
+            .find(|r| r.metadata.get("catalogue heading") == Some(&want.heading))
+            .unwrap_or_else(|| panic!("no record for {}", want.heading));
+        let got = (
+            record.year(),
+            record.publisher.as_str(),
+            regions.place(&record.publisher).nation,
+            record.details.child.as_deref(),
+            record.details.availability.slug(),
+            record.review_type.slug(),
+            record.details.metadata_only,
+        );
+        let wanted = (
+            Some(want.year),
+            want.publisher.as_str(),
+            want.nation.clone(),
+            want.child.as_deref(),
+            want.availability.as_str(),
+            want.review_type.as_str(),
+            true,
+        );
+        assert_eq!(got, wanted, "{}", want.heading);
+    }
+    // Importing again changes nothing; a broken line is reported by number and skipped.
+    let again = import(&from_csv, &specimens_dir().join("catalogue.csv")).unwrap();
+    assert_eq!(again.unchanged, expected.catalogue.len());
+    let bad = dir.path().join("bad.jsonl");
+    std::fs::write(
+        &bad,
+        "{\"heading\": \"2020 – Kent – Child X\", \"status\": \"lost\"}\nnot json\n{\"heading\": \"2021 – Kent – Child Y\"}\n",
+    )
+    .unwrap();
+    let partial = import(&from_csv, &bad).unwrap();
+    assert_eq!(partial.added, 1);
+    assert_eq!(partial.rejected.len(), 2, "{:?}", partial.rejected);
+    assert!(partial.rejected[0].starts_with("line 1: unknown status \"lost\""));
+    assert!(partial.rejected[1].starts_with("line 2: "));
+}
+
+#[tokio::test]
+async fn catalogue_records_are_searchable_facetted_and_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = empty_corpus(dir.path());
+    ingest_specimens(&corpus);
+    casesearch_ingest::catalogue_file::import_catalogue(
+        &corpus,
+        &specimens_dir().join("catalogue.jsonl"),
+    )
+    .unwrap();
+    let (_, engine) = build(&corpus, &dir.path().join("index"));
+    let expected = expected();
+    let json = get(&engine, "/api/search?per_page=100").await;
+    assert_eq!(
+        total(&json),
+        (expected.review.len() + expected.catalogue.len()) as u64
+    );
+    // Availability counts: every full text is published, plus the catalogue's statuses.
+    let mut want = expected_counts(
+        expected
+            .catalogue
+            .iter()
+            .map(|c| Some(c.availability.clone())),
+    );
+    *want.entry("published".into()).or_default() += expected.review.len() as u64;
+    let got: BTreeMap<String, u64> = facet(&json, "availability").into_iter().collect();
+    assert_eq!(got, want);
+    let withdrawn = get(&engine, "/api/search?availability=withdrawn").await;
+    assert_eq!(
+        total(&withdrawn),
+        expected
+            .catalogue
+            .iter()
+            .filter(|c| c.availability == "withdrawn")
+            .count() as u64
+    );
+    for hit in withdrawn["hits"].as_array().unwrap() {
+        assert_eq!(hit["metadata_only"], true);
+        assert_eq!(hit["availability"], "withdrawn");
+    }
+    // Searchable on their catalogue text, and marked in the HTML results.
+    let neglect = get(&engine, "/api/search?q=%22Graded+Care+Profile%22").await;
+    assert_eq!(neglect["hits"][0]["child"], "Family B");
+    let app = casesearch_server::app(casesearch_server::AppState::new(engine.clone()));
+    let response = app
+        .oneshot(
+            Request::get("/?q=%22Graded+Care+Profile%22")
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let page = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(page.contains("Catalogue record only — Withdrawn"), "{page}");
+}
+
+#[tokio::test]
+async fn overrides_survive_reingesting_and_rebuilding() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = empty_corpus(dir.path());
+    ingest_specimens(&corpus);
+    let index = dir.path().join("index");
+    let (_, engine) = build(&corpus, &index);
+    let before = get(&engine, "/api/search?q=%22Child+F%22").await;
+    let id = before["hits"][0]["id"].as_str().unwrap().to_owned();
+    assert_eq!(before["hits"][0]["age_band"], "1-4");
+    std::fs::write(
+        corpus.join("overrides.toml"),
+        format!(
+            "[{id}]\nage_band = \"5-10\"\ndate = \"2013-10-01\"\nnote = \"checked with the board\"\n\
+             [doc-no-such-record]\nchild = \"Child Z\"\n"
+        ),
+    )
+    .unwrap();
+    let check = |json: &Value| {
+        let hit = &json["hits"][0];
+        assert_eq!(hit["id"], id.as_str());
+        assert_eq!(hit["age_band"], "5-10");
+        assert_eq!(hit["date"], "2013-10-01");
+    };
+    // The index notices the edit (the corpus fingerprint covers the file) …
+    assert!(casesearch::index_staleness(&corpus, &index)
+        .unwrap()
+        .is_some());
+    let (summary, engine) = build(&corpus, &index);
+    assert_eq!(summary.overridden, 1);
+    assert_eq!(summary.overrides_unmatched, ["doc-no-such-record"]);
+    check(&get(&engine, "/api/search?q=%22Child+F%22&age_band=5-10").await);
+    // … and re-ingesting the documents, which rewrites their records, keeps it.
+    std::fs::write(corpus.join("ingested/records.jsonl"), "").unwrap();
+    ingest_specimens(&corpus);
+    let (_, engine) = build(&corpus, &index);
+    let after = get(&engine, "/api/search?q=%22Child+F%22").await;
+    check(&after);
+    let document = get(&engine, &format!("/api/documents/{id}")).await;
+    assert_eq!(
+        document["review"]["details"]["derived"]["age_band"]["source"],
+        "overrides file"
     );
 }

@@ -299,6 +299,18 @@ fn review_document(
         document.add_text(fields.section, &section.label);
     }
     document.add_text(fields.publisher, &review.publisher);
+    // A multi-authority partnership is found by any of its authorities' names too
+    // (`publisher:peterborough`).
+    for authority in &catalogued.region.authorities {
+        document.add_text(fields.publisher, authority);
+    }
+    document.add_facet(
+        fields.availability,
+        Facet::from_path([review.details.availability.slug()]),
+    );
+    if let Some(band) = review.details.age_band {
+        document.add_facet(fields.age_band, Facet::from_path([band.slug()]));
+    }
     document.add_text(fields.publisher_name, &review.publisher);
     if let Some(date) = review.date {
         let midnight = date.and_time(chrono::NaiveTime::MIN).and_utc();

@@ -5,7 +5,7 @@
 use std::collections::{HashMap, HashSet};
 use std::ops::Bound;
 
-use casesearch_model::ReviewType;
+use casesearch_model::{AgeBand, Availability, ReviewType};
 use tantivy::collector::{FacetCollector, FacetCounts, MultiCollector};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption};
@@ -56,6 +56,20 @@ impl Engine {
                 fields.review_type,
                 request.types.iter().map(|t| single(t.slug())).collect(),
             ),
+            facet_filter(
+                FacetKind::Availability,
+                fields.availability,
+                request
+                    .availability
+                    .iter()
+                    .map(|a| single(a.slug()))
+                    .collect(),
+            ),
+            facet_filter(
+                FacetKind::AgeBand,
+                fields.age_band,
+                request.age_bands.iter().map(|b| single(b.slug())).collect(),
+            ),
         ]
         .into_iter()
         .flatten()
@@ -104,6 +118,8 @@ impl Engine {
             (FacetKind::Year, names::YEAR_FACET),
             (FacetKind::Theme, names::THEME),
             (FacetKind::Type, names::TYPE),
+            (FacetKind::Availability, names::AVAILABILITY),
+            (FacetKind::AgeBand, names::AGE_BAND),
         ];
         let filtered = |kind: FacetKind| filters.iter().any(|f| f.kind == kind);
         let mut shared = MultiCollector::new();
@@ -183,6 +199,33 @@ impl Engine {
             })
             .collect();
 
+        // Both in their natural order, zero counts left out: most collections have
+        // only published full texts, and a column of zeros says nothing.
+        let availability_counts = counts_without(FacetKind::Availability);
+        let availability = Availability::ALL
+            .into_iter()
+            .map(|a| FacetValue {
+                count: count_of(&availability_counts, &[a.slug()]),
+                value: a.slug().to_owned(),
+                label: a.label().to_owned(),
+                depth: 0,
+                selected: request.availability.contains(&a),
+            })
+            .filter(|value| value.count > 0 || value.selected)
+            .collect();
+        let age_counts = counts_without(FacetKind::AgeBand);
+        let age_band = AgeBand::ALL
+            .into_iter()
+            .map(|band| FacetValue {
+                count: count_of(&age_counts, &[band.slug()]),
+                value: band.slug().to_owned(),
+                label: band.label().to_owned(),
+                depth: 0,
+                selected: request.age_bands.contains(&band),
+            })
+            .filter(|value| value.count > 0 || value.selected)
+            .collect();
+
         let region = self.region_facet(
             searcher,
             &combine(text_query, &others(FacetKind::Region)),
@@ -193,6 +236,8 @@ impl Engine {
             theme,
             region,
             review_type,
+            availability,
+            age_band,
         })
     }
 
@@ -271,6 +316,8 @@ pub(crate) enum FacetKind {
     Theme,
     Region,
     Type,
+    Availability,
+    AgeBand,
     Publisher,
 }
 

@@ -1,6 +1,6 @@
 //! What a user asks: the query, the filters, the order and the page.
 
-use casesearch_model::ReviewType;
+use casesearch_model::{AgeBand, Availability, ReviewType};
 use serde::Serialize;
 
 /// Longest query accepted; longer ones are a user error, not a slow request.
@@ -38,6 +38,10 @@ pub struct SearchRequest {
     pub regions: Vec<String>,
     pub types: Vec<ReviewType>,
     pub publishers: Vec<String>,
+    /// Only reviews with one of these availabilities (catalogue records of withdrawn
+    /// reviews, say).
+    pub availability: Vec<Availability>,
+    pub age_bands: Vec<AgeBand>,
     pub year_from: Option<u64>,
     pub year_to: Option<u64>,
     pub sort: Sort,
@@ -61,6 +65,8 @@ impl Default for SearchRequest {
             regions: Vec::new(),
             types: Vec::new(),
             publishers: Vec::new(),
+            availability: Vec::new(),
+            age_bands: Vec::new(),
             year_from: None,
             year_to: None,
             sort: Sort::Relevance,

@@ -1,6 +1,6 @@
 //! What a search answers: hits with located snippets, and disjunctive facet counts.
 
-use casesearch_model::{CataloguedReview, ReviewType};
+use casesearch_model::{AgeBand, Availability, CataloguedReview, ReviewType};
 use serde::Serialize;
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -15,8 +15,20 @@ pub struct SearchResults {
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Hit {
     pub id: String,
+    /// "2023 – Cambridgeshire and Peterborough – Child Q (Local Child Safeguarding
+    /// Practice Review)": year, publisher and title as practitioners cite a review.
+    pub heading: String,
     pub title: String,
+    /// As precisely as known: "2023", "2023-06" or "2023-06-14".
     pub date: Option<String>,
+    /// The subject's pseudonym.
+    pub child: Option<String>,
+    pub age_band: Option<AgeBand>,
+    /// Whether the review's own text can be had.
+    pub availability: Availability,
+    /// A catalogue record only: the snippets come from the catalogue's summary, not
+    /// the review.
+    pub metadata_only: bool,
     pub year: Option<i32>,
     pub publisher: String,
     /// Region path, broadest first.
@@ -70,6 +82,10 @@ pub struct Facets {
     pub region: Vec<FacetValue>,
     #[serde(rename = "type")]
     pub review_type: Vec<FacetValue>,
+    /// Full texts and catalogue records by availability; only values with documents.
+    pub availability: Vec<FacetValue>,
+    /// Subjects' age bands; only bands with documents.
+    pub age_band: Vec<FacetValue>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]

@@ -6,7 +6,7 @@ use tantivy::schema::{
 
 /// Bumped whenever the schema or the meaning of a stored field changes; an index built
 /// by another version is rebuilt, never read.
-pub const SCHEMA_VERSION: u32 = 4;
+pub const SCHEMA_VERSION: u32 = 5;
 
 /// Our English analyzer: words, lowercased, Lucene's English stop words removed
 /// (positions are kept, so phrases with "of the" still match), Snowball stemming.
@@ -50,6 +50,10 @@ pub mod names {
     pub const TYPE: &str = "type";
     pub const REGION: &str = "region";
     pub const THEME: &str = "theme";
+    /// Whether the review's text can be had (`/published`, `/withdrawn`, …).
+    pub const AVAILABILITY: &str = "availability";
+    /// The subject's age band (`/11-15`), where the review states an age.
+    pub const AGE_BAND: &str = "age_band";
     pub const URL: &str = "url";
     /// The catalogued record as JSON, minus its text (which is in `text`/`section`).
     pub const RECORD: &str = "record";
@@ -75,6 +79,8 @@ pub struct Fields {
     pub review_type: Field,
     pub region: Field,
     pub theme: Field,
+    pub availability: Field,
+    pub age_band: Field,
     pub url: Field,
     pub record: Field,
     pub content_hash: Field,
@@ -111,6 +117,8 @@ pub fn build_schema() -> (Schema, Fields) {
         review_type: builder.add_facet_field(names::TYPE, INDEXED),
         region: builder.add_facet_field(names::REGION, INDEXED),
         theme: builder.add_facet_field(names::THEME, INDEXED),
+        availability: builder.add_facet_field(names::AVAILABILITY, INDEXED),
+        age_band: builder.add_facet_field(names::AGE_BAND, INDEXED),
         url: builder.add_text_field(names::URL, STORED),
         record: builder.add_text_field(names::RECORD, STORED),
         content_hash: builder.add_text_field(names::CONTENT_HASH, STRING | FAST),

@@ -560,12 +560,25 @@ impl Engine {
             Some(highlighter) => snippets(&sections(&stored, &self.fields), highlighter),
             None => Vec::new(),
         };
-        let review = record.review;
+        let mut review = record.review;
+        let details = std::mem::take(&mut review.details);
+        // As precisely as the document or catalogue states it: "2012", not 2012-01-01.
+        let date = details
+            .derived
+            .get("date")
+            .map(|date| date.value.clone())
+            .filter(|value| value.len() < 10)
+            .or_else(|| review.date.map(|date| date.to_string()));
         Ok(Hit {
+            heading: heading(review.year(), &review.publisher, &review.title),
             id: review.id.clone(),
-            date: review.date.map(|date| date.to_string()),
+            date,
             year: review.year(),
             title: review.title,
+            child: details.child,
+            age_band: details.age_band,
+            availability: details.availability,
+            metadata_only: details.metadata_only,
             publisher: review.publisher,
             region: record
                 .region
@@ -649,4 +662,29 @@ fn sections(stored: &TantivyDocument, fields: &Fields) -> Vec<Section> {
             text: text.to_owned(),
         })
         .collect()
+}
+
+/// "2023 – Cambridgeshire and Peterborough – Child Q (Local Child Safeguarding Practice
+/// Review)": how practitioners cite a review. The publisher loses the body's generic
+/// name, which every partnership shares.
+fn heading(year: Option<i32>, publisher: &str, title: &str) -> String {
+    const BODIES: [&str; 9] = [
+        " Safeguarding Children Partnerships",
+        " Safeguarding Children Partnership",
+        " Local Safeguarding Children Board",
+        " Safeguarding Children Board",
+        " Regional Safeguarding Board",
+        " Safeguarding Board",
+        " Child Protection Committee",
+        " Public Protection Committee",
+        " LSCB",
+    ];
+    let place = BODIES
+        .iter()
+        .find_map(|body| publisher.strip_suffix(body))
+        .unwrap_or(publisher);
+    match year {
+        Some(year) => format!("{year} – {place} – {title}"),
+        None => format!("{place} – {title}"),
+    }
 }

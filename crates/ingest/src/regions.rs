@@ -221,9 +221,13 @@ impl RegionTable {
 
     /// Where a publisher sits, or the "Unknown" nation if the table does not name it.
     pub fn place(&self, publisher: &str) -> Region {
-        self.lookup(publisher)
-            .cloned()
-            .unwrap_or_else(|| Region::unknown(publisher.trim()))
+        match self.lookup(publisher) {
+            Some(region) => Region {
+                authorities: self.authorities_of(&region.publisher).to_vec(),
+                ..region.clone()
+            },
+            None => Region::unknown(publisher.trim()),
+        }
     }
 
     /// The canonical name for a publisher, or its own name trimmed if unknown.

@@ -452,6 +452,9 @@ pub struct Region {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub region: Option<String>,
     pub publisher: String,
+    /// For a partnership or board covering several authorities, their names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub authorities: Vec<String>,
 }
 
 impl Region {
@@ -463,6 +466,7 @@ impl Region {
             nation: nation.to_owned(),
             region: region.map(str::to_owned),
             publisher: publisher.to_owned(),
+            authorities: Vec::new(),
         }
     }
 

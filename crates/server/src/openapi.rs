@@ -57,6 +57,11 @@ pub struct SearchParams {
     review_type: Option<Vec<String>>,
     /// Publisher, exactly as named (repeatable).
     publisher: Option<Vec<String>>,
+    /// Availability (repeatable): `published`, `link_removed`, `withdrawn`, `delayed`,
+    /// `not_published`. Catalogue records of withdrawn reviews, say.
+    availability: Option<Vec<String>>,
+    /// The subject's age band (repeatable): `under-1`, `1-4`, `5-10`, `11-15`, `16-17`.
+    age_band: Option<Vec<String>>,
     /// First year, inclusive (1900–2100).
     year_from: Option<u32>,
     /// Last year, inclusive (1900–2100).

@@ -88,6 +88,12 @@ pub fn search_page(
                     (facet_group("Theme", "theme", &results.facets.theme))
                     (facet_group("Region", "region", &results.facets.region))
                     (facet_group("Type of review", "type", &results.facets.review_type))
+                    @if !results.facets.age_band.is_empty() {
+                        (facet_group("Age of the child", "age_band", &results.facets.age_band))
+                    }
+                    @if results.facets.availability.iter().any(|value| value.value != "published") {
+                        (facet_group("Availability", "availability", &results.facets.availability))
+                    }
                     @for (name, value) in pairs.iter().filter(|(n, _)| n == "publisher") {
                         input type="hidden" name=(name) value=(value) form="search";
                     }
@@ -147,9 +153,16 @@ fn result_list(pairs: &[(String, String)], results: &SearchResults, engine: &Eng
         ol.hits {
             @for hit in &results.hits {
                 li {
-                    h3 { a href=(document_link(&hit.id, query)) { (hit.title) } }
+                    h3 { a href=(document_link(&hit.id, query)) { (hit.heading) } }
+                    @if hit.metadata_only {
+                        p.badge {
+                            "Catalogue record only — " (hit.availability.label())
+                            ": the text below is the catalogue's summary, not the review."
+                        }
+                    }
                     div.meta {
                         (hit.date.as_deref().unwrap_or("undated")) " · " (hit.review_type.label) " · " (hit.region.join(" › "))
+                        @if let Some(band) = hit.age_band { " · aged " (band.label()) }
                     }
                     @for snippet in &hit.snippets {
                         p.snippet { span.where { (snippet.section) } (PreEscaped(&snippet.html)) }
@@ -199,16 +212,47 @@ pub fn document_page(document: &DocumentView, similar: &[Hit], query: &str) -> M
             p { a href=(format!("/?{}", query_string(&[("q".to_owned(), query.to_owned())], &[]))) { "← Back to search" } }
             article {
                 h2 { (review.title) }
+                @if review.details.metadata_only {
+                    p.badge {
+                        "Catalogue record only — " (review.details.availability.label())
+                        ". What follows is the catalogue's summary, learning and recommendations, not the review's own text."
+                    }
+                }
                 dl.record {
                     dt { "Type" } dd { (document.review_type_label) }
                     dt { "Published by" } dd { (review.publisher) }
                     dt { "Region" } dd { (document.record.region.path().join(" › ")) }
-                    dt { "Date" } dd { (review.date.map(|d| d.to_string()).unwrap_or_else(|| "undated".into())) }
+                    @if !document.record.region.authorities.is_empty() {
+                        dt { "Authorities" } dd { (document.record.region.authorities.join(", ")) }
+                    }
+                    dt { "Date" } dd { (review.details.derived.get("date").map(|d| d.value.clone()).or_else(|| review.date.map(|d| d.to_string())).unwrap_or_else(|| "undated".into())) }
+                    @if let Some(child) = &review.details.child { dt { "Child" } dd { (child) } }
+                    @if let Some(band) = review.details.age_band { dt { "Age" } dd { (band.label()) } }
+                    @if let Some(year) = review.details.incident_year { dt { "Incident" } dd { (year) } }
+                    @if let Some(kind) = review.details.document_kind { dt { "Document" } dd { (kind.label()) } }
+                    @if !review.details.availability.is_published() { dt { "Availability" } dd { (review.details.availability.label()) } }
                     @for (name, value) in &review.metadata {
                         dt { (name) } dd { (value) }
                     }
                     @if let Some(url) = &review.url {
                         dt { "Source" } dd { a href=(url) rel="noopener" { (url) } }
+                    }
+                }
+                @if !review.details.derived.is_empty() {
+                    details.derived {
+                        summary { "How this record was catalogued" }
+                        table {
+                            thead { tr { th { "Field" } th { "Value" } th { "Read from" } th { "Confidence" } } }
+                            tbody {
+                                @for (field, derivation) in &review.details.derived {
+                                    tr {
+                                        td { (field) } td { (derivation.value) }
+                                        td { (derivation.source) ": “" (derivation.evidence) "”" }
+                                        td { (format!("{:.0}%", derivation.confidence * 100.0)) }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
                 @if !document.record.themes.is_empty() {

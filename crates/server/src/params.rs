@@ -3,7 +3,7 @@
 //! "no filter".
 
 use casesearch_index::{SearchRequest, Sort, MAX_PER_PAGE};
-use casesearch_model::ReviewType;
+use casesearch_model::{AgeBand, Availability, ReviewType};
 
 use crate::ApiError;
 
@@ -13,12 +13,14 @@ pub const MAX_PAGE: usize = 1_000;
 const YEARS: std::ops::RangeInclusive<usize> = 1900..=2100;
 
 /// The parameter names the search accepts.
-pub const SEARCH_PARAMETERS: [&str; 10] = [
+pub const SEARCH_PARAMETERS: [&str; 12] = [
     "q",
     "theme",
     "region",
     "type",
     "publisher",
+    "availability",
+    "age_band",
     "year_from",
     "year_to",
     "sort",
@@ -37,7 +39,10 @@ pub fn search_request(pairs: &[(String, String)]) -> Result<SearchRequest, ApiEr
     let mut request = SearchRequest::default();
     let mut seen_single = Vec::new();
     for (name, value) in pairs {
-        let single = !matches!(name.as_str(), "theme" | "region" | "type" | "publisher");
+        let single = !matches!(
+            name.as_str(),
+            "theme" | "region" | "type" | "publisher" | "availability" | "age_band"
+        );
         if single && SEARCH_PARAMETERS.contains(&name.as_str()) {
             if seen_single.contains(name) {
                 return Err(ApiError::invalid(name, "given more than once"));
@@ -60,6 +65,30 @@ pub fn search_request(pairs: &[(String, String)]) -> Result<SearchRequest, ApiEr
                 request.types.push(review_type);
             }
             "publisher" => request.publishers.push(value.to_owned()),
+            "availability" => {
+                let availability = Availability::from_slug(value).ok_or_else(|| {
+                    ApiError::invalid(
+                        "availability",
+                        format!(
+                            "{value:?} is not one of {}",
+                            Availability::ALL.map(|a| a.slug()).join(", ")
+                        ),
+                    )
+                })?;
+                request.availability.push(availability);
+            }
+            "age_band" => {
+                let band = AgeBand::from_slug(value).ok_or_else(|| {
+                    ApiError::invalid(
+                        "age_band",
+                        format!(
+                            "{value:?} is not one of {}",
+                            AgeBand::ALL.map(|b| b.slug()).join(", ")
+                        ),
+                    )
+                })?;
+                request.age_bands.push(band);
+            }
             "year_from" => request.year_from = Some(year(name, value)?),
             "year_to" => request.year_to = Some(year(name, value)?),
             "sort" => {
