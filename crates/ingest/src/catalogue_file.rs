@@ -126,7 +126,10 @@ pub fn import_catalogue(corpus_dir: &Path, path: &Path) -> Result<CatalogueImpor
 
 /// The rows of a JSON Lines or CSV file, each with its line number (CSV: the record's
 /// first line) or why it cannot be read.
-fn read_rows(path: &Path) -> Result<Vec<(usize, Result<Row, String>)>, IngestError> {
+/// A row's line number and the row, or why it cannot be read.
+type NumberedRow = (usize, Result<Row, String>);
+
+fn read_rows(path: &Path) -> Result<Vec<NumberedRow>, IngestError> {
     let text = crate::corpus::read_to_string(path)?;
     let csv = path
         .extension()
