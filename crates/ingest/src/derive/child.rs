@@ -92,7 +92,9 @@ fn pseudonyms_in(text: &str) -> Vec<String> {
 /// Names a text introduces as a pseudonym: "known as Jack", "is called Ellie".
 fn introduced_names(text: &str) -> Vec<String> {
     let mut found = Vec::new();
-    let lower = text.to_lowercase();
+    // ASCII lower-casing keeps every byte offset, so positions found in `lower` are
+    // positions in `text` (full Unicode lower-casing can change lengths: "İ").
+    let lower = text.to_ascii_lowercase();
     for introducer in NAME_INTRODUCERS {
         let mut from = 0;
         while let Some(at) = lower[from..].find(introducer) {

@@ -330,6 +330,38 @@ mod tests {
     }
 
     #[test]
+    fn odd_text_derives_nothing_and_never_panics() {
+        let regions = RegionTable::parse(
+            "publisher,kind,nation,region,aliases,authorities\nKent,local_authority,England,South East,Kent LSCB,\n",
+        )
+        .unwrap();
+        let texts = [
+            "",
+            "İİİ known as İstanbul. Child İ was İ years old",
+            "known as",
+            "Child",
+            "aged",
+            "14/",
+            "Published: 31/02/2023 — 2023-13-45",
+            "Kent LSCB\n\n\n....!!!??",
+            "Children C and",
+            "Child Q was 999999999999999999999 years old.",
+        ];
+        for text in texts {
+            let document = DocumentText {
+                pages: vec![Page {
+                    label: "p. 1",
+                    number: 1,
+                    text,
+                }],
+                ..DocumentText::default()
+            };
+            let found = derive(&document, &regions);
+            assert!(found.age_band.is_none(), "{text:?}: {found:?}");
+        }
+    }
+
+    #[test]
     fn the_heaviest_value_wins_with_its_strongest_evidence() {
         let mut ballot = Ballot::new();
         ballot.vote("a".to_owned(), 1.0, "weak a", "p. 9");
