@@ -73,6 +73,7 @@ async fn csv_export_has_every_hit_of_every_page_in_search_order() {
             .map(|t| t["id"].as_str().unwrap())
             .collect();
         assert_eq!(&row[7], themes.join("; "));
+        assert_eq!(&row[11], hit["availability"].as_str().unwrap());
     }
 }
 

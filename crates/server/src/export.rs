@@ -116,6 +116,9 @@ pub fn csv_export(hits: &[Hit]) -> Result<Vec<u8>, ApiError> {
             "region",
             "themes",
             "url",
+            "child",
+            "age_band",
+            "availability",
         ])
         .map_err(failed)?;
     for hit in hits {
@@ -131,6 +134,9 @@ pub fn csv_export(hits: &[Hit]) -> Result<Vec<u8>, ApiError> {
                 &hit.region.join(" > "),
                 &themes.join("; "),
                 hit.url.as_deref().unwrap_or(""),
+                hit.child.as_deref().unwrap_or(""),
+                hit.age_band.map_or("", |band| band.slug()),
+                hit.availability.slug(),
             ])
             .map_err(failed)?;
     }
