@@ -60,7 +60,7 @@ fn entry(base: &str, hit: &Hit, fallback: DateTime<Utc>) -> Entry {
         }
     );
     Entry {
-        title: Text::plain(hit.title.clone()),
+        title: Text::plain(hit.heading.clone()),
         id: url.clone(),
         updated: published.unwrap_or_else(|| fallback.fixed_offset()),
         published,
