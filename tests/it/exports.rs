@@ -33,7 +33,10 @@ async fn atom_feed_is_valid_and_lists_the_newest_hits_of_the_same_search() {
         .collect();
     assert!(updated.windows(2).all(|w| w[0] >= w[1]), "newest first");
     let first = &feed.entries()[0];
-    assert_eq!(first.title().as_str(), newest[0]["heading"].as_str().unwrap());
+    assert_eq!(
+        first.title().as_str(),
+        newest[0]["heading"].as_str().unwrap()
+    );
     assert!(first
         .categories()
         .iter()

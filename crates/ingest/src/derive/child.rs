@@ -147,7 +147,7 @@ pub(super) fn pseudonym(document: &DocumentText) -> Option<Found<String>> {
     }
     for page in &document.pages {
         for range in prose_sentences(page.text) {
-            let sentence = flat(&page.text[range]);
+            let sentence = flat(&page.text[range.clone()]);
             let mut names: Vec<String> = pseudonyms_in(&sentence)
                 .into_iter()
                 .filter(|name| !introduced.contains(name))
@@ -163,12 +163,18 @@ pub(super) fn pseudonym(document: &DocumentText) -> Option<Found<String>> {
                     .cloned(),
             );
             for name in names {
+                // The line that names them reads better as evidence than a cover
+                // page run together into one "sentence".
+                let evidence = page.text[range.clone()]
+                    .lines()
+                    .find(|line| line.contains(name.as_str()))
+                    .unwrap_or(&sentence);
                 // Body mentions add up: the subject is named on most pages, a
                 // sibling on a few.
                 ballot.vote(
                     name,
                     page_weight(page.number).max(0.5),
-                    &sentence,
+                    evidence,
                     page.label,
                 );
             }
