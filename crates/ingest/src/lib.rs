@@ -6,9 +6,12 @@
 //! (rules from the librarian-edited `themes.toml`) and placing its publisher in a region
 //! (the `regions.csv` table). The `index` crate takes it from there.
 //!
-//! Sources: the bundled coroners' Prevention of Future Deaths reports ([`pfd`]), and
+//! Sources: the bundled coroners' Prevention of Future Deaths reports ([`pfd`]);
 //! [`documents`]: PDFs (text per page by `casesearch-pdf`) and HTML review pages (main
-//! text by `casesearch-crawl`), from local files or from the crawler's raw store.
+//! text by `casesearch-crawl`), from local files or from the crawler's raw store, whose
+//! catalogue fields (type, publisher, dates, child, age band) [`derive`] reads from the
+//! text with evidence; and [`catalogue_file`]: metadata-only records from a catalogue.
+//! The librarian's [`overrides`] correct any field at every build.
 //!
 //! ```no_run
 //! use casesearch_ingest::{Cataloguer, Corpus};
