@@ -248,7 +248,7 @@ const COVER_WORDS: [&str; 8] = [
 const PRONOUNS: [&str; 3] = ["he", "she", "they"];
 
 /// People whose ages a review also gives; an age after one of them is theirs.
-const OTHER_PEOPLE: [&str; 16] = [
+pub(super) const OTHER_PEOPLE: [&str; 16] = [
     "mother",
     "father",
     "parent",
@@ -295,6 +295,20 @@ fn number_word(word: &str) -> Option<u32> {
         .or_else(|| NUMBERS.iter().position(|n| *n == word).map(|n| n as u32))
 }
 
+/// The unit of an age whose number is at `words[at]`, past "and a half":
+/// "three and a half months" → "months".
+fn unit_after(words: &[Word], at: usize) -> Option<(&str, usize)> {
+    for index in at + 1..words.len().min(at + 5) {
+        let word = words[index].lowercase.as_str();
+        match word.trim_end_matches('s') {
+            "year" | "month" | "week" | "day" => return Some((word, index)),
+            _ if matches!(word, "and" | "a" | "half" | "quarter") => continue,
+            _ => return None,
+        }
+    }
+    None
+}
+
 /// An age stated at `words[at..]`: "15 years old", "aged 7 weeks", "aged 15",
 /// "15-year-old", "age of 15", "was 15". Returns the age in years (0 for weeks,
 /// days and months under a year).
@@ -311,7 +325,7 @@ fn age_at(words: &[Word], at: usize, after_subject: bool) -> Option<u32> {
     match word(at)? {
         "aged" => {
             let count = number_word(word(at + 1)?)?;
-            match word(at + 2).and_then(|unit| unit_years(count, unit)) {
+            match unit_after(words, at + 1).and_then(|(unit, _)| unit_years(count, unit)) {
                 Some(years) => Some(years),
                 None => Some(count),
             }
@@ -319,6 +333,9 @@ fn age_at(words: &[Word], at: usize, after_subject: bool) -> Option<u32> {
         "age" if word(at + 1) == Some("of") => number_word(word(at + 2)?),
         "was" | "is" if after_subject => {
             let count = number_word(word(at + 1)?)?;
+            if let Some((unit, _)) = unit_after(words, at + 1) {
+                return unit_years(count, unit);
+            }
             match word(at + 2) {
                 Some(unit) => unit_years(count, unit).or(Some(count).filter(|_| {
                     // "was 15." or "was 15 when": a bare age.
@@ -329,8 +346,9 @@ fn age_at(words: &[Word], at: usize, after_subject: bool) -> Option<u32> {
         }
         first => {
             let count = number_word(first)?;
-            let years = unit_years(count, word(at + 1)?)?;
-            (word(at + 2) == Some("old")).then_some(years)
+            let (unit, unit_at) = unit_after(words, at)?;
+            let years = unit_years(count, unit)?;
+            (word(unit_at + 1) == Some("old")).then_some(years)
         }
     }
 }
@@ -448,6 +466,14 @@ mod tests {
         assert_eq!(
             found("Baby A, aged 7 weeks, was admitted."),
             Some(AgeBand::UnderOne)
+        );
+        assert_eq!(
+            found("Child Q was three and a half months old."),
+            Some(AgeBand::UnderOne)
+        );
+        assert_eq!(
+            found("Child Q, aged 22 months, was seen."),
+            Some(AgeBand::OneToFour)
         );
         assert_eq!(found("Her mother, aged 19, lived with a 3-year-old."), None);
         assert_eq!(

@@ -292,7 +292,7 @@ pub(super) fn publication(document: &DocumentText) -> Option<Found<PartialDate>>
 }
 
 /// Words of a sentence about the incident itself.
-const INCIDENT_WORDS: [(&str, f32); 20] = [
+const INCIDENT_WORDS: [(&str, f32); 22] = [
     ("incident", 2.0),
     ("died", 2.0),
     ("death", 2.0),
@@ -300,6 +300,8 @@ const INCIDENT_WORDS: [(&str, f32); 20] = [
     ("unresponsive", 2.0),
     ("stabbed", 2.0),
     ("killed", 2.0),
+    ("brought to", 1.5),
+    ("ambulance", 1.5),
     ("admitted to hospital", 1.5),
     ("taken to", 1.5),
     ("was found", 1.5),
@@ -317,8 +319,10 @@ const INCIDENT_WORDS: [(&str, f32); 20] = [
 
 /// Words of a sentence about a span of time or the review's own history, whose years
 /// are not the incident's ("the review covers the period from April 2013").
-const NOT_THE_INCIDENT: [&str; 7] = [
-    "period",
+const NOT_THE_INCIDENT: [&str; 9] = [
+    "review period",
+    "period under review",
+    "period from",
     "scope",
     "covers",
     "since",
@@ -328,8 +332,13 @@ const NOT_THE_INCIDENT: [&str; 7] = [
 ];
 
 /// The incident year: a year in a sentence about the death or harm, in the
-/// introduction first. A year after publication cannot be it.
-pub(super) fn incident_year(document: &DocumentText, published: Option<i32>) -> Option<Found<i32>> {
+/// introduction first, about the child rather than a parent ("His father died in
+/// 2014"). A year after publication cannot be it.
+pub(super) fn incident_year(
+    document: &DocumentText,
+    published: Option<i32>,
+    child: Option<&str>,
+) -> Option<Found<i32>> {
     let mut ballot = Ballot::new();
     for page in document.pages.iter().take(6) {
         for range in prose_sentences(page.text) {
@@ -350,6 +359,16 @@ pub(super) fn incident_year(document: &DocumentText, published: Option<i32>) -> 
             if strength == 0.0 {
                 continue;
             }
+            let about_child = child.is_some_and(|child| sentence.contains(child));
+            let about_someone_else = !about_child
+                && words(&lower)
+                    .iter()
+                    .any(|word| super::child::OTHER_PEOPLE.contains(&word.lowercase.as_str()));
+            let strength = match (about_child, about_someone_else) {
+                (true, _) => strength * 2.0,
+                (false, true) => strength * 0.5,
+                (false, false) => strength,
+            };
             for (date, _) in dates_in(sentence) {
                 if published.is_some_and(|published| date.year > published) {
                     continue;

@@ -84,7 +84,11 @@ pub fn derive(document: &DocumentText, regions: &RegionTable) -> Derived {
     Derived {
         review_type,
         document_kind,
-        incident_year: dates::incident_year(document, year),
+        incident_year: dates::incident_year(
+            document,
+            year,
+            child.as_ref().map(|found| found.value.as_str()),
+        ),
         publisher,
         published,
         child,
