@@ -361,6 +361,21 @@ fn the_catalogue_imports_alike_from_csv_and_json_lines_as_expected() {
         );
         assert_eq!(got, wanted, "{}", want.heading);
     }
+    // The age band is read from the summary where it states the subject's age
+    // ("Death of a 4-year-old boy"), and not from a family's range of ages.
+    let band_of = |heading: &str| {
+        records
+            .iter()
+            .find(|r| r.metadata.get("catalogue heading").map(String::as_str) == Some(heading))
+            .and_then(|r| r.details.age_band)
+            .map(|band| band.slug())
+    };
+    assert_eq!(band_of("2013 – Lancashire – Child F"), Some("1-4"));
+    assert_eq!(
+        band_of("2023 – Cambridgeshire and Peterborough – Child Q"),
+        Some("11-15")
+    );
+    assert_eq!(band_of("2012 – Wirral – Family B"), None);
     // Importing again changes nothing; a broken line is reported by number and skipped.
     let again = import(&from_csv, &specimens_dir().join("catalogue.csv")).unwrap();
     assert_eq!(again.unchanged, expected.catalogue.len());

@@ -17,7 +17,7 @@ use casesearch_model::{Availability, Derivation, Review, ReviewDetails, ReviewTy
 use serde::Deserialize;
 
 use crate::corpus::{ensure_collection, write_records, Collection, Corpus};
-use crate::derive::{parse_date_words, review_type_in_words};
+use crate::derive::{age_band_in, parse_date_words, review_type_in_words};
 use crate::{IngestError, RegionTable};
 
 /// The collection catalogue records go to.
@@ -271,6 +271,10 @@ fn record(row: &Row, regions: &RegionTable) -> Result<Review, String> {
     if let Some(child) = &child {
         derived.insert("child".to_owned(), from_catalogue(child.clone(), heading));
     }
+    let age_band = age_band_in(&row.summary, child.as_deref(), "catalogue summary").map(|found| {
+        derived.insert("age_band".to_owned(), found.derivation);
+        found.value
+    });
     let sections: Vec<Section> = [
         ("Summary", &row.summary),
         ("Learning", &row.learning),
@@ -307,6 +311,7 @@ fn record(row: &Row, regions: &RegionTable) -> Result<Review, String> {
         metadata,
         details: ReviewDetails {
             child,
+            age_band,
             availability,
             metadata_only: true,
             derived,

@@ -244,6 +244,27 @@ const COVER_WORDS: [&str; 8] = [
     "Summary",
 ];
 
+/// Nouns that make an age the subject's when they follow it: "a 15-year-old girl".
+const CHILD_NOUNS: [&str; 9] = [
+    "girl", "boy", "child", "baby", "infant", "son", "daughter", "toddler", "teenager",
+];
+
+/// Whether the age whose number is at `words[at]` describes a child noun that comes
+/// straight after it ("a 15-year-old girl", "a four year old boy"); "aged 17, and the
+/// baby" does not, since other words come between.
+fn describes_a_child(words: &[Word], at: usize) -> bool {
+    words[at + 1..]
+        .iter()
+        .map(|word| word.lowercase.as_str())
+        .find(|word| {
+            !matches!(
+                word.trim_end_matches('s'),
+                "year" | "month" | "week" | "day" | "old" | "and" | "a" | "half"
+            )
+        })
+        .is_some_and(|word| CHILD_NOUNS.contains(&word))
+}
+
 /// Pronouns that continue the previous sentence's subject.
 const PRONOUNS: [&str; 3] = ["he", "she", "they"];
 
@@ -389,7 +410,7 @@ pub(super) fn age_band(document: &DocumentText, child: Option<&str>) -> Option<F
                 } else if OTHER_PEOPLE.iter().any(|other| lower.starts_with(other)) {
                     about_subject = false;
                 }
-                if !about_subject {
+                if !about_subject && !describes_a_child(&sentence_words, at) {
                     continue;
                 }
                 let Some(years) = age_at(&sentence_words, at, about_subject) else {
@@ -476,6 +497,14 @@ mod tests {
             Some(AgeBand::OneToFour)
         );
         assert_eq!(found("Her mother, aged 19, lived with a 3-year-old."), None);
+        assert_eq!(
+            found("Serious harm to a 15-year-old girl in 2021."),
+            Some(AgeBand::ElevenToFifteen)
+        );
+        assert_eq!(
+            found("Her mother, aged 17, and the baby lived there."),
+            None
+        );
         assert_eq!(
             found("The child was a sixteen year old boy."),
             Some(AgeBand::SixteenToSeventeen)

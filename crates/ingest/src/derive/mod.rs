@@ -96,6 +96,20 @@ pub fn derive(document: &DocumentText, regions: &RegionTable) -> Derived {
     }
 }
 
+/// The subject's age band from a short text, such as a catalogue's summary ("Death of
+/// a 4-year-old boy …"), with `source` as where it was read.
+pub fn age_band_in(text: &str, child: Option<&str>, source: &str) -> Option<Found<AgeBand>> {
+    let document = DocumentText {
+        pages: vec![Page {
+            label: source,
+            number: 1,
+            text,
+        }],
+        ..DocumentText::default()
+    };
+    child::age_band(&document, child)
+}
+
 /// How much a mention counts by where it is: cover page most, then the pages where
 /// introductions say what the review is, then the body.
 fn page_weight(number: usize) -> f32 {
