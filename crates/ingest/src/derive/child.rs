@@ -193,7 +193,8 @@ pub(super) fn pseudonym(document: &DocumentText) -> Option<Found<String>> {
 /// This many different pseudonyms make a review about several children.
 const MANY_CHILDREN: usize = 2;
 
-/// Whether a review names several children as cases rather than one subject.
+/// Whether a review names several children: with no one of them the subject (the
+/// caller knows), it is about several children's cases.
 pub(super) fn names_many_children(document: &DocumentText) -> bool {
     let mut names: Vec<String> = Vec::new();
     for page in &document.pages {
@@ -203,7 +204,7 @@ pub(super) fn names_many_children(document: &DocumentText) -> bool {
             }
         }
     }
-    names.len() >= MANY_CHILDREN && pseudonym(document).is_none()
+    names.len() >= MANY_CHILDREN
 }
 
 /// A first-name pseudonym standing alone on the cover ("Jack" under the review type)

@@ -75,7 +75,7 @@ pub fn derive(document: &DocumentText, regions: &RegionTable) -> Derived {
     let year = published.as_ref().map(|found| found.value.year);
     let child = child::pseudonym(document);
     let many_children = child.is_none() && child::names_many_children(document);
-    let (review_type, document_kind) = review_type::find(document, nation, year, many_children);
+    let (review_type, document_kind) = review_type::find(document, nation, many_children);
     // A review of several children's cases has no one subject whose age to give.
     let age_band = match many_children {
         true => None,
@@ -123,7 +123,14 @@ fn page_weight(number: usize) -> f32 {
 
 /// Votes for values of one field, each with the words behind it.
 struct Ballot<T> {
-    votes: Vec<(T, f32, String, String)>,
+    votes: Vec<Vote<T>>,
+}
+
+struct Vote<T> {
+    value: T,
+    weight: f32,
+    evidence: String,
+    source: String,
 }
 
 impl<T: Clone + PartialEq + ToString> Ballot<T> {
@@ -133,59 +140,61 @@ impl<T: Clone + PartialEq + ToString> Ballot<T> {
 
     fn vote(&mut self, value: T, weight: f32, evidence: &str, source: &str) {
         if weight > 0.0 {
-            self.votes
-                .push((value, weight, clip(evidence), source.to_owned()));
+            self.votes.push(Vote {
+                value,
+                weight,
+                evidence: clip(evidence),
+                source: source.to_owned(),
+            });
         }
     }
 
-    /// The value with the most weight, its strongest single piece of evidence, and a
-    /// confidence from its share of all the weight and the weight itself (one mention
-    /// deep in the body is weak even if nothing contradicts it).
     fn distinct_values(&self) -> usize {
         let mut seen: Vec<&T> = Vec::new();
-        for (value, ..) in &self.votes {
-            if !seen.contains(&value) {
-                seen.push(value);
+        for vote in &self.votes {
+            if !seen.contains(&&vote.value) {
+                seen.push(&vote.value);
             }
         }
         seen.len()
     }
 
+    /// The value with the most weight, its strongest single piece of evidence, and a
+    /// confidence from its share of all the weight and the weight itself (one mention
+    /// deep in the body is weak even if nothing contradicts it).
     fn winner(self) -> Option<Found<T>> {
-        let total: f32 = self.votes.iter().map(|vote| vote.1).sum();
-        let mut tallies: Vec<(T, f32)> = Vec::new();
-        for (value, weight, _, _) in &self.votes {
-            match tallies.iter_mut().find(|(seen, _)| seen == value) {
-                Some(tally) => tally.1 += weight,
-                None => tallies.push((value.clone(), *weight)),
+        let total: f32 = self.votes.iter().map(|vote| vote.weight).sum();
+        let mut tallies: Vec<(&T, f32)> = Vec::new();
+        for vote in &self.votes {
+            match tallies.iter_mut().find(|(seen, _)| **seen == vote.value) {
+                Some(tally) => tally.1 += vote.weight,
+                None => tallies.push((&vote.value, vote.weight)),
             }
         }
         // First to reach the top weight wins ties: votes come in reading order.
         let (value, weight) =
             tallies
                 .into_iter()
-                .fold(None::<(T, f32)>, |best, (value, weight)| match best {
+                .fold(None::<(&T, f32)>, |best, (value, weight)| match best {
                     Some(best) if best.1 >= weight => Some(best),
                     _ => Some((value, weight)),
                 })?;
-        let (_, _, evidence, source) = self
-            .votes
-            .iter()
-            .filter(|vote| vote.0 == value)
-            .fold(None::<&(T, f32, String, String)>, |best, vote| match best {
-                Some(best) if best.1 >= vote.1 => Some(best),
+        let strongest = self.votes.iter().filter(|vote| vote.value == *value).fold(
+            None::<&Vote<T>>,
+            |best, vote| match best {
+                Some(best) if best.weight >= vote.weight => Some(best),
                 _ => Some(vote),
-            })?
-            .clone();
+            },
+        )?;
         let confidence = (weight / total) * (1.0 - (-weight / 4.0).exp());
         Some(Found {
             derivation: Derivation {
                 value: value.to_string(),
-                evidence,
-                source,
+                evidence: strongest.evidence.clone(),
+                source: strongest.source.clone(),
                 confidence: round2(confidence),
             },
-            value,
+            value: value.clone(),
         })
     }
 }

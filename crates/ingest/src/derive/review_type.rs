@@ -93,16 +93,16 @@ pub fn review_type_in_words(text: &str, nation: Option<&str>) -> Option<ReviewTy
         .into_iter()
         .find_map(|(says, _)| match says {
             Says::Type(review_type) | Says::TypeInItsNation(review_type) => Some(review_type),
-            Says::Scr => Some(scr(nation, None)),
+            Says::Scr => Some(scr(nation)),
             Says::Panel => Some(ReviewType::NationalReview),
             Says::Kind(DocumentKind::LearningBrief) => Some(ReviewType::LearningBrief),
             Says::Kind(_) => None,
         })
 }
 
-/// "SCR" by nation; with no nation, by era (England renamed its reviews in 2019, so
-/// an undated "SCR" is most likely English).
-fn scr(nation: Option<&str>, _year: Option<i32>) -> ReviewType {
+/// "SCR" by the publisher's nation; with none known, England's, which published far
+/// more of them.
+fn scr(nation: Option<&str>) -> ReviewType {
     match nation {
         Some("Scotland") => ReviewType::SignificantCaseReview,
         _ => ReviewType::SeriousCaseReview,
@@ -116,7 +116,6 @@ const PAGES_READ: usize = 4;
 pub(super) fn find(
     document: &DocumentText,
     nation: Option<&str>,
-    year: Option<i32>,
     many_children: bool,
 ) -> (Option<Found<ReviewType>>, Option<Found<DocumentKind>>) {
     let phrases = phrases();
@@ -132,7 +131,7 @@ pub(super) fn find(
                     let weight = if at_home { weight } else { weight * 0.1 };
                     types.vote(Slug(review_type), weight, &evidence, source);
                 }
-                Says::Scr => types.vote(Slug(scr(nation, year)), weight, &evidence, source),
+                Says::Scr => types.vote(Slug(scr(nation)), weight, &evidence, source),
                 Says::Panel => types.vote(
                     Slug(ReviewType::NationalReview),
                     weight * 0.5,
