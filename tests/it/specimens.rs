@@ -504,3 +504,16 @@ async fn overrides_survive_reingesting_and_rebuilding() {
 fn held_out_specimens_keep_their_measured_accuracy() {
     check_floors(&specimens_dir().join("holdout"), [1.0; 10]);
 }
+
+/// A second held-out set (`tests/specimens/holdout2`), written without sight of the
+/// rules or of the first set. Its first run is the unbiased figure: type, nation, year
+/// and child 8/8; document kind, publisher, region and publication date 7/8; incident
+/// year and age band 6/8 (72 of 80 fields). The misses showed general faults, fixed
+/// since: a coroner-area row whose aliases name the partnership was skipped, "Version
+/// 4: March 2021" read as 4 March, "Baby 1"–"Baby 6" not seen as a thematic review's
+/// cases, a grandfather's death outvoting the incident, "had just turned 11" missed.
+/// The floors pin what it measures now.
+#[test]
+fn second_held_out_set_keeps_its_measured_accuracy() {
+    check_floors(&specimens_dir().join("holdout2"), [1.0; 10]);
+}

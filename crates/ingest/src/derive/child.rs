@@ -32,12 +32,15 @@ const NAME_INTRODUCERS: [&str; 6] = [
     "named",
 ];
 
-/// A pseudonym letter: one to three capitals, perhaps with a digit ("Child C1").
+/// A pseudonym letter: one to three capitals, perhaps with a digit ("Child C1"), or a
+/// number ("Baby 1", as thematic reviews name the children of their cases).
 fn pseudonym_letters(original: &str) -> bool {
     let letters = original.trim_end_matches(|c: char| c.is_ascii_digit());
-    (1..=3).contains(&letters.len())
-        && letters.chars().all(|c| c.is_ascii_uppercase())
-        && !NOT_LETTERS.contains(&original)
+    let number = letters.is_empty() && (1..=2).contains(&original.len());
+    number
+        || ((1..=3).contains(&letters.len())
+            && letters.chars().all(|c| c.is_ascii_uppercase())
+            && !NOT_LETTERS.contains(&original))
 }
 
 /// Pseudonyms in one text, in order, with the words they span.
@@ -353,6 +356,8 @@ fn age_at(words: &[Word], at: usize, after_subject: bool) -> Option<u32> {
             }
         }
         "age" if word(at + 1) == Some("of") => number_word(word(at + 2)?),
+        // "who had just turned 11"
+        "turned" if after_subject => number_word(word(at + 1)?),
         "was" | "is" if after_subject => {
             let count = number_word(word(at + 1)?)?;
             if let Some((unit, _)) = unit_after(words, at + 1) {

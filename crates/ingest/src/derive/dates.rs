@@ -130,8 +130,14 @@ fn date_at(text: &str, words: &[Word]) -> Option<(PartialDate, usize)> {
     };
     let valid = |date: PartialDate| date.first_day().map(|_| date);
     let first = word(0)?;
+    // Only spaces between a day and its month: "Version 4: March 2021" is no 4 March.
+    let spaced = |i: usize| match (words.get(i), words.get(i + 1)) {
+        (Some(left), Some(right)) => text[left.span.end..right.span.start].trim().is_empty(),
+        _ => false,
+    };
     // 14 June 2023 / 14th June 2023
-    if let (Some(day), Some(month), Some(year)) = (
+    if let (true, Some(day), Some(month), Some(year)) = (
+        spaced(0),
         day_of(first),
         word(1).and_then(month_of),
         word(2).and_then(year_of),
@@ -340,6 +346,7 @@ pub(super) fn incident_year(
     child: Option<&str>,
 ) -> Option<Found<i32>> {
     let mut ballot = Ballot::new();
+    let mut first = true;
     for page in document.pages.iter().take(6) {
         for range in prose_sentences(page.text) {
             let sentence = flat(&page.text[range]);
@@ -360,15 +367,20 @@ pub(super) fn incident_year(
                 continue;
             }
             let about_child = child.is_some_and(|child| sentence.contains(child));
-            let about_someone_else = !about_child
-                && words(&lower)
-                    .iter()
-                    .any(|word| super::child::OTHER_PEOPLE.contains(&word.lowercase.as_str()));
-            let strength = match (about_child, about_someone_else) {
-                (true, _) => strength * 2.0,
+            let about_someone_else = words(&lower)
+                .iter()
+                .any(|word| super::child::OTHER_PEOPLE.contains(&word.lowercase.as_str()));
+            let mut strength = match (about_child, about_someone_else) {
+                (true, false) => strength * 2.0,
                 (false, true) => strength * 0.5,
-                (false, false) => strength,
+                _ => strength,
             };
+            // Reviews state the incident first, in the introduction; later sentences
+            // tell the history around it.
+            if first {
+                strength *= 1.5;
+                first = false;
+            }
             for (date, _) in dates_in(sentence) {
                 if published.is_some_and(|published| date.year > published) {
                     continue;

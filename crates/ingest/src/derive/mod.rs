@@ -76,19 +76,24 @@ pub fn derive(document: &DocumentText, regions: &RegionTable) -> Derived {
     let child = child::pseudonym(document);
     let many_children = child.is_none() && child::names_many_children(document);
     let (review_type, document_kind) = review_type::find(document, nation, many_children);
-    // A review of several children's cases has no one subject whose age to give.
-    let age_band = match many_children {
-        true => None,
-        false => child::age_band(document, child.as_ref().map(|found| found.value.as_str())),
+    // A review of several children's cases has no one subject whose age or incident
+    // to give.
+    let thematic = many_children
+        || document_kind
+            .as_ref()
+            .is_some_and(|found| found.value == DocumentKind::Thematic);
+    let subject = child.as_ref().map(|found| found.value.as_str());
+    let (age_band, incident_year) = match thematic {
+        true => (None, None),
+        false => (
+            child::age_band(document, subject),
+            dates::incident_year(document, year, subject),
+        ),
     };
     Derived {
         review_type,
         document_kind,
-        incident_year: dates::incident_year(
-            document,
-            year,
-            child.as_ref().map(|found| found.value.as_str()),
-        ),
+        incident_year,
         publisher,
         published,
         child,

@@ -41,13 +41,26 @@ pub(super) fn find(document: &DocumentText, regions: &RegionTable) -> Option<Fou
                 .lookup_key(key)
                 // A coroner area is never a case review's publisher, and its bare
                 // place names ("Cambridgeshire and Peterborough") would shadow the
-                // partnership's.
-                .filter(|region| regions.kind_of(&region.publisher) != Some("coroner_area"))
+                // partnership's. A row that is both (its aliases name the
+                // partnership) still counts when a partnership name matched.
+                .filter(|region| {
+                    regions.kind_of(&region.publisher) != Some("coroner_area")
+                        || key
+                            .split(' ')
+                            .any(|word| ORGANISATION_WORDS.contains(&word))
+                })
                 .cloned()
         }) {
             let matched = &text[range.clone()];
+            // "Suffolk Safeguarding Partnership", where the table knows only
+            // "Suffolk": a place followed by a body's name is that body.
+            let next_word = text[range.end..]
+                .split(|c: char| !c.is_alphanumeric())
+                .find(|word| !word.is_empty())
+                .map(str::to_lowercase);
             let organisation = matched
                 .split(|c: char| !c.is_alphanumeric())
+                .chain(next_word.as_deref())
                 .any(|word| ORGANISATION_WORDS.contains(&word.to_lowercase().as_str()));
             let seen = match counted
                 .iter_mut()

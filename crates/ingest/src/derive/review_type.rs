@@ -174,7 +174,10 @@ pub(super) fn find(
     });
     let kind = kind.or_else(|| {
         // Learning across several children's cases is thematic whatever its cover says.
-        let (kind, evidence) = if many_children {
+        let thematic_type = review_type
+            .as_ref()
+            .is_some_and(|found| found.value == ReviewType::ThematicReview);
+        let (kind, evidence) = if many_children || thematic_type {
             (
                 DocumentKind::Thematic,
                 "several children are named as cases, none as the subject",
