@@ -323,8 +323,8 @@ fn number_word(word: &str) -> Option<u32> {
 /// The unit of an age whose number is at `words[at]`, past "and a half":
 /// "three and a half months" → "months".
 fn unit_after(words: &[Word], at: usize) -> Option<(&str, usize)> {
-    for index in at + 1..words.len().min(at + 5) {
-        let word = words[index].lowercase.as_str();
+    for (index, word) in words.iter().enumerate().take(at + 5).skip(at + 1) {
+        let word = word.lowercase.as_str();
         match word.trim_end_matches('s') {
             "year" | "month" | "week" | "day" => return Some((word, index)),
             _ if matches!(word, "and" | "a" | "half" | "quarter") => continue,
