@@ -30,6 +30,9 @@ pub struct BuildSummary {
     /// Documents tagged with each theme, in the rules file's order.
     pub documents_per_theme: Vec<(ThemeLabel, u64)>,
     pub boilerplate_sentences: usize,
+    /// Catalogue records folded into the full text of the same review
+    /// (`(catalogue id, full text id)`).
+    pub catalogue_folded: Vec<(String, String)>,
     /// Records the overrides file corrected.
     pub overridden: usize,
     /// Ids in the overrides file that no record has (a typo, or a removed record).
@@ -67,7 +70,11 @@ pub fn index_corpus(
     let started = Instant::now();
     let corpus = Corpus::open(corpus_dir)?;
     let fingerprint = corpus.fingerprint()?;
-    let records = corpus.read_reviews()?;
+    let mut records = corpus.read_reviews()?;
+    // A catalogue entry for a review we hold in full is shown once, as the full text.
+    let (reviews, catalogue_folded) =
+        casesearch_ingest::catalogue_file::fold_into_full_texts(records.reviews);
+    records.reviews = reviews;
     let cataloguer = Cataloguer::load(&corpus, &records.reviews)?;
     on_start(records.reviews.len() as u64);
     let catalogued: Vec<_> = records
@@ -121,6 +128,7 @@ pub fn index_corpus(
         boilerplate_sentences: cataloguer.tagger().boilerplate_sentence_count(),
         overridden,
         overrides_unmatched,
+        catalogue_folded,
         seconds: started.elapsed().as_secs_f64(),
     })
 }

@@ -532,11 +532,17 @@ fn build_with_progress(corpus: &Path, index: &Path, mode: BuildMode) -> Result<B
     for rejected in &summary.rejected {
         eprintln!("skipped: {rejected}");
     }
+    if !summary.catalogue_folded.is_empty() {
+        eprintln!(
+            "catalogue: {} records folded into the full text of the same review",
+            summary.catalogue_folded.len()
+        );
+    }
     if summary.overridden > 0 {
         eprintln!("overrides: {} records corrected", summary.overridden);
     }
     for id in &summary.overrides_unmatched {
-        eprintln!("overrides: no record has the id {id:?} (a typo, or a removed record?)");
+        eprintln!("overrides: no record has the id {id:?} (a typo, a removed record, or a catalogue record folded into its full text?)");
     }
     let unknown: u64 = summary
         .meta

@@ -402,51 +402,85 @@ async fn catalogue_records_are_searchable_facetted_and_marked() {
         &specimens_dir().join("catalogue.jsonl"),
     )
     .unwrap();
-    let (_, engine) = build(&corpus, &dir.path().join("index"));
+    let (summary, engine) = build(&corpus, &dir.path().join("index"));
     let expected = expected();
+    // A catalogue entry for a specimen we hold in full (same publisher and child, a
+    // year apart at most) is folded into it; the rest stay catalogue records.
+    let twin_of = |entry: &ExpectedCatalogue| {
+        expected.review.iter().find(|review| {
+            let year: i32 = review.published.as_deref().unwrap_or("0")[..4]
+                .parse()
+                .unwrap();
+            review.publisher == entry.publisher
+                && review.child == entry.child
+                && (year - entry.year).abs() <= 1
+        })
+    };
+    let twins = expected
+        .catalogue
+        .iter()
+        .filter(|c| twin_of(c).is_some())
+        .count();
+    assert!(twins >= 3, "the specimen catalogue overlaps the PDFs");
+    assert_eq!(summary.catalogue_folded.len(), twins);
     let json = get(&engine, "/api/search?per_page=100").await;
     assert_eq!(
         total(&json),
-        (expected.review.len() + expected.catalogue.len()) as u64
+        (expected.review.len() + expected.catalogue.len() - twins) as u64
     );
-    // Availability counts: every full text is published, plus the catalogue's statuses.
+    // Availability: each catalogue entry's status counts once, on its catalogue record
+    // or on the full text it was folded into; the other full texts are published.
     let mut want = expected_counts(
         expected
             .catalogue
             .iter()
             .map(|c| Some(c.availability.clone())),
     );
-    *want.entry("published".into()).or_default() += expected.review.len() as u64;
+    *want.entry("published".into()).or_default() += (expected.review.len() - twins) as u64;
     let got: BTreeMap<String, u64> = facet(&json, "availability").into_iter().collect();
     assert_eq!(got, want);
-    let withdrawn = get(&engine, "/api/search?availability=withdrawn").await;
-    assert_eq!(
-        total(&withdrawn),
-        expected
-            .catalogue
-            .iter()
-            .filter(|c| c.availability == "withdrawn")
-            .count() as u64
-    );
+    let withdrawn = get(&engine, "/api/search?availability=withdrawn&per_page=100").await;
+    let withdrawn_entries: Vec<&ExpectedCatalogue> = expected
+        .catalogue
+        .iter()
+        .filter(|c| c.availability == "withdrawn")
+        .collect();
+    assert_eq!(total(&withdrawn), withdrawn_entries.len() as u64);
     for hit in withdrawn["hits"].as_array().unwrap() {
-        assert_eq!(hit["metadata_only"], true);
         assert_eq!(hit["availability"], "withdrawn");
+        // A withdrawn review we hold in full is searchable in full, still marked.
+        let entry = withdrawn_entries
+            .iter()
+            .find(|c| hit["child"].as_str() == c.child.as_deref())
+            .unwrap();
+        assert_eq!(hit["metadata_only"], twin_of(entry).is_none(), "{hit}");
     }
-    // Searchable on their catalogue text, and marked in the HTML results.
-    let neglect = get(&engine, "/api/search?q=%22Graded+Care+Profile%22").await;
-    assert_eq!(neglect["hits"][0]["child"], "Family B");
-    let app = casesearch_server::app(casesearch_server::AppState::new(engine.clone()));
-    let response = app
-        .oneshot(
-            Request::get("/?q=%22Graded+Care+Profile%22")
-                .body(Body::empty())
-                .unwrap(),
-        )
-        .await
-        .unwrap();
-    let bytes = response.into_body().collect().await.unwrap().to_bytes();
-    let page = String::from_utf8(bytes.to_vec()).unwrap();
-    assert!(page.contains("Catalogue record only — Withdrawn"), "{page}");
+    // Catalogue-only records are searchable on their catalogue text and marked in the
+    // HTML results; a withdrawn review held in full is marked too.
+    let sefton = get(&engine, "/api/search?q=%22Family+W%22").await;
+    assert_eq!(sefton["hits"][0]["metadata_only"], true);
+    let page = |uri: &'static str| {
+        let app = casesearch_server::app(casesearch_server::AppState::new(engine.clone()));
+        async move {
+            let response = app
+                .oneshot(Request::get(uri).body(Body::empty()).unwrap())
+                .await
+                .unwrap();
+            let bytes = response.into_body().collect().await.unwrap().to_bytes();
+            String::from_utf8(bytes.to_vec()).unwrap()
+        }
+    };
+    let catalogue_only = page("/?q=%22Family+W%22").await;
+    assert!(
+        catalogue_only.contains("Catalogue record only — Withdrawn"),
+        "{catalogue_only}"
+    );
+    let kept_copy = page("/?q=%22Graded+Care+Profile%22").await;
+    assert!(kept_copy.contains("Family B"), "{kept_copy}");
+    assert!(
+        kept_copy.contains("Withdrawn: the publisher no longer offers this review"),
+        "{kept_copy}"
+    );
 }
 
 #[tokio::test]

@@ -208,6 +208,73 @@ fn split_heading(heading: &str) -> Result<(i32, String, Option<String>), String>
     }
 }
 
+/// Folds each catalogue record into the full text of the same review, where the
+/// corpus has one (same publisher and child, years at most one apart: catalogues date
+/// by publication, PDFs by their cover), so a search shows the review once. The full
+/// text takes the catalogue's availability ("withdrawn" by its publisher, though we
+/// keep a copy), heading, keywords and link. Returns the records and the folded
+/// `(catalogue id, full text id)` pairs.
+pub fn fold_into_full_texts(reviews: Vec<Review>) -> (Vec<Review>, Vec<(String, String)>) {
+    let key = |review: &Review| {
+        Some((
+            review.publisher.clone(),
+            review.details.child.as_ref()?.to_lowercase(),
+            review.year()?,
+        ))
+    };
+    let (catalogue, mut kept): (Vec<Review>, Vec<Review>) = reviews
+        .into_iter()
+        .partition(|review| review.details.metadata_only);
+    let mut folded = Vec::new();
+    for entry in catalogue {
+        let twin = key(&entry).and_then(|(publisher, child, year)| {
+            kept.iter_mut().find(|review| {
+                !review.details.metadata_only
+                    && key(review).is_some_and(|(p, c, y)| {
+                        p == publisher && c == child && (y - year).abs() <= 1
+                    })
+            })
+        });
+        let Some(full_text) = twin else {
+            kept.push(entry);
+            continue;
+        };
+        let heading = entry
+            .metadata
+            .get("catalogue heading")
+            .cloned()
+            .unwrap_or_else(|| entry.title.clone());
+        if !entry.details.availability.is_published() {
+            full_text.details.availability = entry.details.availability;
+            full_text.details.derived.insert(
+                "availability".to_owned(),
+                Derivation {
+                    value: entry.details.availability.slug().to_owned(),
+                    evidence: heading.clone(),
+                    source: "catalogue".to_owned(),
+                    confidence: 1.0,
+                },
+            );
+        }
+        for (name, value) in &entry.metadata {
+            let name = if name.starts_with("catalogue") {
+                name.clone()
+            } else {
+                format!("catalogue {name}")
+            };
+            full_text
+                .metadata
+                .entry(name)
+                .or_insert_with(|| value.clone());
+        }
+        if full_text.url.is_none() {
+            full_text.url = entry.url.clone();
+        }
+        folded.push((entry.id, full_text.id.clone()));
+    }
+    (kept, folded)
+}
+
 /// A catalogue row as a metadata-only record.
 fn record(row: &Row, regions: &RegionTable) -> Result<Review, String> {
     let heading = row.heading.trim();

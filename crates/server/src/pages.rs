@@ -159,6 +159,11 @@ fn result_list(pairs: &[(String, String)], results: &SearchResults, engine: &Eng
                             "Catalogue record only — " (hit.availability.label())
                             ": the text below is the catalogue's summary, not the review."
                         }
+                    } @else if !hit.availability.is_published() {
+                        p.badge {
+                            (hit.availability.label())
+                            ": the publisher no longer offers this review; the text here is a kept copy."
+                        }
                     }
                     div.meta {
                         (hit.date.as_deref().unwrap_or("undated")) " · " (hit.review_type.label) " · " (hit.region.join(" › "))
@@ -216,6 +221,11 @@ pub fn document_page(document: &DocumentView, similar: &[Hit], query: &str) -> M
                     p.badge {
                         "Catalogue record only — " (review.details.availability.label())
                         ". What follows is the catalogue's summary, learning and recommendations, not the review's own text."
+                    }
+                } @else if !review.details.availability.is_published() {
+                    p.badge {
+                        (review.details.availability.label())
+                        ": the publisher no longer offers this review; the text here is a kept copy."
                     }
                 }
                 dl.record {
