@@ -164,11 +164,9 @@ impl Corpus {
         Ok(())
     }
 
-    /// A digest of everything an index built from this corpus depends on: the manifest,
-    /// every records file, the theme rules and the regions table. Any edit changes it,
-    /// which is how `serve` knows the index is out of date.
-    pub fn fingerprint(&self) -> Result<String, IngestError> {
-        let mut hasher = Sha256::new();
+    /// Every file an index depends on, the ones [`Corpus::fingerprint`] digests: the
+    /// manifest, theme rules, regions table and each collection's records.
+    pub fn input_files(&self) -> Vec<PathBuf> {
         let mut files = vec![
             self.dir.join(MANIFEST_FILE),
             self.themes_path(),
@@ -180,7 +178,15 @@ impl Corpus {
                 .iter()
                 .map(|collection| self.dir.join(&collection.records)),
         );
-        for path in files {
+        files
+    }
+
+    /// A digest of everything an index built from this corpus depends on: the manifest,
+    /// every records file, the theme rules and the regions table. Any edit changes it,
+    /// which is how `serve` knows the index is out of date.
+    pub fn fingerprint(&self) -> Result<String, IngestError> {
+        let mut hasher = Sha256::new();
+        for path in self.input_files() {
             let bytes = fs::read(&path).map_err(|source| IngestError::Read {
                 path: path.clone(),
                 source,
