@@ -15,6 +15,12 @@
 //! a section where no word starts with one of those prefixes cannot match, and
 //! [`Highlighter::snippet`] skips it after a scan of its bytes. Sections that pass are
 //! analysed exactly as before, so snippets do not change (tests check both).
+//!
+//! And in a section that passes, only the words starting with a prefix need the analyzer's
+//! lower-casing and stemming; for the others the snippet generator needs just their
+//! offsets, and whether they are stop words (which it never sees). [`MarkCandidateWords`]
+//! gives exactly that: the English analyzer's tokens at the same offsets, with the text
+//! of the words that cannot match left empty (a test checks it against the analyzer).
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -47,6 +53,19 @@ pub(crate) struct Highlighter {
     /// `None` when the field's analyzer gives no such guarantee (not English, or a term
     /// that is not ASCII), and every text must be analysed.
     word_prefixes: Option<Vec<Vec<u8>>>,
+    /// [`MarkCandidateWords`] for those prefixes, when there are prefixes.
+    candidate_words: Option<TextAnalyzer>,
+}
+
+/// What a text needs before its matches can be marked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Analysis {
+    /// No word can match: nothing to mark.
+    NoMatch,
+    /// Only words starting with a prefix need analysing ([`MarkCandidateWords`]).
+    CandidateWords,
+    /// Every word must go through the field's analyzer.
+    Full,
 }
 
 impl Highlighter {
@@ -80,56 +99,74 @@ impl Highlighter {
         } else {
             None
         };
+        let candidate_words = word_prefixes.as_ref().map(|prefixes: &Vec<Vec<u8>>| {
+            TextAnalyzer::from(MarkCandidateWords::for_prefixes(prefixes.clone()))
+        });
         Ok(Highlighter {
             terms,
             analyzer,
             field,
             word_prefixes,
+            candidate_words,
         })
     }
 
-    /// Whether `text` may hold a word that matches a term: false only when no word in it
-    /// starts with a term's prefix, so the analyzer would find no match either.
+    /// Whether `text` may hold a word that matches a term.
+    #[cfg(test)]
+    fn may_match(&self, text: &str) -> bool {
+        self.analysis(text) != Analysis::NoMatch
+    }
+
+    /// The analyzer that finds this text's matches; `None` when it has none.
+    fn analyzer_for(&self, text: &str) -> Option<&TextAnalyzer> {
+        match self.analysis(text) {
+            Analysis::NoMatch => None,
+            Analysis::CandidateWords => self.candidate_words.as_ref().or(Some(&self.analyzer)),
+            Analysis::Full => Some(&self.analyzer),
+        }
+    }
+
+    /// What `text` needs: no analysis when no word in it starts with a term's prefix
+    /// (the analyzer would find no match either), else candidate words only.
     ///
     /// Words are what the analyzer's tokenizer sees: runs of alphanumeric characters.
     /// The analyzer lower-cases with Unicode rules, under which a few non-ASCII letters
-    /// become ASCII (the Kelvin sign becomes `k`); a text with one is always analysed.
-    fn may_match(&self, text: &str) -> bool {
+    /// become ASCII (the Kelvin sign becomes `k`); a text with one gets full analysis.
+    fn analysis(&self, text: &str) -> Analysis {
         let Some(prefixes) = &self.word_prefixes else {
-            return true;
+            return Analysis::Full;
         };
-        let bytes = text.as_bytes();
+        let mut found = Analysis::NoMatch;
         let mut previous_alphanumeric = false;
         for (at, character) in text.char_indices() {
             if !character.is_ascii() && character.to_lowercase().any(|lower| lower.is_ascii()) {
-                return true;
+                return Analysis::Full;
             }
             let alphanumeric = character.is_alphanumeric();
-            if alphanumeric && !previous_alphanumeric && character.is_ascii() {
-                let rest = &bytes[at..];
-                if prefixes.iter().any(|prefix| {
-                    rest.get(..prefix.len())
-                        .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
-                }) {
-                    return true;
-                }
+            if found == Analysis::NoMatch
+                && alphanumeric
+                && !previous_alphanumeric
+                && character.is_ascii()
+                && starts_with_any(&text.as_bytes()[at..], prefixes)
+            {
+                found = Analysis::CandidateWords;
             }
             previous_alphanumeric = alphanumeric;
         }
-        false
+        found
     }
 
     /// The best fragment of about `max_chars` around the matches, and how many words
     /// it marks; `None` when the text has no match.
     pub fn snippet(&self, text: &str, max_chars: usize) -> Option<(String, usize)> {
-        if self.terms.is_empty() || !self.may_match(text) {
+        if self.terms.is_empty() {
             return None;
         }
+        let analyzer = self.analyzer_for(text)?;
         // Equal weights: rarer-term weighting buys little on a single section.
         let weights: BTreeMap<String, f32> =
             self.terms.iter().map(|term| (term.clone(), 1.0)).collect();
-        let generator =
-            SnippetGenerator::new(weights, self.analyzer.clone(), self.field, max_chars);
+        let generator = SnippetGenerator::new(weights, analyzer.clone(), self.field, max_chars);
         let mut snippet = generator.snippet(text);
         if snippet.highlighted().is_empty() {
             return None;
@@ -151,8 +188,12 @@ impl Highlighter {
     pub fn highlight_all(&self, text: &str) -> String {
         let mut html = String::with_capacity(text.len() + text.len() / 8);
         let mut written = 0;
-        if !self.terms.is_empty() && self.may_match(text) {
-            let mut analyzer = self.analyzer.clone();
+        let analyzer = match self.terms.is_empty() {
+            true => None,
+            false => self.analyzer_for(text),
+        };
+        if let Some(analyzer) = analyzer {
+            let mut analyzer = analyzer.clone();
             let mut stream = analyzer.token_stream(text);
             while let Some(token) = stream.next() {
                 if self.terms.contains(&token.text)
@@ -275,6 +316,130 @@ impl TokenStream for SelectiveStemStream<'_> {
     }
 }
 
+/// Whether `bytes` starts with one of `prefixes`, ignoring ASCII case.
+fn starts_with_any(bytes: &[u8], prefixes: &[Vec<u8>]) -> bool {
+    prefixes.iter().any(|prefix| {
+        bytes
+            .get(..prefix.len())
+            .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+    })
+}
+
+/// Lucene's English stop words: the list tantivy's `StopWordFilter::new(Language::English)`
+/// removes in our analyzer (a test checks the two agree on the bundled corpus).
+const ENGLISH_STOP_WORDS: [&str; 33] = [
+    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
+    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
+    "they", "this", "to", "was", "will", "with",
+];
+
+/// Words of this many bytes or more are dropped, as `RemoveLongFilter::limit(40)` does in
+/// our analyzer (crate::schema::register_analyzers).
+const LONG_WORD_BYTES: usize = 40;
+
+/// For marking matches only: the [`ENGLISH`] analyzer's tokens (same offsets, same stop
+/// words and long words dropped), where only words starting with one of the prefixes
+/// are lower-cased and stemmed and every other token's text is left empty, matching no
+/// term. Exact only for texts in which no non-ASCII letter lower-cases to ASCII (see
+/// [`Highlighter::analysis`]): stop words are then ASCII words of the list.
+#[derive(Clone)]
+pub(crate) struct MarkCandidateWords {
+    prefixes: Arc<[Vec<u8>]>,
+    /// The English stemmer alone, over one word.
+    stemmer: TextAnalyzer,
+    token: Token,
+}
+
+impl MarkCandidateWords {
+    fn for_prefixes(prefixes: Vec<Vec<u8>>) -> MarkCandidateWords {
+        MarkCandidateWords {
+            prefixes: prefixes.into(),
+            stemmer: TextAnalyzer::builder(RawTokenizer::default())
+                .filter(Stemmer::new(Language::English))
+                .build(),
+            token: Token::default(),
+        }
+    }
+}
+
+impl Tokenizer for MarkCandidateWords {
+    type TokenStream<'a> = CandidateWordStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> CandidateWordStream<'a> {
+        self.token = Token::default();
+        CandidateWordStream {
+            text,
+            characters: text.char_indices(),
+            prefixes: &self.prefixes,
+            stemmer: &mut self.stemmer,
+            token: &mut self.token,
+            lower: String::new(),
+        }
+    }
+}
+
+pub(crate) struct CandidateWordStream<'a> {
+    text: &'a str,
+    characters: std::str::CharIndices<'a>,
+    prefixes: &'a [Vec<u8>],
+    stemmer: &'a mut TextAnalyzer,
+    token: &'a mut Token,
+    lower: String,
+}
+
+impl TokenStream for CandidateWordStream<'_> {
+    fn advance(&mut self) -> bool {
+        loop {
+            // Words as `SimpleTokenizer` finds them: runs of alphanumeric characters.
+            let Some((from, _)) = self
+                .characters
+                .by_ref()
+                .find(|(_, character)| character.is_alphanumeric())
+            else {
+                return false;
+            };
+            let to = self
+                .characters
+                .by_ref()
+                .find(|(_, character)| !character.is_alphanumeric())
+                .map_or(self.text.len(), |(at, _)| at);
+            let word = &self.text[from..to];
+            self.token.position = self.token.position.wrapping_add(1);
+            let stop_word = word.len() <= 5
+                && ENGLISH_STOP_WORDS
+                    .iter()
+                    .any(|stop| stop.as_bytes().eq_ignore_ascii_case(word.as_bytes()));
+            if word.len() >= LONG_WORD_BYTES || stop_word {
+                continue;
+            }
+            self.token.offset_from = from;
+            self.token.offset_to = to;
+            self.token.text.clear();
+            if starts_with_any(word.as_bytes(), self.prefixes) {
+                // Lower-cased as `LowerCaser` does: character by character.
+                self.lower.clear();
+                self.lower
+                    .extend(word.chars().flat_map(|character| character.to_lowercase()));
+                let mut stemmed = self.stemmer.token_stream(&self.lower);
+                if stemmed.advance() {
+                    self.token.text.push_str(&stemmed.token().text);
+                } else {
+                    self.token.text.push_str(&self.lower);
+                }
+            }
+            return true;
+        }
+    }
+
+    fn token(&self) -> &Token {
+        self.token
+    }
+
+    fn token_mut(&mut self) -> &mut Token {
+        self.token
+    }
+}
+
 /// The opening of a text, cut at a word boundary, escaped.
 pub(crate) fn first_words(text: &str, max_chars: usize) -> String {
     let text = text.trim();
@@ -383,6 +548,8 @@ mod tests {
             "\"voice of the child\"",
             "dying OR lying OR skies",
             "happy early",
+            "police OR hospital OR ambulance OR medication",
+            "\"risk assessment\" OR thereafter OR theirs",
         ] {
             let query = parser.parse_query(query).expect("query");
             let selective = Highlighter::new(&index, &*query, text_field).expect("highlighter");
@@ -391,9 +558,10 @@ mod tests {
                 terms: selective.terms.clone(),
                 field: text_field,
                 word_prefixes: None,
+                candidate_words: None,
             };
             let mut marked = 0;
-            for text in sections.iter().step_by(7) {
+            for text in &sections {
                 let snippet = selective.snippet(text, 220);
                 assert_eq!(snippet, full.snippet(text, 220), "{query:?} in {text}");
                 marked += snippet.map_or(0, |(_, matches)| matches);
@@ -467,6 +635,41 @@ mod tests {
         }
     }
 
+    /// `MarkCandidateWords` yields the English analyzer's tokens at the same offsets (so
+    /// the same stop words and long words are dropped), with the same text for words that
+    /// start with a prefix and empty text for the rest.
+    #[test]
+    fn candidate_words_are_the_english_analyzers_tokens_with_only_candidates_analysed() {
+        let (index, text_field) = english_index();
+        let mut english = index.tokenizer_for_field(text_field).expect("analyzer");
+        let prefixes = vec![b"chi".to_vec(), b"h".to_vec(), b"medic".to_vec()];
+        let mut candidates: TextAnalyzer = MarkCandidateWords::for_prefixes(prefixes).into();
+        let (mut compared, mut analysed) = (0, 0);
+        for text in bundled_sections() {
+            let stemmed = tokens(&mut english, &text);
+            let marked = tokens(&mut candidates, &text);
+            assert_eq!(stemmed.len(), marked.len(), "{text}");
+            for (stem, mark) in stemmed.iter().zip(&marked) {
+                assert_eq!(
+                    (stem.offset_from, stem.offset_to),
+                    (mark.offset_from, mark.offset_to)
+                );
+                let word = text[mark.offset_from..mark.offset_to].to_lowercase();
+                if ["chi", "h", "medic"].iter().any(|p| word.starts_with(p)) {
+                    assert_eq!(stem.text, mark.text);
+                    analysed += 1;
+                } else {
+                    assert_eq!(mark.text, "");
+                }
+                compared += 1;
+            }
+        }
+        assert!(
+            compared > 300_000 && analysed > 10_000,
+            "{compared} {analysed}"
+        );
+    }
+
     #[test]
     fn a_kelvin_sign_is_analysed_since_it_lower_cases_to_k() {
         let (index, text_field) = english_index();
@@ -477,6 +680,20 @@ mod tests {
         assert!(highlighter.may_match("in the \u{212A}itchen"));
         assert!(highlighter.may_match("in the (Kitchen)"));
         assert!(!highlighter.may_match("in the bakitchen"));
+        let full = Highlighter {
+            analyzer: index.tokenizer_for_field(text_field).expect("analyzer"),
+            terms: highlighter.terms.clone(),
+            field: text_field,
+            word_prefixes: None,
+            candidate_words: None,
+        };
+        for text in [
+            "THE \u{212A}ITCHEN is the kitchen",
+            "Kitchens: the kitchen's",
+        ] {
+            assert_eq!(highlighter.snippet(text, 220), full.snippet(text, 220));
+            assert_eq!(highlighter.highlight_all(text), full.highlight_all(text));
+        }
     }
 
     #[test]

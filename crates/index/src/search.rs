@@ -557,7 +557,7 @@ impl Engine {
         let stored: TantivyDocument = searcher.doc(address)?;
         let record = self.record(&stored)?;
         let snippets = match highlighter {
-            Some(highlighter) => snippets(&sections(&stored, &self.fields), highlighter),
+            Some(highlighter) => snippets(&section_texts(&stored, &self.fields), highlighter),
             None => Vec::new(),
         };
         let review = record.review;
@@ -601,16 +601,17 @@ impl Engine {
     }
 }
 
-/// The sections with the most matches, marked; the opening when nothing matched.
-fn snippets(sections: &[Section], highlighter: &Highlighter) -> Vec<Snippet> {
+/// The sections (label, text) with the most matches, marked; the opening when nothing
+/// matched.
+fn snippets(sections: &[(&str, &str)], highlighter: &Highlighter) -> Vec<Snippet> {
     let mut snippets: Vec<(usize, Snippet)> = sections
         .iter()
-        .filter_map(|section| {
-            let (html, matches) = highlighter.snippet(&section.text, SNIPPET_CHARS)?;
+        .filter_map(|&(label, text)| {
+            let (html, matches) = highlighter.snippet(text, SNIPPET_CHARS)?;
             Some((
                 matches,
                 Snippet {
-                    section: section.label.clone(),
+                    section: label.to_owned(),
                     html,
                 },
             ))
@@ -625,14 +626,25 @@ fn snippets(sections: &[Section], highlighter: &Highlighter) -> Vec<Snippet> {
         .collect();
     if snippets.is_empty() {
         // No words to show in context (empty query, or a title-only match): the opening.
-        if let Some(first) = sections.first() {
+        if let Some(&(label, text)) = sections.first() {
             snippets.push(Snippet {
-                section: first.label.clone(),
-                html: first_words(&first.text, SNIPPET_CHARS),
+                section: label.to_owned(),
+                html: first_words(text, SNIPPET_CHARS),
             });
         }
     }
     snippets
+}
+
+/// A stored document's sections as (label, text), borrowed: snippets need no copies.
+fn section_texts<'a>(stored: &'a TantivyDocument, fields: &Fields) -> Vec<(&'a str, &'a str)> {
+    let labels = stored
+        .get_all(fields.section)
+        .filter_map(|value| value.as_str());
+    let texts = stored
+        .get_all(fields.text)
+        .filter_map(|value| value.as_str());
+    labels.zip(texts).collect()
 }
 
 fn sections(stored: &TantivyDocument, fields: &Fields) -> Vec<Section> {
