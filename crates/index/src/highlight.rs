@@ -138,20 +138,30 @@ impl Highlighter {
         };
         let mut found = Analysis::NoMatch;
         let mut previous_alphanumeric = false;
-        for (at, character) in text.char_indices() {
-            if !character.is_ascii() && character.to_lowercase().any(|lower| lower.is_ascii()) {
-                return Analysis::Full;
-            }
-            let alphanumeric = character.is_alphanumeric();
+        let mut at = 0;
+        // Byte by byte over ASCII (most of a report), character by character otherwise.
+        while let Some(&byte) = text.as_bytes().get(at) {
+            let (alphanumeric, length) = if byte.is_ascii() {
+                (byte.is_ascii_alphanumeric(), 1)
+            } else {
+                let Some(character) = text.get(at..).and_then(|rest| rest.chars().next()) else {
+                    return Analysis::Full;
+                };
+                if character.to_lowercase().any(|lower| lower.is_ascii()) {
+                    return Analysis::Full;
+                }
+                (character.is_alphanumeric(), character.len_utf8())
+            };
             if found == Analysis::NoMatch
                 && alphanumeric
                 && !previous_alphanumeric
-                && character.is_ascii()
+                && length == 1
                 && starts_with_any(&text.as_bytes()[at..], prefixes)
             {
                 found = Analysis::CandidateWords;
             }
             previous_alphanumeric = alphanumeric;
+            at += length;
         }
         found
     }
@@ -369,7 +379,7 @@ impl Tokenizer for MarkCandidateWords {
         self.token = Token::default();
         CandidateWordStream {
             text,
-            characters: text.char_indices(),
+            at: 0,
             prefixes: &self.prefixes,
             stemmer: &mut self.stemmer,
             token: &mut self.token,
@@ -380,30 +390,57 @@ impl Tokenizer for MarkCandidateWords {
 
 pub(crate) struct CandidateWordStream<'a> {
     text: &'a str,
-    characters: std::str::CharIndices<'a>,
+    /// Where the next word is looked for.
+    at: usize,
     prefixes: &'a [Vec<u8>],
     stemmer: &'a mut TextAnalyzer,
     token: &'a mut Token,
     lower: String,
 }
 
+impl CandidateWordStream<'_> {
+    /// Whether the character at `at` (a character boundary) is alphanumeric, and its
+    /// length in bytes; ASCII is decided on the byte alone.
+    fn alphanumeric_at(&self, at: usize) -> (bool, usize) {
+        match self.text.as_bytes().get(at) {
+            Some(byte) if byte.is_ascii() => (byte.is_ascii_alphanumeric(), 1),
+            _ => self
+                .text
+                .get(at..)
+                .and_then(|rest| rest.chars().next())
+                .map_or((false, 1), |c| (c.is_alphanumeric(), c.len_utf8())),
+        }
+    }
+}
+
 impl TokenStream for CandidateWordStream<'_> {
     fn advance(&mut self) -> bool {
+        let end = self.text.len();
         loop {
             // Words as `SimpleTokenizer` finds them: runs of alphanumeric characters.
-            let Some((from, _)) = self
-                .characters
-                .by_ref()
-                .find(|(_, character)| character.is_alphanumeric())
-            else {
+            let from = loop {
+                if self.at >= end {
+                    return false;
+                }
+                let (alphanumeric, length) = self.alphanumeric_at(self.at);
+                if alphanumeric {
+                    break self.at;
+                }
+                self.at += length;
+            };
+            let to = loop {
+                if self.at >= end {
+                    break end;
+                }
+                let (alphanumeric, length) = self.alphanumeric_at(self.at);
+                if !alphanumeric {
+                    break self.at;
+                }
+                self.at += length;
+            };
+            let Some(word) = self.text.get(from..to) else {
                 return false;
             };
-            let to = self
-                .characters
-                .by_ref()
-                .find(|(_, character)| !character.is_alphanumeric())
-                .map_or(self.text.len(), |(at, _)| at);
-            let word = &self.text[from..to];
             self.token.position = self.token.position.wrapping_add(1);
             let stop_word = word.len() <= 5
                 && ENGLISH_STOP_WORDS
