@@ -9,18 +9,14 @@
 //! and the offsets, stop words and matches are exactly those of the full analyzer
 //! (a test checks this on the bundled corpus).
 //!
-//! Cheaper still is not analysing a section at all: most sections of a hit hold none of
-//! the query's words. Every word that stems to a term starts with the term minus its
-//! last [`STEM_REWRITTEN_TAIL`] letters (the stemmer only rewrites a word's ending), so
-//! a section where no word starts with one of those prefixes cannot match, and
-//! [`Highlighter::snippet`] skips it after a scan of its bytes. Sections that pass are
-//! analysed exactly as before, so snippets do not change (tests check both).
-//!
-//! And in a section that passes, only the words starting with a prefix need the analyzer's
-//! lower-casing and stemming; for the others the snippet generator needs just their
-//! offsets, and whether they are stop words (which it never sees). [`MarkCandidateWords`]
-//! gives exactly that: the English analyzer's tokens at the same offsets, with the text
-//! of the words that cannot match left empty (a test checks it against the analyzer).
+//! Cheaper still is not analysing most words at all. Every word that stems to a term
+//! starts with the term minus its last [`STEM_REWRITTEN_TAIL`] letters (the stemmer only
+//! rewrites a word's ending), and the snippet generator needs only the offsets of the
+//! other words, and whether they are stop words (which it never sees).
+//! [`MarkCandidateWords`] gives exactly that: the English analyzer's tokens at the same
+//! offsets, lower-cased and stemmed only for words starting with a term's prefix, the
+//! rest left with empty text that matches no term. Snippets do not change (tests compare
+//! them, and the tokens, with the full analyzer's on the bundled corpus).
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -49,23 +45,9 @@ pub(crate) struct Highlighter {
     terms: HashSet<String>,
     analyzer: TextAnalyzer,
     field: Field,
-    /// Lower-case ASCII prefixes, one of which starts every word that can match a term;
-    /// `None` when the field's analyzer gives no such guarantee (not English, or a term
-    /// that is not ASCII), and every text must be analysed.
-    word_prefixes: Option<Vec<Vec<u8>>>,
-    /// [`MarkCandidateWords`] for those prefixes, when there are prefixes.
+    /// [`MarkCandidateWords`] for the terms' prefixes; `None` when the field's analyzer
+    /// gives no such guarantee (not English, or a term that is not ASCII).
     candidate_words: Option<TextAnalyzer>,
-}
-
-/// What a text needs before its matches can be marked.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Analysis {
-    /// No word can match: nothing to mark.
-    NoMatch,
-    /// Only words starting with a prefix need analysing ([`MarkCandidateWords`]).
-    CandidateWords,
-    /// Every word must go through the field's analyzer.
-    Full,
 }
 
 impl Highlighter {
@@ -99,71 +81,19 @@ impl Highlighter {
         } else {
             None
         };
-        let candidate_words = word_prefixes.as_ref().map(|prefixes: &Vec<Vec<u8>>| {
-            TextAnalyzer::from(MarkCandidateWords::for_prefixes(prefixes.clone()))
-        });
+        let candidate_words = word_prefixes
+            .map(|prefixes| TextAnalyzer::from(MarkCandidateWords::for_prefixes(prefixes)));
         Ok(Highlighter {
             terms,
             analyzer,
             field,
-            word_prefixes,
             candidate_words,
         })
     }
 
-    /// Whether `text` may hold a word that matches a term.
-    #[cfg(test)]
-    fn may_match(&self, text: &str) -> bool {
-        self.analysis(text) != Analysis::NoMatch
-    }
-
-    /// The analyzer that finds this text's matches; `None` when it has none.
-    fn analyzer_for(&self, text: &str) -> Option<&TextAnalyzer> {
-        match self.analysis(text) {
-            Analysis::NoMatch => None,
-            Analysis::CandidateWords => self.candidate_words.as_ref().or(Some(&self.analyzer)),
-            Analysis::Full => Some(&self.analyzer),
-        }
-    }
-
-    /// What `text` needs: no analysis when no word in it starts with a term's prefix
-    /// (the analyzer would find no match either), else candidate words only.
-    ///
-    /// Words are what the analyzer's tokenizer sees: runs of alphanumeric characters.
-    /// The analyzer lower-cases with Unicode rules, under which a few non-ASCII letters
-    /// become ASCII (the Kelvin sign becomes `k`); a text with one gets full analysis.
-    fn analysis(&self, text: &str) -> Analysis {
-        let Some(prefixes) = &self.word_prefixes else {
-            return Analysis::Full;
-        };
-        let mut found = Analysis::NoMatch;
-        let mut previous_alphanumeric = false;
-        let mut at = 0;
-        // Byte by byte over ASCII (most of a report), character by character otherwise.
-        while let Some(&byte) = text.as_bytes().get(at) {
-            let (alphanumeric, length) = if byte.is_ascii() {
-                (byte.is_ascii_alphanumeric(), 1)
-            } else {
-                let Some(character) = text.get(at..).and_then(|rest| rest.chars().next()) else {
-                    return Analysis::Full;
-                };
-                if character.to_lowercase().any(|lower| lower.is_ascii()) {
-                    return Analysis::Full;
-                }
-                (character.is_alphanumeric(), character.len_utf8())
-            };
-            if found == Analysis::NoMatch
-                && alphanumeric
-                && !previous_alphanumeric
-                && length == 1
-                && starts_with_any(&text.as_bytes()[at..], prefixes)
-            {
-                found = Analysis::CandidateWords;
-            }
-            previous_alphanumeric = alphanumeric;
-            at += length;
-        }
-        found
+    /// The analyzer that finds matches: the cheap one where it is exact.
+    fn match_analyzer(&self) -> &TextAnalyzer {
+        self.candidate_words.as_ref().unwrap_or(&self.analyzer)
     }
 
     /// The best fragment of about `max_chars` around the matches, and how many words
@@ -172,7 +102,7 @@ impl Highlighter {
         if self.terms.is_empty() {
             return None;
         }
-        let analyzer = self.analyzer_for(text)?;
+        let analyzer = self.match_analyzer();
         // Equal weights: rarer-term weighting buys little on a single section.
         let weights: BTreeMap<String, f32> =
             self.terms.iter().map(|term| (term.clone(), 1.0)).collect();
@@ -198,12 +128,8 @@ impl Highlighter {
     pub fn highlight_all(&self, text: &str) -> String {
         let mut html = String::with_capacity(text.len() + text.len() / 8);
         let mut written = 0;
-        let analyzer = match self.terms.is_empty() {
-            true => None,
-            false => self.analyzer_for(text),
-        };
-        if let Some(analyzer) = analyzer {
-            let mut analyzer = analyzer.clone();
+        if !self.terms.is_empty() {
+            let mut analyzer = self.match_analyzer().clone();
             let mut stream = analyzer.token_stream(text);
             while let Some(token) = stream.next() {
                 if self.terms.contains(&token.text)
@@ -335,13 +261,54 @@ fn starts_with_any(bytes: &[u8], prefixes: &[Vec<u8>]) -> bool {
     })
 }
 
-/// Lucene's English stop words: the list tantivy's `StopWordFilter::new(Language::English)`
-/// removes in our analyzer (a test checks the two agree on the bundled corpus).
-const ENGLISH_STOP_WORDS: [&str; 33] = [
-    "a", "an", "and", "are", "as", "at", "be", "but", "by", "for", "if", "in", "into", "is", "it",
-    "no", "not", "of", "on", "or", "such", "that", "the", "their", "then", "there", "these",
-    "they", "this", "to", "was", "will", "with",
-];
+/// Whether a word is one of Lucene's English stop words, which tantivy's
+/// `StopWordFilter::new(Language::English)` removes in our analyzer (a test checks the
+/// two agree on every word of the bundled corpus). A `match` rather than a set: this runs
+/// for every word of every section shown, and most words are longer than any stop word.
+fn is_english_stop_word(word: &[u8]) -> bool {
+    if word.len() > 5 {
+        return false;
+    }
+    let mut lower = [0u8; 5];
+    for (to, from) in lower.iter_mut().zip(word) {
+        *to = from.to_ascii_lowercase();
+    }
+    matches!(
+        &lower[..word.len()],
+        b"a" | b"an"
+            | b"and"
+            | b"are"
+            | b"as"
+            | b"at"
+            | b"be"
+            | b"but"
+            | b"by"
+            | b"for"
+            | b"if"
+            | b"in"
+            | b"into"
+            | b"is"
+            | b"it"
+            | b"no"
+            | b"not"
+            | b"of"
+            | b"on"
+            | b"or"
+            | b"such"
+            | b"that"
+            | b"the"
+            | b"their"
+            | b"then"
+            | b"there"
+            | b"these"
+            | b"they"
+            | b"this"
+            | b"to"
+            | b"was"
+            | b"will"
+            | b"with"
+    )
+}
 
 /// Words of this many bytes or more are dropped, as `RemoveLongFilter::limit(40)` does in
 /// our analyzer (crate::schema::register_analyzers).
@@ -349,9 +316,7 @@ const LONG_WORD_BYTES: usize = 40;
 
 /// For marking matches only: the [`ENGLISH`] analyzer's tokens (same offsets, same stop
 /// words and long words dropped), where only words starting with one of the prefixes
-/// are lower-cased and stemmed and every other token's text is left empty, matching no
-/// term. Exact only for texts in which no non-ASCII letter lower-cases to ASCII (see
-/// [`Highlighter::analysis`]): stop words are then ASCII words of the list.
+/// are stemmed and every other token's text is left empty, matching no term.
 #[derive(Clone)]
 pub(crate) struct MarkCandidateWords {
     prefixes: Arc<[Vec<u8>]>,
@@ -399,6 +364,16 @@ pub(crate) struct CandidateWordStream<'a> {
 }
 
 impl CandidateWordStream<'_> {
+    /// The stem of `self.lower` as the token's text.
+    fn stem_lower_into_token(&mut self) {
+        let mut stemmed = self.stemmer.token_stream(&self.lower);
+        if stemmed.advance() {
+            self.token.text.push_str(&stemmed.token().text);
+        } else {
+            self.token.text.push_str(&self.lower);
+        }
+    }
+
     /// Whether the character at `at` (a character boundary) is alphanumeric, and its
     /// length in bytes; ASCII is decided on the byte alone.
     fn alphanumeric_at(&self, at: usize) -> (bool, usize) {
@@ -442,26 +417,33 @@ impl TokenStream for CandidateWordStream<'_> {
                 return false;
             };
             self.token.position = self.token.position.wrapping_add(1);
-            let stop_word = word.len() <= 5
-                && ENGLISH_STOP_WORDS
-                    .iter()
-                    .any(|stop| stop.as_bytes().eq_ignore_ascii_case(word.as_bytes()));
-            if word.len() >= LONG_WORD_BYTES || stop_word {
+            if word.len() >= LONG_WORD_BYTES {
                 continue;
             }
             self.token.offset_from = from;
             self.token.offset_to = to;
             self.token.text.clear();
-            if starts_with_any(word.as_bytes(), self.prefixes) {
-                // Lower-cased as `LowerCaser` does: character by character.
+            if word.is_ascii() {
+                if is_english_stop_word(word.as_bytes()) {
+                    continue;
+                }
+                if starts_with_any(word.as_bytes(), self.prefixes) {
+                    self.lower.clear();
+                    self.lower.push_str(word);
+                    self.lower.make_ascii_lowercase();
+                    self.stem_lower_into_token();
+                }
+            } else {
+                // Rare: lower-cased first, as `LowerCaser` does, character by character
+                // (a few letters, such as the Kelvin sign, become ASCII).
                 self.lower.clear();
                 self.lower
                     .extend(word.chars().flat_map(|character| character.to_lowercase()));
-                let mut stemmed = self.stemmer.token_stream(&self.lower);
-                if stemmed.advance() {
-                    self.token.text.push_str(&stemmed.token().text);
-                } else {
-                    self.token.text.push_str(&self.lower);
+                if is_english_stop_word(self.lower.as_bytes()) {
+                    continue;
+                }
+                if starts_with_any(self.lower.as_bytes(), self.prefixes) {
+                    self.stem_lower_into_token();
                 }
             }
             return true;
@@ -594,7 +576,6 @@ mod tests {
                 analyzer: index.tokenizer_for_field(text_field).expect("analyzer"),
                 terms: selective.terms.clone(),
                 field: text_field,
-                word_prefixes: None,
                 candidate_words: None,
             };
             let mut marked = 0;
@@ -636,42 +617,6 @@ mod tests {
         assert!(longest_tail >= 1, "no stem rewrote its ending");
     }
 
-    /// Skipping sections by prefix drops none that the full analyzer marks, and does
-    /// skip most sections, which is why it is there.
-    #[test]
-    fn sections_skipped_by_prefix_hold_no_match() {
-        let (index, text_field) = english_index();
-        let parser = tantivy::query::QueryParser::for_index(&index, vec![text_field]);
-        let mut full = index.tokenizer_for_field(text_field).expect("analyzer");
-        let sections = bundled_sections();
-        for query in [
-            "suicide",
-            "mental health",
-            "\"voice of the child\"",
-            "dying OR lying OR skies OR happy OR possibility",
-            "relational OR organization OR generously OR agreed",
-            "ambulance",
-        ] {
-            let query = parser.parse_query(query).expect("query");
-            let highlighter = Highlighter::new(&index, &*query, text_field).expect("highlighter");
-            let (mut skipped, mut matching) = (0, 0);
-            for text in &sections {
-                let matches = tokens(&mut full, text)
-                    .iter()
-                    .any(|token| highlighter.terms.contains(&token.text));
-                if matches {
-                    matching += 1;
-                    assert!(highlighter.may_match(text), "{query:?} skipped {text}");
-                }
-                if !highlighter.may_match(text) {
-                    skipped += 1;
-                }
-            }
-            assert!(matching > 0, "{query:?} matches nothing");
-            assert!(skipped > 0, "{query:?} skipped nothing");
-        }
-    }
-
     /// `MarkCandidateWords` yields the English analyzer's tokens at the same offsets (so
     /// the same stop words and long words are dropped), with the same text for words that
     /// start with a prefix and empty text for the rest.
@@ -708,20 +653,15 @@ mod tests {
     }
 
     #[test]
-    fn a_kelvin_sign_is_analysed_since_it_lower_cases_to_k() {
+    fn a_kelvin_sign_matches_since_it_lower_cases_to_k() {
         let (index, text_field) = english_index();
         let parser = tantivy::query::QueryParser::for_index(&index, vec![text_field]);
         let query = parser.parse_query("kitchen").expect("query");
         let highlighter = Highlighter::new(&index, &*query, text_field).expect("highlighter");
-        assert!(!highlighter.may_match("in the hall"));
-        assert!(highlighter.may_match("in the \u{212A}itchen"));
-        assert!(highlighter.may_match("in the (Kitchen)"));
-        assert!(!highlighter.may_match("in the bakitchen"));
         let full = Highlighter {
             analyzer: index.tokenizer_for_field(text_field).expect("analyzer"),
             terms: highlighter.terms.clone(),
             field: text_field,
-            word_prefixes: None,
             candidate_words: None,
         };
         for text in [
