@@ -393,26 +393,41 @@ impl TokenStream for CandidateWordStream<'_> {
         let end = self.text.len();
         loop {
             // Words as `SimpleTokenizer` finds them: runs of alphanumeric characters.
+            // ASCII (nearly all of a report) is decided on the byte, in a tight loop.
+            let bytes = self.text.as_bytes();
+            let mut at = self.at;
             let from = loop {
-                if self.at >= end {
-                    return false;
+                match bytes.get(at) {
+                    None => {
+                        self.at = at;
+                        return false;
+                    }
+                    Some(byte) if byte.is_ascii_alphanumeric() => break at,
+                    Some(byte) if byte.is_ascii() => at += 1,
+                    Some(_) => {
+                        let (alphanumeric, length) = self.alphanumeric_at(at);
+                        if alphanumeric {
+                            break at;
+                        }
+                        at += length;
+                    }
                 }
-                let (alphanumeric, length) = self.alphanumeric_at(self.at);
-                if alphanumeric {
-                    break self.at;
-                }
-                self.at += length;
             };
             let to = loop {
-                if self.at >= end {
-                    break end;
+                match bytes.get(at) {
+                    None => break end,
+                    Some(byte) if byte.is_ascii_alphanumeric() => at += 1,
+                    Some(byte) if byte.is_ascii() => break at,
+                    Some(_) => {
+                        let (alphanumeric, length) = self.alphanumeric_at(at);
+                        if !alphanumeric {
+                            break at;
+                        }
+                        at += length;
+                    }
                 }
-                let (alphanumeric, length) = self.alphanumeric_at(self.at);
-                if !alphanumeric {
-                    break self.at;
-                }
-                self.at += length;
             };
+            self.at = at;
             let Some(word) = self.text.get(from..to) else {
                 return false;
             };
