@@ -53,6 +53,9 @@ pub struct Engine {
     any_word_parser: QueryParser,
     pub(crate) meta: IndexMeta,
     ranking: Ranking,
+    /// Every top-level region (nation) in the index: their children are counted in the
+    /// same pass as the other facets (see `Engine::facets`).
+    pub(crate) region_nations: Vec<Facet>,
 }
 
 impl Engine {
@@ -82,6 +85,16 @@ impl Engine {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let region_nations = {
+            let mut nations = FacetCollector::for_field(names::REGION);
+            nations.add_facet(Facet::root());
+            reader
+                .searcher()
+                .search(&AllQuery, &nations)?
+                .get(Facet::root())
+                .map(|(facet, _)| facet.clone())
+                .collect()
+        };
         // No field boosts here: `rescore_terms` applies the title boost with our BM25.
         let any_word_parser = QueryParser::for_index(&index, vec![fields.title, fields.text]);
         let mut all_words_parser = any_word_parser.clone();
@@ -95,6 +108,7 @@ impl Engine {
             any_word_parser,
             meta,
             ranking: Ranking::default(),
+            region_nations,
         })
     }
 
