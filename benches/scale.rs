@@ -19,7 +19,9 @@
 //! Options: `--dir DIR` for the generated corpora and indexes (default
 //! `$CASESEARCH_BENCH_DIR` or `/tmp/casesearch-bench`, outside the repository),
 //! `--rounds N` rounds of the query mix (default 40 at 1×, 20 at 10×, 8 at 100×),
-//! `--reuse` to keep indexes already built (skips the indexing comparison).
+//! `--reuse` to keep indexes already built (skips the indexing comparison),
+//! `--start-up-only` to measure only start-up, at every scale given (indexes must exist:
+//! `cargo bench --bench scale -- --start-up-only --scales 1,10,100`).
 
 #[path = "support/scaled_corpus.rs"]
 mod scaled_corpus;
@@ -46,6 +48,13 @@ fn main() {
     }
     let options = Options::parse(&args);
     println!("{}", machine_line());
+    if options.start_up_only {
+        for &scale in &options.scales {
+            bench_start_up(&options, scale);
+        }
+        println!("\nload at the end: {}", load_average());
+        return;
+    }
     for &scale in &options.scales {
         bench_scale(&options, scale);
     }
@@ -60,6 +69,7 @@ struct Options {
     dir: PathBuf,
     rounds: Option<usize>,
     reuse: bool,
+    start_up_only: bool,
 }
 
 impl Options {
@@ -71,6 +81,7 @@ impl Options {
                 .unwrap_or_else(|| PathBuf::from("/tmp/casesearch-bench")),
             rounds: None,
             reuse: false,
+            start_up_only: false,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
@@ -91,6 +102,7 @@ impl Options {
                 "--dir" => options.dir = PathBuf::from(value()),
                 "--rounds" => options.rounds = Some(value().parse().expect("--rounds: a number")),
                 "--reuse" => options.reuse = true,
+                "--start-up-only" => options.start_up_only = true,
                 other => panic!("unknown argument {other:?} (see benches/scale.rs)"),
             }
         }

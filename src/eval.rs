@@ -80,6 +80,7 @@ pub fn evaluate(
         themes_version: "none".into(),
         regions_version: "none".into(),
         themes: Vec::new(),
+        corpus_files: Vec::new(),
     };
     build_index(&index_dir, &catalogued, inputs, &|_| {}).map_err(PipelineError::from)?;
     let engine = Engine::open(&index_dir)

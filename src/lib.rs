@@ -5,11 +5,12 @@
 pub mod eval;
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
 use casesearch_index::{
-    update_index, BuildInputs, BuildMode, Engine, IndexError, IndexMeta, ThemeLabel,
+    update_index, BuildInputs, BuildMode, CorpusFileStamp, Engine, IndexError, IndexMeta,
+    ThemeLabel,
 };
 use casesearch_ingest::{Cataloguer, Corpus, IngestError};
 
@@ -69,6 +70,12 @@ pub fn index_corpus(
 ) -> Result<BuildSummary, PipelineError> {
     let started = Instant::now();
     let corpus = Corpus::open(corpus_dir)?;
+    // Stamped before reading: a file edited during the build then no longer matches
+    // its stamp, and the next start-up hashes the corpus again.
+    let corpus_files = relative_input_files(&corpus)
+        .iter()
+        .map(|relative| CorpusFileStamp::read(corpus.dir(), relative))
+        .collect::<Result<Vec<_>, _>>()?;
     let fingerprint = corpus.fingerprint()?;
     let mut records = corpus.read_reviews()?;
     // A catalogue entry for a review we hold in full is shown once, as the full text.
@@ -77,11 +84,8 @@ pub fn index_corpus(
     records.reviews = reviews;
     let cataloguer = Cataloguer::load(&corpus, &records.reviews)?;
     on_start(records.reviews.len() as u64);
-    let catalogued: Vec<_> = records
-        .reviews
-        .iter()
-        .map(|review| cataloguer.catalogue(review))
-        .collect();
+    let rejected: Vec<String> = records.rejected.iter().map(ToString::to_string).collect();
+    let catalogued = cataloguer.catalogue_all(records.reviews);
 
     let rules = cataloguer.tagger().rules();
     let themes: Vec<ThemeLabel> = rules
@@ -92,7 +96,7 @@ pub fn index_corpus(
             label: theme.label.clone(),
         })
         .collect();
-    let ids: Vec<&str> = records.reviews.iter().map(|r| r.id.as_str()).collect();
+    let ids: Vec<&str> = catalogued.iter().map(|c| c.review.id.as_str()).collect();
     let overrides_unmatched: Vec<String> = cataloguer
         .overrides()
         .unmatched(&ids)
@@ -119,11 +123,12 @@ pub fn index_corpus(
         themes_version: rules.version.clone(),
         regions_version: cataloguer.regions().version().to_owned(),
         themes,
+        corpus_files,
     };
     let meta = update_index(index_dir, &catalogued, inputs, mode, on_progress)?;
     Ok(BuildSummary {
         meta,
-        rejected: records.rejected.iter().map(ToString::to_string).collect(),
+        rejected,
         documents_per_theme,
         boilerplate_sentences: cataloguer.tagger().boilerplate_sentence_count(),
         overridden,
@@ -134,15 +139,40 @@ pub fn index_corpus(
 }
 
 /// Why the index at `index_dir` must be rebuilt for the corpus, or `None` if it is current.
+///
+/// When every corpus file has the size and modification time recorded at build time,
+/// the corpus is the one the index was built from and is not read; otherwise it is
+/// hashed and compared with the recorded fingerprint (a file only touched is current).
 pub fn index_staleness(
     corpus_dir: &Path,
     index_dir: &Path,
 ) -> Result<Option<String>, PipelineError> {
-    let fingerprint = Corpus::open(corpus_dir)?.fingerprint()?;
-    Ok(match IndexMeta::read(index_dir)? {
-        None => Some(format!("there is no index at {}", index_dir.display())),
-        Some(meta) => meta.staleness(&fingerprint),
-    })
+    let corpus = Corpus::open(corpus_dir)?;
+    let Some(meta) = IndexMeta::read(index_dir)? else {
+        return Ok(Some(format!(
+            "there is no index at {}",
+            index_dir.display()
+        )));
+    };
+    let files = relative_input_files(&corpus);
+    let files: Vec<&Path> = files.iter().map(PathBuf::as_path).collect();
+    if meta.corpus_files_unchanged(corpus.dir(), &files) {
+        return Ok(meta.staleness(&meta.corpus_fingerprint));
+    }
+    Ok(meta.staleness(&corpus.fingerprint()?))
+}
+
+/// The corpus's input files relative to its directory, as index metas record them.
+fn relative_input_files(corpus: &Corpus) -> Vec<PathBuf> {
+    corpus
+        .input_files()
+        .into_iter()
+        .map(|path| {
+            path.strip_prefix(corpus.dir())
+                .map(Path::to_path_buf)
+                .unwrap_or(path)
+        })
+        .collect()
 }
 
 /// Opens the index, which must exist.

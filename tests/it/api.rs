@@ -156,6 +156,32 @@ async fn region_filter_is_a_path_prefix_and_region_facet_nests() {
     assert!(publishers > 0);
 }
 
+/// Without a region filter, nations and their regions are counted in the same pass as
+/// the other facets: each value still counts exactly the hits under it.
+#[tokio::test]
+async fn unfiltered_region_facet_counts_the_hits_under_each_nation_and_region() {
+    for query in ["q=suicide", "q=hospital&year_from=2018", "q="] {
+        let json = search(query).await;
+        let hits = all_hits(query).await;
+        let values = json["facets"]["region"].as_array().unwrap();
+        let mut nations = 0;
+        for value in values.iter().filter(|v| v["depth"].as_u64().unwrap() <= 1) {
+            let path: Vec<&str> = value["value"].as_str().unwrap().split('/').collect();
+            let under = hits
+                .iter()
+                .filter(|hit| region_starts_with(hit, &path))
+                .count();
+            assert_eq!(
+                value["count"].as_u64().unwrap(),
+                under as u64,
+                "{query} {path:?}"
+            );
+            nations += usize::from(path.len() == 1);
+        }
+        assert!(nations >= 2, "{query}: {values:?}");
+    }
+}
+
 #[tokio::test]
 async fn year_range_filters_inclusively_and_year_facet_ignores_its_own_range() {
     let json = search("year_from=2018&year_to=2020").await;

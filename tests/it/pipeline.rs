@@ -204,6 +204,63 @@ fn index_is_stale_after_a_corpus_edit_and_a_failed_build_keeps_the_old_index() {
     assert_eq!(engine.document_count(), records().len() as u64);
 }
 
+/// Start-up checks sizes and modification times first and hashes the corpus only when
+/// one differs: a touched file is still current, an edit is stale, and an edit that
+/// keeps both size and time (deliberately restored) is trusted, as `make` would.
+#[test]
+fn staleness_trusts_unchanged_file_stamps_and_hashes_when_they_differ() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    copy_dir(&corpus_dir(), &corpus);
+    let index = dir.path().join("index");
+    let summary = casesearch::rebuild_index(&corpus, &index, &|_| {}, &|_| {}).unwrap();
+    let stamped: Vec<&str> = summary
+        .meta
+        .corpus_files
+        .iter()
+        .map(|stamp| stamp.path.as_str())
+        .collect();
+    assert_eq!(
+        stamped,
+        [
+            "manifest.toml",
+            "themes.toml",
+            "regions.csv",
+            "pfd/records.jsonl"
+        ]
+    );
+    assert_eq!(casesearch::index_staleness(&corpus, &index).unwrap(), None);
+
+    let records = corpus.join("pfd/records.jsonl");
+    let original = std::fs::read(&records).unwrap();
+    let recorded_time = std::fs::metadata(&records).unwrap().modified().unwrap();
+    let later = recorded_time + std::time::Duration::from_secs(5);
+    let set_time = |time| {
+        std::fs::File::options()
+            .write(true)
+            .open(&records)
+            .unwrap()
+            .set_modified(time)
+            .unwrap()
+    };
+    // Touched, same bytes: the stamps differ, the hash does not.
+    set_time(later);
+    assert_eq!(casesearch::index_staleness(&corpus, &index).unwrap(), None);
+
+    // One letter changed, same size, new time: hashed, and stale.
+    let mut edited = original.clone();
+    let at = edited.iter().position(|&b| b == b'a').unwrap();
+    edited[at] = b'b';
+    std::fs::write(&records, &edited).unwrap();
+    set_time(later);
+    let stale = casesearch::index_staleness(&corpus, &index).unwrap();
+    assert!(stale.is_some_and(|why| why.contains("changed")));
+
+    // The same edit with the recorded time put back is not read at all.
+    set_time(recorded_time);
+    assert_eq!(casesearch::index_staleness(&corpus, &index).unwrap(), None);
+}
+
 /// The committed records are exactly what `import-pfd` makes of the shared source file,
 /// so the vendored corpus can be regenerated and audited.
 #[test]

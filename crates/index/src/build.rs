@@ -12,7 +12,7 @@ use sha2::{Digest, Sha256};
 use tantivy::schema::Facet;
 use tantivy::{DateTime, Index, IndexWriter, TantivyDocument, Term};
 
-use crate::meta::{IndexMeta, ThemeLabel, META_FILE};
+use crate::meta::{CorpusFileStamp, IndexMeta, ThemeLabel, META_FILE};
 use crate::schema::{build_schema, names, Fields, SCHEMA_VERSION};
 use crate::IndexError;
 
@@ -27,6 +27,9 @@ pub struct BuildInputs {
     pub themes_version: String,
     pub regions_version: String,
     pub themes: Vec<ThemeLabel>,
+    /// The corpus files as they were before the build read them (see
+    /// [`IndexMeta::corpus_files`]); empty when there is no corpus directory to check.
+    pub corpus_files: Vec<CorpusFileStamp>,
 }
 
 /// How much of an existing index a build may keep.
@@ -105,6 +108,7 @@ pub fn update_index(
         themes: inputs.themes,
         unknown_publishers: unknown.into_iter().collect(),
         changes,
+        corpus_files: inputs.corpus_files,
     };
     meta.write(&building)?;
     replace_dir(&building, dir)?;

@@ -129,12 +129,40 @@ impl Engine {
             collector.add_facet(Facet::root());
             shared_handles.push((*kind, shared.add_collector(collector)));
         }
+        // Without a region filter the region facet counts the same documents, so its
+        // nations and their children join this pass: one pass over the matches instead
+        // of three for most searches (facets were a quarter of a search, by callgrind).
+        let mut region_handles = None;
+        if !filtered(FacetKind::Region) {
+            let mut nations = FacetCollector::for_field(names::REGION);
+            nations.add_facet(Facet::root());
+            let nations = shared.add_collector(nations);
+            let children: Vec<(Facet, _)> = self
+                .region_nations
+                .iter()
+                .map(|nation| {
+                    let mut collector = FacetCollector::for_field(names::REGION);
+                    collector.add_facet(nation.clone());
+                    (nation.clone(), shared.add_collector(collector))
+                })
+                .collect();
+            region_handles = Some((nations, children));
+        }
         let mut counts: HashMap<FacetKind, FacetCounts> = HashMap::new();
-        if !shared_handles.is_empty() {
+        let mut region_counts = None;
+        if !shared_handles.is_empty() || region_handles.is_some() {
             let all: Vec<&FilterClause> = filters.iter().collect();
             let mut fruits = searcher.search(&combine(text_query, &all), &shared)?;
             for (kind, handle) in shared_handles {
                 counts.insert(kind, handle.extract(&mut fruits));
+            }
+            if let Some((nations, children)) = region_handles {
+                let nation_counts = nations.extract(&mut fruits);
+                let children: HashMap<Facet, FacetCounts> = children
+                    .into_iter()
+                    .map(|(facet, handle)| (facet, handle.extract(&mut fruits)))
+                    .collect();
+                region_counts = Some((nation_counts, children));
             }
         }
         for (kind, field) in simple.iter().filter(|(kind, _)| filtered(*kind)) {
@@ -226,11 +254,14 @@ impl Engine {
             .filter(|value| value.count > 0 || value.selected)
             .collect();
 
-        let region = self.region_facet(
-            searcher,
-            &combine(text_query, &others(FacetKind::Region)),
-            request,
-        )?;
+        let region = match region_counts {
+            Some((nations, children)) => self.region_values(&nations, &children, request),
+            None => self.region_facet(
+                searcher,
+                &combine(text_query, &others(FacetKind::Region)),
+                request,
+            )?,
+        };
         Ok(Facets {
             year,
             theme,
@@ -280,6 +311,17 @@ impl Engine {
             .into_iter()
             .map(|(facet, handle)| (facet, handle.extract(&mut fruits)))
             .collect();
+        Ok(self.region_values(&nation_counts, &counts, request))
+    }
+
+    /// The region facet's values from the nations' counts and, for each nation (and
+    /// each selected region), its children's counts.
+    fn region_values(
+        &self,
+        nation_counts: &FacetCounts,
+        counts: &HashMap<Facet, FacetCounts>,
+        request: &SearchRequest,
+    ) -> Vec<FacetValue> {
         let selected: HashSet<String> = request
             .regions
             .iter()
@@ -288,9 +330,9 @@ impl Engine {
         let mut values = Vec::new();
         for (facet, count) in nation_counts.get(Facet::root()) {
             push_region(&mut values, facet, count, &selected);
-            self.push_region_children(&mut values, &counts, facet, &selected);
+            self.push_region_children(&mut values, counts, facet, &selected);
         }
-        Ok(values)
+        values
     }
 
     fn push_region_children(

@@ -8,6 +8,13 @@
 //! those words and passes the others through unstemmed: they match no term either way,
 //! and the offsets, stop words and matches are exactly those of the full analyzer
 //! (a test checks this on the bundled corpus).
+//!
+//! Cheaper still is not analysing a section at all: most sections of a hit hold none of
+//! the query's words. Every word that stems to a term starts with the term minus its
+//! last [`STEM_REWRITTEN_TAIL`] letters (the stemmer only rewrites a word's ending), so
+//! a section where no word starts with one of those prefixes cannot match, and
+//! [`Highlighter::snippet`] skips it after a scan of its bytes. Sections that pass are
+//! analysed exactly as before, so snippets do not change (tests check both).
 
 use std::collections::{BTreeMap, HashSet};
 use std::sync::Arc;
@@ -24,11 +31,22 @@ use tantivy::Index;
 use crate::schema::ENGLISH;
 use crate::IndexError;
 
+/// How many letters at the end of an English stem may differ from the word it came from.
+/// Snowball English rewrites suffixes (`happy` → `happi`, `possibility` → `possibl`,
+/// `relational` → `relat`, `skies` → `sky`): at most two of the letters it writes
+/// survive at the end of a stem; three leaves a margin. A test checks the bound on every
+/// word of the bundled corpus.
+const STEM_REWRITTEN_TAIL: usize = 3;
+
 pub(crate) struct Highlighter {
     /// The query's terms in the field, as the analyzer writes them (stemmed).
     terms: HashSet<String>,
     analyzer: TextAnalyzer,
     field: Field,
+    /// Lower-case ASCII prefixes, one of which starts every word that can match a term;
+    /// `None` when the field's analyzer gives no such guarantee (not English, or a term
+    /// that is not ASCII), and every text must be analysed.
+    word_prefixes: Option<Vec<Vec<u8>>>,
 }
 
 impl Highlighter {
@@ -41,22 +59,70 @@ impl Highlighter {
                 }
             }
         });
-        let analyzer = if field_tokenizer(index, field).as_deref() == Some(ENGLISH) {
+        let english = field_tokenizer(index, field).as_deref() == Some(ENGLISH);
+        let analyzer = if english {
             StemWhereItCanMatch::for_terms(&terms).into()
         } else {
             index.tokenizer_for_field(field)?
+        };
+        let word_prefixes = if english {
+            terms
+                .iter()
+                .map(|term| {
+                    let keep = term
+                        .len()
+                        .saturating_sub(STEM_REWRITTEN_TAIL)
+                        .max(1)
+                        .min(term.len());
+                    term.is_ascii().then(|| term.as_bytes()[..keep].to_vec())
+                })
+                .collect()
+        } else {
+            None
         };
         Ok(Highlighter {
             terms,
             analyzer,
             field,
+            word_prefixes,
         })
+    }
+
+    /// Whether `text` may hold a word that matches a term: false only when no word in it
+    /// starts with a term's prefix, so the analyzer would find no match either.
+    ///
+    /// Words are what the analyzer's tokenizer sees: runs of alphanumeric characters.
+    /// The analyzer lower-cases with Unicode rules, under which a few non-ASCII letters
+    /// become ASCII (the Kelvin sign becomes `k`); a text with one is always analysed.
+    fn may_match(&self, text: &str) -> bool {
+        let Some(prefixes) = &self.word_prefixes else {
+            return true;
+        };
+        let bytes = text.as_bytes();
+        let mut previous_alphanumeric = false;
+        for (at, character) in text.char_indices() {
+            if !character.is_ascii() && character.to_lowercase().any(|lower| lower.is_ascii()) {
+                return true;
+            }
+            let alphanumeric = character.is_alphanumeric();
+            if alphanumeric && !previous_alphanumeric && character.is_ascii() {
+                let rest = &bytes[at..];
+                if prefixes.iter().any(|prefix| {
+                    rest.get(..prefix.len())
+                        .is_some_and(|start| start.eq_ignore_ascii_case(prefix))
+                }) {
+                    return true;
+                }
+            }
+            previous_alphanumeric = alphanumeric;
+        }
+        false
     }
 
     /// The best fragment of about `max_chars` around the matches, and how many words
     /// it marks; `None` when the text has no match.
     pub fn snippet(&self, text: &str, max_chars: usize) -> Option<(String, usize)> {
-        if self.terms.is_empty() {
+        if self.terms.is_empty() || !self.may_match(text) {
             return None;
         }
         // Equal weights: rarer-term weighting buys little on a single section.
@@ -85,7 +151,7 @@ impl Highlighter {
     pub fn highlight_all(&self, text: &str) -> String {
         let mut html = String::with_capacity(text.len() + text.len() / 8);
         let mut written = 0;
-        if !self.terms.is_empty() {
+        if !self.terms.is_empty() && self.may_match(text) {
             let mut analyzer = self.analyzer.clone();
             let mut stream = analyzer.token_stream(text);
             while let Some(token) = stream.next() {
@@ -324,6 +390,7 @@ mod tests {
                 analyzer: index.tokenizer_for_field(text_field).expect("analyzer"),
                 terms: selective.terms.clone(),
                 field: text_field,
+                word_prefixes: None,
             };
             let mut marked = 0;
             for text in sections.iter().step_by(7) {
@@ -334,6 +401,82 @@ mod tests {
             }
             assert!(marked > 0, "{query:?} marked nothing");
         }
+    }
+
+    /// The bound [`STEM_REWRITTEN_TAIL`] rests on: every word of the bundled corpus starts
+    /// with its stem minus that many letters (lower-cased, as the analyzer compares).
+    #[test]
+    fn every_word_starts_with_its_stem_but_for_the_rewritten_tail() {
+        let mut words: TextAnalyzer = StemWhereItCanMatch::for_terms(&HashSet::new()).into();
+        let mut stemmer = TextAnalyzer::builder(RawTokenizer::default())
+            .filter(Stemmer::new(Language::English))
+            .build();
+        let (mut checked, mut longest_tail) = (0, 0);
+        for text in bundled_sections() {
+            for word in tokens(&mut words, &text) {
+                let stem = tokens(&mut stemmer, &word.text).remove(0).text;
+                let shared = stem
+                    .bytes()
+                    .zip(word.text.bytes())
+                    .take_while(|(a, b)| a == b)
+                    .count();
+                let tail = stem.len() - shared;
+                assert!(tail <= STEM_REWRITTEN_TAIL, "{} stems to {stem}", word.text);
+                longest_tail = longest_tail.max(tail);
+                checked += 1;
+            }
+        }
+        assert!(checked > 300_000, "only {checked} words checked");
+        // The suffix rewrites do show up in real text (`happy` → `happi`, …).
+        assert!(longest_tail >= 1, "no stem rewrote its ending");
+    }
+
+    /// Skipping sections by prefix drops none that the full analyzer marks, and does
+    /// skip most sections, which is why it is there.
+    #[test]
+    fn sections_skipped_by_prefix_hold_no_match() {
+        let (index, text_field) = english_index();
+        let parser = tantivy::query::QueryParser::for_index(&index, vec![text_field]);
+        let mut full = index.tokenizer_for_field(text_field).expect("analyzer");
+        let sections = bundled_sections();
+        for query in [
+            "suicide",
+            "mental health",
+            "\"voice of the child\"",
+            "dying OR lying OR skies OR happy OR possibility",
+            "relational OR organization OR generously OR agreed",
+            "ambulance",
+        ] {
+            let query = parser.parse_query(query).expect("query");
+            let highlighter = Highlighter::new(&index, &*query, text_field).expect("highlighter");
+            let (mut skipped, mut matching) = (0, 0);
+            for text in &sections {
+                let matches = tokens(&mut full, text)
+                    .iter()
+                    .any(|token| highlighter.terms.contains(&token.text));
+                if matches {
+                    matching += 1;
+                    assert!(highlighter.may_match(text), "{query:?} skipped {text}");
+                }
+                if !highlighter.may_match(text) {
+                    skipped += 1;
+                }
+            }
+            assert!(matching > 0, "{query:?} matches nothing");
+            assert!(skipped > 0, "{query:?} skipped nothing");
+        }
+    }
+
+    #[test]
+    fn a_kelvin_sign_is_analysed_since_it_lower_cases_to_k() {
+        let (index, text_field) = english_index();
+        let parser = tantivy::query::QueryParser::for_index(&index, vec![text_field]);
+        let query = parser.parse_query("kitchen").expect("query");
+        let highlighter = Highlighter::new(&index, &*query, text_field).expect("highlighter");
+        assert!(!highlighter.may_match("in the hall"));
+        assert!(highlighter.may_match("in the \u{212A}itchen"));
+        assert!(highlighter.may_match("in the (Kitchen)"));
+        assert!(!highlighter.may_match("in the bakitchen"));
     }
 
     #[test]

@@ -35,7 +35,7 @@ pub use bm25::{Bm25Params, Ranking};
 pub use build::{build_index, update_index, BuildChanges, BuildInputs, BuildMode};
 pub use error::IndexError;
 pub use feedback::Rm3Params;
-pub use meta::{IndexMeta, ThemeLabel, META_FILE};
+pub use meta::{CorpusFileStamp, IndexMeta, ThemeLabel, META_FILE};
 pub use request::{SearchRequest, Sort, MAX_PER_PAGE, MAX_QUERY_CHARS};
 pub use results::{
     DocumentView, FacetValue, Facets, Hit, SearchResults, Snippet, ThemeSummary, ThemeTrend,

@@ -53,6 +53,9 @@ pub struct Engine {
     any_word_parser: QueryParser,
     pub(crate) meta: IndexMeta,
     ranking: Ranking,
+    /// Every top-level region (nation) in the index: their children are counted in the
+    /// same pass as the other facets (see `Engine::facets`).
+    pub(crate) region_nations: Vec<Facet>,
 }
 
 impl Engine {
@@ -82,6 +85,16 @@ impl Engine {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
+        let region_nations = {
+            let mut nations = FacetCollector::for_field(names::REGION);
+            nations.add_facet(Facet::root());
+            reader
+                .searcher()
+                .search(&AllQuery, &nations)?
+                .get(Facet::root())
+                .map(|(facet, _)| facet.clone())
+                .collect()
+        };
         // No field boosts here: `rescore_terms` applies the title boost with our BM25.
         let any_word_parser = QueryParser::for_index(&index, vec![fields.title, fields.text]);
         let mut all_words_parser = any_word_parser.clone();
@@ -95,6 +108,7 @@ impl Engine {
             any_word_parser,
             meta,
             ranking: Ranking::default(),
+            region_nations,
         })
     }
 
@@ -557,7 +571,7 @@ impl Engine {
         let stored: TantivyDocument = searcher.doc(address)?;
         let record = self.record(&stored)?;
         let snippets = match highlighter {
-            Some(highlighter) => snippets(&sections(&stored, &self.fields), highlighter),
+            Some(highlighter) => snippets(&section_texts(&stored, &self.fields), highlighter),
             None => Vec::new(),
         };
         let mut review = record.review;
@@ -614,16 +628,17 @@ impl Engine {
     }
 }
 
-/// The sections with the most matches, marked; the opening when nothing matched.
-fn snippets(sections: &[Section], highlighter: &Highlighter) -> Vec<Snippet> {
+/// The sections (label, text) with the most matches, marked; the opening when nothing
+/// matched.
+fn snippets(sections: &[(&str, &str)], highlighter: &Highlighter) -> Vec<Snippet> {
     let mut snippets: Vec<(usize, Snippet)> = sections
         .iter()
-        .filter_map(|section| {
-            let (html, matches) = highlighter.snippet(&section.text, SNIPPET_CHARS)?;
+        .filter_map(|&(label, text)| {
+            let (html, matches) = highlighter.snippet(text, SNIPPET_CHARS)?;
             Some((
                 matches,
                 Snippet {
-                    section: section.label.clone(),
+                    section: label.to_owned(),
                     html,
                 },
             ))
@@ -638,14 +653,25 @@ fn snippets(sections: &[Section], highlighter: &Highlighter) -> Vec<Snippet> {
         .collect();
     if snippets.is_empty() {
         // No words to show in context (empty query, or a title-only match): the opening.
-        if let Some(first) = sections.first() {
+        if let Some(&(label, text)) = sections.first() {
             snippets.push(Snippet {
-                section: first.label.clone(),
-                html: first_words(&first.text, SNIPPET_CHARS),
+                section: label.to_owned(),
+                html: first_words(text, SNIPPET_CHARS),
             });
         }
     }
     snippets
+}
+
+/// A stored document's sections as (label, text), borrowed: snippets need no copies.
+fn section_texts<'a>(stored: &'a TantivyDocument, fields: &Fields) -> Vec<(&'a str, &'a str)> {
+    let labels = stored
+        .get_all(fields.section)
+        .filter_map(|value| value.as_str());
+    let texts = stored
+        .get_all(fields.text)
+        .filter_map(|value| value.as_str());
+    labels.zip(texts).collect()
 }
 
 fn sections(stored: &TantivyDocument, fields: &Fields) -> Vec<Section> {

@@ -169,11 +169,9 @@ impl Corpus {
         Ok(())
     }
 
-    /// A digest of everything an index built from this corpus depends on: the manifest,
-    /// every records file, the theme rules and the regions table. Any edit changes it,
-    /// which is how `serve` knows the index is out of date.
-    pub fn fingerprint(&self) -> Result<String, IngestError> {
-        let mut hasher = Sha256::new();
+    /// Every file an index depends on, the ones [`Corpus::fingerprint`] digests: the
+    /// manifest, theme rules, regions table, each collection's records and the overrides.
+    pub fn input_files(&self) -> Vec<PathBuf> {
         let mut files = vec![
             self.dir.join(MANIFEST_FILE),
             self.themes_path(),
@@ -190,7 +188,15 @@ impl Corpus {
         if overrides.exists() {
             files.push(overrides);
         }
-        for path in files {
+        files
+    }
+
+    /// A digest of everything an index built from this corpus depends on: the manifest,
+    /// every records file, the theme rules, the regions table and the overrides. Any
+    /// edit changes it, which is how `serve` knows the index is out of date.
+    pub fn fingerprint(&self) -> Result<String, IngestError> {
+        let mut hasher = Sha256::new();
+        for path in self.input_files() {
             let bytes = fs::read(&path).map_err(|source| IngestError::Read {
                 path: path.clone(),
                 source,

@@ -16,6 +16,7 @@ use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 
 use casesearch_model::{Evidence, Review, ThemeTag};
+use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::Deserialize;
 
@@ -173,15 +174,19 @@ impl ThemeTagger {
     /// Learns which sentences are boilerplate in this corpus. Call once with every
     /// review before tagging; without it nothing counts as boilerplate.
     pub fn learn_boilerplate<'a>(&mut self, reviews: impl IntoIterator<Item = &'a Review>) {
+        // Stemming every sentence is the cost; it runs on every core, a review each.
+        let reviews: Vec<&Review> = reviews.into_iter().collect();
+        let keys_per_review: Vec<HashSet<u64>> = reviews
+            .par_iter()
+            .map(|review| {
+                self.stemmed_sentences(review)
+                    .map(|sentence| sentence_key(&sentence.stems))
+                    .collect()
+            })
+            .collect();
         let mut documents_per_sentence: HashMap<u64, usize> = HashMap::new();
-        for review in reviews {
-            let keys: HashSet<u64> = self
-                .stemmed_sentences(review)
-                .map(|sentence| sentence_key(&sentence.stems))
-                .collect();
-            for key in keys {
-                *documents_per_sentence.entry(key).or_default() += 1;
-            }
+        for key in keys_per_review.into_iter().flatten() {
+            *documents_per_sentence.entry(key).or_default() += 1;
         }
         let threshold = self.rules.boilerplate_min_documents.max(2);
         self.boilerplate = documents_per_sentence
