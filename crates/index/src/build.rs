@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use casesearch_model::CataloguedReview;
+use casesearch_model::{CataloguedReview, Review};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tantivy::schema::Facet;
@@ -250,10 +250,26 @@ fn read_hashes(index: &Index) -> Result<HashMap<String, String>, IndexError> {
 /// and themes. A change to the theme rules or regions table changes it only for the
 /// reviews whose tags or region actually moved.
 fn content_hash(review: &CataloguedReview) -> Result<String, IndexError> {
-    let bytes =
-        serde_json::to_vec(review).map_err(|err| IndexError::CorruptRecord(err.to_string()))?;
-    let digest = Sha256::digest(&bytes);
+    // Serialised straight into the hasher: the JSON of a long review is never held.
+    let mut hasher = HashWriter(Sha256::new());
+    serde_json::to_writer(&mut hasher, review)
+        .map_err(|err| IndexError::CorruptRecord(err.to_string()))?;
+    let digest = hasher.0.finalize();
     Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
+}
+
+/// `io::Write` into a SHA-256.
+struct HashWriter(Sha256);
+
+impl std::io::Write for HashWriter {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.0.update(bytes);
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }
 
 /// One build at a time per index directory, whether from the CLI or a server's admin
@@ -339,8 +355,22 @@ fn review_document(
         document.add_text(fields.url, url);
     }
     // The text is stored once, in `text`; the record keeps everything else.
-    let mut record = catalogued.clone();
-    record.review.sections.clear();
+    // Cloned field by field: cloning the review whole would copy its text only to drop it.
+    let record = CataloguedReview {
+        review: Review {
+            id: review.id.clone(),
+            title: review.title.clone(),
+            review_type: review.review_type,
+            publisher: review.publisher.clone(),
+            date: review.date,
+            url: review.url.clone(),
+            sections: Vec::new(),
+            metadata: review.metadata.clone(),
+            details: review.details.clone(),
+        },
+        region: catalogued.region.clone(),
+        themes: catalogued.themes.clone(),
+    };
     let json =
         serde_json::to_string(&record).map_err(|err| IndexError::CorruptRecord(err.to_string()))?;
     document.add_text(fields.record, json);

@@ -19,6 +19,7 @@
 //! # Ok::<(), casesearch_index::IndexError>(())
 //! ```
 
+mod analysis;
 mod bm25;
 mod build;
 mod error;

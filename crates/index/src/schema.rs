@@ -9,15 +9,15 @@ use tantivy::schema::{
 pub const SCHEMA_VERSION: u32 = 5;
 
 /// Our English analyzer: words, lowercased, Lucene's English stop words removed
-/// (positions are kept, so phrases with "of the" still match), Snowball stemming.
+/// (positions are kept, so phrases with "of the" still match), Snowball stemming
+/// (remembered per distinct word: see [`crate::analysis`]).
 pub const ENGLISH: &str = "casesearch_english";
 
 /// Registers our analyzers on an index; needed on every open, since tantivy stores
 /// only their names.
 pub fn register_analyzers(index: &tantivy::Index) {
     use tantivy::tokenizer::{
-        Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter,
-        TextAnalyzer,
+        Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer,
     };
     let builder = TextAnalyzer::builder(SimpleTokenizer::default())
         .filter(RemoveLongFilter::limit(40))
@@ -25,9 +25,9 @@ pub fn register_analyzers(index: &tantivy::Index) {
     let analyzer = match StopWordFilter::new(Language::English) {
         Some(stop_words) => builder
             .filter(stop_words)
-            .filter(Stemmer::new(Language::English))
+            .filter(crate::analysis::RememberingStemmer)
             .build(),
-        None => builder.filter(Stemmer::new(Language::English)).build(),
+        None => builder.filter(crate::analysis::RememberingStemmer).build(),
     };
     index.tokenizers().register(ENGLISH, analyzer);
 }
