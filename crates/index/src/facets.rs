@@ -227,32 +227,18 @@ impl Engine {
             })
             .collect();
 
-        // Both in their natural order, zero counts left out: most collections have
-        // only published full texts, and a column of zeros says nothing.
-        let availability_counts = counts_without(FacetKind::Availability);
-        let availability = Availability::ALL
-            .into_iter()
-            .map(|a| FacetValue {
-                count: count_of(&availability_counts, &[a.slug()]),
-                value: a.slug().to_owned(),
-                label: a.label().to_owned(),
-                depth: 0,
-                selected: request.availability.contains(&a),
-            })
-            .filter(|value| value.count > 0 || value.selected)
-            .collect();
-        let age_counts = counts_without(FacetKind::AgeBand);
-        let age_band = AgeBand::ALL
-            .into_iter()
-            .map(|band| FacetValue {
-                count: count_of(&age_counts, &[band.slug()]),
-                value: band.slug().to_owned(),
-                label: band.label().to_owned(),
-                depth: 0,
-                selected: request.age_bands.contains(&band),
-            })
-            .filter(|value| value.count > 0 || value.selected)
-            .collect();
+        let availability = listed(
+            &Availability::ALL,
+            &counts_without(FacetKind::Availability),
+            &request.availability,
+            |a| (a.slug(), a.label()),
+        );
+        let age_band = listed(
+            &AgeBand::ALL,
+            &counts_without(FacetKind::AgeBand),
+            &request.age_bands,
+            |band| (band.slug(), band.label()),
+        );
 
         let region = match region_counts {
             Some((nations, children)) => self.region_values(&nations, &children, request),
@@ -350,6 +336,30 @@ impl Engine {
             self.push_region_children(values, counts, facet, selected);
         }
     }
+}
+
+/// The values of a fixed vocabulary, in its own order, with zero counts left out (most
+/// collections have only published full texts, and a column of zeros says nothing)
+/// unless the user selected them.
+fn listed<T: Copy + PartialEq>(
+    all: &[T],
+    counts: &FacetCounts,
+    selected: &[T],
+    names: impl Fn(T) -> (&'static str, &'static str),
+) -> Vec<FacetValue> {
+    all.iter()
+        .map(|&value| {
+            let (slug, label) = names(value);
+            FacetValue {
+                count: count_of(counts, &[slug]),
+                value: slug.to_owned(),
+                label: label.to_owned(),
+                depth: 0,
+                selected: selected.contains(&value),
+            }
+        })
+        .filter(|value| value.count > 0 || value.selected)
+        .collect()
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

@@ -675,14 +675,8 @@ fn section_texts<'a>(stored: &'a TantivyDocument, fields: &Fields) -> Vec<(&'a s
 }
 
 fn sections(stored: &TantivyDocument, fields: &Fields) -> Vec<Section> {
-    let labels = stored
-        .get_all(fields.section)
-        .filter_map(|value| value.as_str());
-    let texts = stored
-        .get_all(fields.text)
-        .filter_map(|value| value.as_str());
-    labels
-        .zip(texts)
+    section_texts(stored, fields)
+        .into_iter()
         .map(|(label, text)| Section {
             label: label.to_owned(),
             text: text.to_owned(),
