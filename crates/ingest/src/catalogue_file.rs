@@ -10,7 +10,7 @@
 //! and facetted like the rest and marked as catalogue records in results. A bad line
 //! is reported with its number and skipped; the rest are imported.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use casesearch_model::{Availability, Derivation, Review, ReviewDetails, ReviewType, Section};
@@ -85,17 +85,7 @@ pub fn import_catalogue(corpus_dir: &Path, path: &Path) -> Result<CatalogueImpor
     )?;
     let corpus = Corpus::open(corpus_dir)?;
     let regions = RegionTable::load(&corpus.regions_path())?;
-    let existing = corpus.read_collection(COLLECTION)?;
-    if let Some(bad) = existing.rejected.first() {
-        return Err(IngestError::Refused(format!(
-            "{bad}; fix or remove that line before importing more"
-        )));
-    }
-    let mut records: BTreeMap<String, Review> = existing
-        .reviews
-        .into_iter()
-        .map(|review| (review.id.clone(), review))
-        .collect();
+    let mut records = corpus.records_to_rewrite(COLLECTION, "importing")?;
     let mut import = CatalogueImport::default();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for (line, row) in rows {
@@ -215,28 +205,37 @@ fn split_heading(heading: &str) -> Result<(i32, String, Option<String>), String>
 /// keep a copy), heading, keywords and link. Returns the records and the folded
 /// `(catalogue id, full text id)` pairs.
 pub fn fold_into_full_texts(reviews: Vec<Review>) -> (Vec<Review>, Vec<(String, String)>) {
-    let key = |review: &Review| {
-        Some((
-            review.publisher.clone(),
-            review.details.child.as_ref()?.to_lowercase(),
-            review.year()?,
-        ))
-    };
     let (catalogue, mut kept): (Vec<Review>, Vec<Review>) = reviews
         .into_iter()
         .partition(|review| review.details.metadata_only);
+    // Full texts by publisher and child, built once: every build runs this over the
+    // whole corpus, so no entry may scan it.
+    let mut full_texts: HashMap<(String, String), Vec<(usize, i32)>> = HashMap::new();
+    for (index, review) in kept.iter().enumerate() {
+        if let (Some(child), Some(year)) = (&review.details.child, review.year()) {
+            full_texts
+                .entry((review.publisher.clone(), child.to_lowercase()))
+                .or_default()
+                .push((index, year));
+        }
+    }
     let mut folded = Vec::new();
+    let mut unmatched = Vec::new();
     for entry in catalogue {
-        let twin = key(&entry).and_then(|(publisher, child, year)| {
-            kept.iter_mut().find(|review| {
-                !review.details.metadata_only
-                    && key(review).is_some_and(|(p, c, y)| {
-                        p == publisher && c == child && (y - year).abs() <= 1
-                    })
-            })
-        });
-        let Some(full_text) = twin else {
-            kept.push(entry);
+        let twin = entry
+            .details
+            .child
+            .as_ref()
+            .zip(entry.year())
+            .and_then(|(child, year)| {
+                full_texts
+                    .get(&(entry.publisher.clone(), child.to_lowercase()))?
+                    .iter()
+                    .find(|(_, full_year)| (full_year - year).abs() <= 1)
+                    .map(|(index, _)| *index)
+            });
+        let Some(full_text) = twin.and_then(|index| kept.get_mut(index)) else {
+            unmatched.push(entry);
             continue;
         };
         let heading = entry
@@ -272,6 +271,7 @@ pub fn fold_into_full_texts(reviews: Vec<Review>) -> (Vec<Review>, Vec<(String, 
         }
         folded.push((entry.id, full_text.id.clone()));
     }
+    kept.extend(unmatched);
     (kept, folded)
 }
 

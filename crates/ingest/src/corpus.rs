@@ -13,7 +13,7 @@
 //! librarian can read, diff and grep them; PDFs and web pages (later sources) become
 //! records of the same shape, with one section per page.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::fs;
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -123,6 +123,27 @@ impl Corpus {
             self.read_into(collection, &mut seen_ids, &mut records)?;
         }
         Ok(records)
+    }
+
+    /// One collection's records by id, for a command that rewrites its file (`doing`
+    /// names it in the error). Refused if any line cannot be read: rewriting the file
+    /// would drop that line, and the librarian must see it first.
+    pub(crate) fn records_to_rewrite(
+        &self,
+        name: &str,
+        doing: &str,
+    ) -> Result<BTreeMap<String, Review>, IngestError> {
+        let existing = self.read_collection(name)?;
+        if let Some(bad) = existing.rejected.first() {
+            return Err(IngestError::Refused(format!(
+                "{bad}; fix or remove that line before {doing} more"
+            )));
+        }
+        Ok(existing
+            .reviews
+            .into_iter()
+            .map(|review| (review.id.clone(), review))
+            .collect())
     }
 
     /// Reads one collection's records (none if the manifest has no such collection).

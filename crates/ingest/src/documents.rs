@@ -249,18 +249,7 @@ pub fn add_documents(
     let corpus = Corpus::open(corpus_dir)?;
     let path = corpus.dir().join(RECORDS);
     let regions = RegionTable::load(&corpus.regions_path())?;
-    let existing = corpus.read_collection(COLLECTION)?;
-    if let Some(bad) = existing.rejected.first() {
-        // Rewriting the file would drop the bad line: the librarian must see it first.
-        return Err(IngestError::Refused(format!(
-            "{bad}; fix or remove that line before ingesting more"
-        )));
-    }
-    let mut records: BTreeMap<String, Review> = existing
-        .reviews
-        .into_iter()
-        .map(|review| (review.id.clone(), review))
-        .collect();
+    let mut records = corpus.records_to_rewrite(COLLECTION, "ingesting")?;
     let mut report = IngestReport::default();
     for document in documents {
         let (key, outcome) = match document {

@@ -128,7 +128,15 @@ fn date_at(text: &str, words: &[Word]) -> Option<(PartialDate, usize)> {
         let between = text[left.span.end..right.span.start].trim();
         between.chars().count() == 1 && between.chars().all(|c| separators.contains(&c))
     };
-    let valid = |date: PartialDate| date.first_day().map(|_| date);
+    // A date to the day, if the calendar has it.
+    let day_date = |year, month, day| {
+        let date = PartialDate {
+            year,
+            month: Some(month),
+            day: Some(day),
+        };
+        date.first_day().map(|_| date)
+    };
     let first = word(0)?;
     // Only spaces between a day and its month: "Version 4: March 2021" is no 4 March.
     let spaced = |i: usize| match (words.get(i), words.get(i + 1)) {
@@ -142,12 +150,7 @@ fn date_at(text: &str, words: &[Word]) -> Option<(PartialDate, usize)> {
         word(1).and_then(month_of),
         word(2).and_then(year_of),
     ) {
-        let date = valid(PartialDate {
-            year,
-            month: Some(month),
-            day: Some(day),
-        })?;
-        return Some((date, 3));
+        return Some((day_date(year, month, day)?, 3));
     }
     // June 2023
     if let (Some(month), Some(year)) = (month_of(first), word(1).and_then(year_of)) {
@@ -167,12 +170,7 @@ fn date_at(text: &str, words: &[Word]) -> Option<(PartialDate, usize)> {
         word(2).and_then(year_of),
     ) {
         if separated_by(0, &['/', '.', '-']) && separated_by(1, &['/', '.', '-']) {
-            let date = valid(PartialDate {
-                year,
-                month: Some(month),
-                day: Some(day),
-            })?;
-            return Some((date, 3));
+            return Some((day_date(year, month, day)?, 3));
         }
     }
     if let Some(year) = year_of(first) {
@@ -182,12 +180,7 @@ fn date_at(text: &str, words: &[Word]) -> Option<(PartialDate, usize)> {
             word(2).and_then(day_of),
         ) {
             if separated_by(0, &['-']) && separated_by(1, &['-']) {
-                let date = valid(PartialDate {
-                    year,
-                    month: Some(month),
-                    day: Some(day),
-                })?;
-                return Some((date, 3));
+                return Some((day_date(year, month, day)?, 3));
             }
         }
         return Some((
