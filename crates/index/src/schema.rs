@@ -13,6 +13,10 @@ pub const SCHEMA_VERSION: u32 = 5;
 /// (remembered per distinct word: see [`crate::analysis`]).
 pub const ENGLISH: &str = "casesearch_english";
 
+/// Words this long (in bytes) or longer are not indexed: they are not words but runs
+/// of digits, hashes or text extracted without spaces.
+pub const MAX_WORD_BYTES: usize = 40;
+
 /// Registers our analyzers on an index; needed on every open, since tantivy stores
 /// only their names.
 pub fn register_analyzers(index: &tantivy::Index) {
@@ -20,7 +24,7 @@ pub fn register_analyzers(index: &tantivy::Index) {
         Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer,
     };
     let builder = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
         .filter(LowerCaser);
     let analyzer = match StopWordFilter::new(Language::English) {
         Some(stop_words) => builder

@@ -18,7 +18,7 @@ use tantivy::{
 use crate::bm25::{rescore_terms, Bm25TermQuery, Ranking};
 use crate::facets::{combine, FilterClause};
 use crate::feedback::{relevance_model, FeedbackDocument};
-use crate::highlight::{first_words, Highlighter};
+use crate::highlight::{first_words, Fragment, Highlighter};
 use crate::meta::IndexMeta;
 use crate::request::{SearchRequest, Sort, MAX_PER_PAGE, MAX_QUERY_CHARS};
 use crate::results::{DocumentView, Hit, SearchResults, Snippet, ThemeSummary, ThemeTrend, Trends};
@@ -631,25 +631,22 @@ impl Engine {
 /// The sections (label, text) with the most matches, marked; the opening when nothing
 /// matched.
 fn snippets(sections: &[(&str, &str)], highlighter: &Highlighter) -> Vec<Snippet> {
-    let mut snippets: Vec<(usize, Snippet)> = sections
+    let mut found: Vec<(&str, &str, Fragment)> = sections
         .iter()
         .filter_map(|&(label, text)| {
-            let (html, matches) = highlighter.snippet(text, SNIPPET_CHARS)?;
-            Some((
-                matches,
-                Snippet {
-                    section: label.to_owned(),
-                    html,
-                },
-            ))
+            let fragment = highlighter.best_fragment(text, SNIPPET_CHARS)?;
+            Some((label, text, fragment))
         })
         .collect();
     // Most matches first; sections keep reading order among equals (stable sort).
-    snippets.sort_by_key(|(matches, _)| std::cmp::Reverse(*matches));
-    let mut snippets: Vec<Snippet> = snippets
+    found.sort_by_key(|(_, _, fragment)| std::cmp::Reverse(fragment.matches()));
+    let mut snippets: Vec<Snippet> = found
         .into_iter()
         .take(SNIPPETS_PER_HIT)
-        .map(|(_, s)| s)
+        .map(|(label, text, fragment)| Snippet {
+            section: label.to_owned(),
+            html: fragment.html(text),
+        })
         .collect();
     if snippets.is_empty() {
         // No words to show in context (empty query, or a title-only match): the opening.
