@@ -2,18 +2,19 @@
 //! combine with AND, and each facet is counted with every filter but its own
 //! (disjunctive faceting), so ticking one theme still shows what another would add.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::ops::Bound;
 
 use casesearch_model::{AgeBand, Availability, ReviewType};
-use tantivy::collector::{FacetCollector, FacetCounts, MultiCollector};
+use tantivy::collector::MultiCollector;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption};
-use tantivy::{Searcher, Term};
+use tantivy::{Searcher, TantivyError, Term};
 
 use crate::results::{FacetValue, Facets};
 use crate::schema::names;
 use crate::search::Engine;
+use crate::tally::FacetTally;
 use crate::{IndexError, SearchRequest};
 
 impl Engine {
@@ -107,95 +108,70 @@ impl Engine {
         filters: &[FilterClause],
         request: &SearchRequest,
     ) -> Result<Facets, IndexError> {
-        let others = |kind: FacetKind| -> Vec<&FilterClause> {
-            filters.iter().filter(|f| f.kind != kind).collect()
-        };
-
-        // One pass per distinct filter set, not per facet: a facet whose own kind is not
-        // filtered counts under every filter, so all such facets share one MultiCollector
-        // pass (with no filters at all, year, theme and type cost one pass together).
-        let simple = [
+        let kinds = [
             (FacetKind::Year, names::YEAR_FACET),
             (FacetKind::Theme, names::THEME),
             (FacetKind::Type, names::TYPE),
             (FacetKind::Availability, names::AVAILABILITY),
             (FacetKind::AgeBand, names::AGE_BAND),
+            (FacetKind::Region, names::REGION),
         ];
         let filtered = |kind: FacetKind| filters.iter().any(|f| f.kind == kind);
+        // One pass per distinct filter set, not per facet: a facet whose own kind is not
+        // filtered counts under every filter, so all such facets share one pass (with no
+        // filters at all, every facet is counted in one pass over the matches).
         let mut shared = MultiCollector::new();
         let mut shared_handles = Vec::new();
-        for (kind, field) in simple.iter().filter(|(kind, _)| !filtered(*kind)) {
-            let mut collector = FacetCollector::for_field(*field);
-            collector.add_facet(Facet::root());
-            shared_handles.push((*kind, shared.add_collector(collector)));
+        for &(kind, field) in kinds.iter().filter(|(kind, _)| !filtered(*kind)) {
+            let collector = self.facet_tables.collector(field)?;
+            shared_handles.push((kind, shared.add_collector(collector)));
         }
-        // Without a region filter the region facet counts the same documents, so its
-        // nations and their children join this pass: one pass over the matches instead
-        // of three for most searches (facets were a quarter of a search, by callgrind).
-        let mut region_handles = None;
-        if !filtered(FacetKind::Region) {
-            let mut nations = FacetCollector::for_field(names::REGION);
-            nations.add_facet(Facet::root());
-            let nations = shared.add_collector(nations);
-            let children: Vec<(Facet, _)> = self
-                .region_nations
-                .iter()
-                .map(|nation| {
-                    let mut collector = FacetCollector::for_field(names::REGION);
-                    collector.add_facet(nation.clone());
-                    (nation.clone(), shared.add_collector(collector))
-                })
-                .collect();
-            region_handles = Some((nations, children));
-        }
-        let mut counts: HashMap<FacetKind, FacetCounts> = HashMap::new();
-        let mut region_counts = None;
-        if !shared_handles.is_empty() || region_handles.is_some() {
+        let mut tallies: HashMap<FacetKind, FacetTally> = HashMap::new();
+        if !shared_handles.is_empty() {
             let all: Vec<&FilterClause> = filters.iter().collect();
             let mut fruits = searcher.search(&combine(text_query, &all), &shared)?;
             for (kind, handle) in shared_handles {
-                counts.insert(kind, handle.extract(&mut fruits));
-            }
-            if let Some((nations, children)) = region_handles {
-                let nation_counts = nations.extract(&mut fruits);
-                let children: HashMap<Facet, FacetCounts> = children
-                    .into_iter()
-                    .map(|(facet, handle)| (facet, handle.extract(&mut fruits)))
-                    .collect();
-                region_counts = Some((nation_counts, children));
+                tallies.insert(kind, handle.extract(&mut fruits));
             }
         }
-        for (kind, field) in simple.iter().filter(|(kind, _)| filtered(*kind)) {
-            let mut collector = FacetCollector::for_field(*field);
-            collector.add_facet(Facet::root());
-            counts.insert(
-                *kind,
-                searcher.search(&combine(text_query, &others(*kind)), &collector)?,
+        for &(kind, field) in kinds.iter().filter(|(kind, _)| filtered(*kind)) {
+            let others: Vec<&FilterClause> = filters.iter().filter(|f| f.kind != kind).collect();
+            let collector = self.facet_tables.collector(field)?;
+            tallies.insert(
+                kind,
+                searcher.search(&combine(text_query, &others), &collector)?,
             );
         }
-        // Every simple kind was counted by exactly one of the two loops above.
-        let mut counts_without = |kind: FacetKind| counts.remove(&kind).unwrap_or_default();
+        // Every kind was counted by exactly one of the two loops above.
+        let mut tally_of = |kind: FacetKind| {
+            tallies.remove(&kind).ok_or_else(|| {
+                IndexError::Tantivy(TantivyError::InternalError(format!(
+                    "{kind:?} facet not counted"
+                )))
+            })
+        };
 
-        let year_counts = counts_without(FacetKind::Year);
         let in_range = |year: u64| {
             request.year_from.is_none_or(|from| year >= from)
                 && request.year_to.is_none_or(|to| year <= to)
         };
         let ranged = request.year_from.is_some() || request.year_to.is_some();
-        let mut year = Vec::new();
-        for (facet, count) in year_counts.get(Facet::root()) {
-            let label = last_component(facet);
-            let selected = ranged && label.parse::<u64>().is_ok_and(in_range);
-            year.push(FacetValue {
-                value: label.clone(),
-                label,
-                count,
-                depth: 0,
-                selected,
-            });
-        }
+        let year = tally_of(FacetKind::Year)?
+            .children(&Facet::root())
+            .map(|(facet, count)| {
+                let label = last_component(facet);
+                let selected = ranged && label.parse::<u64>().is_ok_and(in_range);
+                FacetValue {
+                    value: label.clone(),
+                    label,
+                    count,
+                    depth: 0,
+                    selected,
+                }
+            })
+            .collect();
 
-        let theme_counts = counts_without(FacetKind::Theme);
+        let theme_tally = tally_of(FacetKind::Theme)?;
         // Themes are listed in the rules file's order, with zero counts kept, so the
         // list does not jump around as filters change.
         let theme = self
@@ -203,7 +179,7 @@ impl Engine {
             .themes
             .iter()
             .map(|theme| FacetValue {
-                count: count_of(&theme_counts, &[theme.id.as_str()]),
+                count: theme_tally.count(&Facet::from_path([theme.id.as_str()])),
                 value: theme.id.clone(),
                 label: theme.label.clone(),
                 depth: 0,
@@ -211,9 +187,8 @@ impl Engine {
             })
             .collect();
 
-        let type_counts = counts_without(FacetKind::Type);
-        let review_type = type_counts
-            .get(Facet::root())
+        let review_type = tally_of(FacetKind::Type)?
+            .children(&Facet::root())
             .filter_map(|(facet, count)| {
                 let slug = last_component(facet);
                 let known = ReviewType::from_slug(&slug)?;
@@ -229,25 +204,17 @@ impl Engine {
 
         let availability = listed(
             &Availability::ALL,
-            &counts_without(FacetKind::Availability),
+            &tally_of(FacetKind::Availability)?,
             &request.availability,
             |a| (a.slug(), a.label()),
         );
         let age_band = listed(
             &AgeBand::ALL,
-            &counts_without(FacetKind::AgeBand),
+            &tally_of(FacetKind::AgeBand)?,
             &request.age_bands,
             |band| (band.slug(), band.label()),
         );
-
-        let region = match region_counts {
-            Some((nations, children)) => self.region_values(&nations, &children, request),
-            None => self.region_facet(
-                searcher,
-                &combine(text_query, &others(FacetKind::Region)),
-                request,
-            )?,
-        };
+        let region = region_values(&tally_of(FacetKind::Region)?, request);
         Ok(Facets {
             year,
             theme,
@@ -266,74 +233,45 @@ impl Engine {
         query: &dyn Query,
         request: &SearchRequest,
     ) -> Result<Vec<FacetValue>, IndexError> {
-        let mut nations = FacetCollector::for_field(names::REGION);
-        nations.add_facet(Facet::root());
-        let nation_counts = searcher.search(query, &nations)?;
-        let nation_facets: Vec<Facet> = nation_counts
-            .get(Facet::root())
-            .map(|(facet, _)| facet.clone())
-            .collect();
-
-        let mut expanded: HashSet<Facet> = nation_facets.iter().cloned().collect();
-        for selected in &request.regions {
-            let path = region_path(selected);
-            for depth in 1..=path.len() {
-                expanded.insert(Facet::from_path(&path[..depth]));
-            }
-        }
-        // A FacetCollector refuses a facet together with its ancestor, so each expanded
-        // level gets its own collector; the MultiCollector still makes it one pass.
-        let mut children = MultiCollector::new();
-        let handles: Vec<(Facet, _)> = expanded
-            .iter()
-            .map(|facet| {
-                let mut collector = FacetCollector::for_field(names::REGION);
-                collector.add_facet(facet.clone());
-                (facet.clone(), children.add_collector(collector))
-            })
-            .collect();
-        let mut fruits = searcher.search(query, &children)?;
-        let counts: HashMap<Facet, FacetCounts> = handles
-            .into_iter()
-            .map(|(facet, handle)| (facet, handle.extract(&mut fruits)))
-            .collect();
-        Ok(self.region_values(&nation_counts, &counts, request))
+        let tally = searcher.search(query, &self.facet_tables.collector(names::REGION)?)?;
+        Ok(region_values(&tally, request))
     }
+}
 
-    /// The region facet's values from the nations' counts and, for each nation (and
-    /// each selected region), its children's counts.
-    fn region_values(
-        &self,
-        nation_counts: &FacetCounts,
-        counts: &HashMap<Facet, FacetCounts>,
-        request: &SearchRequest,
-    ) -> Vec<FacetValue> {
-        let selected: HashSet<String> = request
-            .regions
-            .iter()
-            .map(|r| region_path(r).join("/"))
-            .collect();
-        let mut values = Vec::new();
-        for (facet, count) in nation_counts.get(Facet::root()) {
-            push_region(&mut values, facet, count, &selected);
-            self.push_region_children(&mut values, counts, facet, &selected);
-        }
-        values
-    }
+/// The region facet's values, depth first: each nation with its regions, and below
+/// any region the user selected (or one above a selected one), its children.
+fn region_values(tally: &FacetTally, request: &SearchRequest) -> Vec<FacetValue> {
+    let selected: Vec<Facet> = request
+        .regions
+        .iter()
+        .map(|region| Facet::from_path(region_path(region)))
+        .collect();
+    let mut values = Vec::new();
+    push_region_children(&mut values, tally, &Facet::root(), &selected);
+    values
+}
 
-    fn push_region_children(
-        &self,
-        values: &mut Vec<FacetValue>,
-        counts: &HashMap<Facet, FacetCounts>,
-        parent: &Facet,
-        selected: &HashSet<String>,
-    ) {
-        let Some(children) = counts.get(parent) else {
-            return;
-        };
-        for (facet, count) in children.get(parent.clone()) {
-            push_region(values, facet, count, selected);
-            self.push_region_children(values, counts, facet, selected);
+fn push_region_children(
+    values: &mut Vec<FacetValue>,
+    tally: &FacetTally,
+    parent: &Facet,
+    selected: &[Facet],
+) {
+    for (facet, count) in tally.children(parent) {
+        let path = facet_components(facet);
+        let depth = path.len().saturating_sub(1);
+        let is_selected = selected.contains(facet);
+        values.push(FacetValue {
+            selected: is_selected,
+            label: path.last().cloned().unwrap_or_default(),
+            depth,
+            value: path.join("/"),
+            count,
+        });
+        let open =
+            depth == 0 || is_selected || selected.iter().any(|chosen| facet.is_prefix_of(chosen));
+        if open {
+            push_region_children(values, tally, facet, selected);
         }
     }
 }
@@ -343,7 +281,7 @@ impl Engine {
 /// unless the user selected them.
 fn listed<T: Copy + PartialEq>(
     all: &[T],
-    counts: &FacetCounts,
+    tally: &FacetTally,
     selected: &[T],
     names: impl Fn(T) -> (&'static str, &'static str),
 ) -> Vec<FacetValue> {
@@ -351,7 +289,7 @@ fn listed<T: Copy + PartialEq>(
         .map(|&value| {
             let (slug, label) = names(value);
             FacetValue {
-                count: count_of(counts, &[slug]),
+                count: tally.count(&Facet::from_path([slug])),
                 value: slug.to_owned(),
                 label: label.to_owned(),
                 depth: 0,
@@ -425,29 +363,4 @@ fn facet_components(facet: &Facet) -> Vec<String> {
 
 fn last_component(facet: &Facet) -> String {
     facet_components(facet).pop().unwrap_or_default()
-}
-
-fn count_of(counts: &FacetCounts, path: &[&str]) -> u64 {
-    let facet = Facet::from_path(path);
-    counts
-        .get(Facet::root())
-        .find(|(candidate, _)| **candidate == facet)
-        .map_or(0, |(_, count)| count)
-}
-
-fn push_region(
-    values: &mut Vec<FacetValue>,
-    facet: &Facet,
-    count: u64,
-    selected: &HashSet<String>,
-) {
-    let path = facet_components(facet);
-    let value = path.join("/");
-    values.push(FacetValue {
-        selected: selected.contains(&value),
-        label: path.last().cloned().unwrap_or_default(),
-        depth: path.len().saturating_sub(1),
-        value,
-        count,
-    });
 }

@@ -31,6 +31,7 @@ mod request;
 mod results;
 pub mod schema;
 mod search;
+mod tally;
 
 pub use bm25::{Bm25Params, Ranking};
 pub use build::{build_index, update_index, BuildChanges, BuildInputs, BuildMode};

@@ -65,6 +65,16 @@ pub mod names {
     pub const CONTENT_HASH: &str = "content_hash";
 }
 
+/// The facet fields, counted for every search (see `crate::tally`).
+pub const FACET_FIELDS: [&str; 6] = [
+    names::YEAR_FACET,
+    names::TYPE,
+    names::REGION,
+    names::THEME,
+    names::AVAILABILITY,
+    names::AGE_BAND,
+];
+
 /// Fields a query may name explicitly.
 pub const QUERYABLE_FIELDS: [&str; 3] = [names::TITLE, names::TEXT, names::PUBLISHER];
 

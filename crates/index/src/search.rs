@@ -5,7 +5,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use casesearch_model::{CataloguedReview, Section};
-use tantivy::collector::{Count, FacetCollector, TopDocs};
+use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{
     AllQuery, BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, MoreLikeThisQuery, Occur,
     Query, QueryParser, QueryParserError, TermQuery,
@@ -23,6 +23,7 @@ use crate::meta::IndexMeta;
 use crate::request::{SearchRequest, Sort, MAX_PER_PAGE, MAX_QUERY_CHARS};
 use crate::results::{DocumentView, Hit, SearchResults, Snippet, ThemeSummary, ThemeTrend, Trends};
 use crate::schema::{build_schema, names, Fields, QUERYABLE_FIELDS};
+use crate::tally::FacetTables;
 use crate::IndexError;
 
 /// Snippets shown per hit.
@@ -53,9 +54,8 @@ pub struct Engine {
     any_word_parser: QueryParser,
     pub(crate) meta: IndexMeta,
     ranking: Ranking,
-    /// Every top-level region (nation) in the index: their children are counted in the
-    /// same pass as the other facets (see `Engine::facets`).
-    pub(crate) region_nations: Vec<Facet>,
+    /// Each facet field's facets, read once (see `tally`).
+    pub(crate) facet_tables: FacetTables,
 }
 
 impl Engine {
@@ -85,16 +85,7 @@ impl Engine {
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
-        let region_nations = {
-            let mut nations = FacetCollector::for_field(names::REGION);
-            nations.add_facet(Facet::root());
-            reader
-                .searcher()
-                .search(&AllQuery, &nations)?
-                .get(Facet::root())
-                .map(|(facet, _)| facet.clone())
-                .collect()
-        };
+        let facet_tables = FacetTables::build(&reader.searcher())?;
         // No field boosts here: `rescore_terms` applies the title boost with our BM25.
         let any_word_parser = QueryParser::for_index(&index, vec![fields.title, fields.text]);
         let mut all_words_parser = any_word_parser.clone();
@@ -108,7 +99,7 @@ impl Engine {
             any_word_parser,
             meta,
             ranking: Ranking::default(),
-            region_nations,
+            facet_tables,
         })
     }
 
@@ -222,11 +213,10 @@ impl Engine {
         let searcher = self.reader.searcher();
         let query = self.request_query(request)?.combined;
         let years_of = |query: &dyn Query| -> Result<BTreeMap<u64, u64>, IndexError> {
-            let mut collector = FacetCollector::for_field(names::YEAR_FACET);
-            collector.add_facet(Facet::root());
+            let collector = self.facet_tables.collector(names::YEAR_FACET)?;
             let counts = searcher.search(query, &collector)?;
             Ok(counts
-                .get(Facet::root())
+                .children(&Facet::root())
                 .filter_map(|(facet, count)| {
                     let year = facet.to_path().last()?.parse::<u64>().ok()?;
                     Some((year, count))
