@@ -171,16 +171,25 @@ impl Highlighter {
 }
 
 /// Appends `text[range]` escaped, with `marks` (in order, within `range`) marked.
+/// Marks that overlap an earlier one or do not fall on characters are left unmarked:
+/// our analyzer makes none, but another field's might.
 fn push_marked(html: &mut String, text: &str, range: Range<usize>, marks: &[Range<usize>]) {
     let mut written = range.start;
     for mark in marks {
-        push_escaped(html, &text[written..mark.start]);
+        if mark.start < written || mark.end > range.end {
+            continue;
+        }
+        let (Some(before), Some(marked)) = (text.get(written..mark.start), text.get(mark.clone()))
+        else {
+            continue;
+        };
+        push_escaped(html, before);
         html.push_str("<mark>");
-        push_escaped(html, &text[mark.clone()]);
+        push_escaped(html, marked);
         html.push_str("</mark>");
         written = mark.end;
     }
-    push_escaped(html, &text[written..range.end]);
+    push_escaped(html, text.get(written..range.end).unwrap_or_default());
 }
 
 fn field_tokenizer(index: &Index, field: Field) -> Option<String> {
@@ -597,6 +606,18 @@ mod tests {
         assert!(html.starts_with("… ") && html.ends_with(" …"), "{html}");
         assert!(html.contains("<mark>hospital</mark>"), "{html}");
         assert!(highlighter.best_fragment("no such word", 60).is_none());
+    }
+
+    #[test]
+    fn overlapping_or_misplaced_marks_are_left_unmarked() {
+        let text = "née & co";
+        let mut html = String::new();
+        push_marked(&mut html, text, 0..text.len(), &[0..4, 2..6, 1..2, 7..10]);
+        assert_eq!(html, "<mark>née</mark> &amp; co");
+        // Byte 2 is inside the `é`.
+        let mut html = String::new();
+        push_marked(&mut html, text, 0..text.len(), &[2..4, 7..9]);
+        assert_eq!(html, "née &amp; <mark>co</mark>");
     }
 
     #[test]
