@@ -9,26 +9,15 @@ use tantivy::schema::{
 pub const SCHEMA_VERSION: u32 = 5;
 
 /// Our English analyzer: words, lowercased, Lucene's English stop words removed
-/// (positions are kept, so phrases with "of the" still match), Snowball stemming
-/// (remembered per distinct word: see [`crate::analysis`]).
+/// (positions are kept, so phrases with "of the" still match), Snowball stemming;
+/// tantivy's filters, run once per distinct word (see [`crate::analysis`]).
 pub const ENGLISH: &str = "casesearch_english";
 
 /// Registers our analyzers on an index; needed on every open, since tantivy stores
 /// only their names.
 pub fn register_analyzers(index: &tantivy::Index) {
-    use tantivy::tokenizer::{
-        Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter, TextAnalyzer,
-    };
-    let builder = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
-        .filter(LowerCaser);
-    let analyzer = match StopWordFilter::new(Language::English) {
-        Some(stop_words) => builder
-            .filter(stop_words)
-            .filter(crate::analysis::RememberingStemmer)
-            .build(),
-        None => builder.filter(crate::analysis::RememberingStemmer).build(),
-    };
+    let analyzer =
+        tantivy::tokenizer::TextAnalyzer::from(crate::analysis::EnglishTokenizer::default());
     index.tokenizers().register(ENGLISH, analyzer);
 }
 
