@@ -21,7 +21,8 @@
 //! `--rounds N` rounds of the query mix (default 40 at 1×, 20 at 10×, 8 at 100×),
 //! `--reuse` to keep indexes already built (skips the indexing comparison),
 //! `--start-up-only` to measure only start-up, at every scale given (indexes must exist:
-//! `cargo bench --bench scale -- --start-up-only --scales 1,10,100`).
+//! `cargo bench --bench scale -- --start-up-only --scales 1,10,100`), `--index-only` to
+//! run only the indexing comparison (no queries, no start-up).
 
 #[path = "support/scaled_corpus.rs"]
 mod scaled_corpus;
@@ -55,6 +56,19 @@ fn main() {
         println!("\nload at the end: {}", load_average());
         return;
     }
+    if options.index_only {
+        for &scale in &options.scales {
+            println!(
+                "\n## {scale}× the bundled corpus (load: {})",
+                load_average()
+            );
+            let corpus = corpus_for(&options, scale);
+            let index = options.dir.join(format!("index-{scale}x"));
+            bench_indexing(&options, scale, &corpus, &index);
+        }
+        println!("\nload at the end: {}", load_average());
+        return;
+    }
     for &scale in &options.scales {
         bench_scale(&options, scale);
     }
@@ -70,6 +84,7 @@ struct Options {
     rounds: Option<usize>,
     reuse: bool,
     start_up_only: bool,
+    index_only: bool,
 }
 
 impl Options {
@@ -82,6 +97,7 @@ impl Options {
             rounds: None,
             reuse: false,
             start_up_only: false,
+            index_only: false,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
@@ -103,6 +119,7 @@ impl Options {
                 "--rounds" => options.rounds = Some(value().parse().expect("--rounds: a number")),
                 "--reuse" => options.reuse = true,
                 "--start-up-only" => options.start_up_only = true,
+                "--index-only" => options.index_only = true,
                 other => panic!("unknown argument {other:?} (see benches/scale.rs)"),
             }
         }

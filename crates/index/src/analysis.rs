@@ -1,113 +1,245 @@
-//! The English stemmer with a memory: Snowball over every word was the largest cost of
-//! index writing beyond bare tantivy's, and a collection's words repeat (a few tens of
-//! thousands of distinct words make up millions of tokens), so each distinct word is
-//! stemmed once per segment writer and looked up after that. The stems are tantivy's
-//! own English stemmer's, so the index is the same as with `Stemmer`.
+//! Our English analyzer in one pass, with a memory. It gives exactly the tokens of
+//! tantivy's chain `SimpleTokenizer → RemoveLongFilter(MAX_WORD_BYTES) → LowerCaser →
+//! StopWordFilter(English) → Stemmer(English)`, but a collection's words repeat (a few
+//! tens of thousands of distinct words make up millions of tokens), so each distinct
+//! word, as written, goes through that chain once per analyzer and is looked up after
+//! that: one hash lookup per token instead of a lowercasing pass, a stop-word lookup
+//! and a stemmer lookup. These filters were most of what index writing cost beyond
+//! bare tantivy with its default tokenizer.
 
 use rustc_hash::FxHashMap;
+
+use crate::schema::MAX_WORD_BYTES;
 use tantivy::tokenizer::{
-    Language, RawTokenizer, Stemmer, TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer,
+    Language, LowerCaser, RawTokenizer, Stemmer, StopWordFilter, TextAnalyzer, Token, TokenStream,
+    Tokenizer,
 };
 
-/// Distinct words remembered per analyzer; beyond it words are stemmed each time, so
-/// memory stays bounded on any input (about 10 MB at the limit).
+/// Distinct words remembered per analyzer; beyond it words go through the chain each
+/// time, so memory stays bounded on any input (about 10 MB at the limit).
 const MAX_REMEMBERED: usize = 200_000;
 
-/// Token filter: English stems, as `Stemmer::new(Language::English)`, remembered.
+/// Words as written → their indexed text (`None`: dropped). A word of up to 16 bytes
+/// (most words) is keyed by its UTF-8 little-endian in a `u128`, zero-padded, which is
+/// unambiguous since no alphanumeric character's UTF-8 contains a zero byte: hashing
+/// and comparing one touches no memory beyond the table's slot, where a string key
+/// costs a `memcmp` against the heap for every token. Fx, not SipHash: the keys are the
+/// collection's own words and need no protection from chosen collisions.
 #[derive(Clone, Default)]
-pub struct RememberingStemmer;
+struct Memory {
+    short: FxHashMap<u128, Option<Box<str>>>,
+    long: FxHashMap<Box<str>, Option<Box<str>>>,
+}
 
-impl TokenFilter for RememberingStemmer {
-    type Tokenizer<T: Tokenizer> = RememberingStemmerFilter<T>;
-
-    fn transform<T: Tokenizer>(self, tokenizer: T) -> RememberingStemmerFilter<T> {
-        RememberingStemmerFilter {
-            inner: tokenizer,
-            stemmer: TextAnalyzer::builder(RawTokenizer::default())
-                .filter(Stemmer::new(Language::English))
-                .build(),
-            stems: FxHashMap::default(),
-        }
+impl Memory {
+    fn len(&self) -> usize {
+        self.short.len() + self.long.len()
     }
-}
 
-#[derive(Clone)]
-pub struct RememberingStemmerFilter<T> {
-    inner: T,
-    /// tantivy's English stemmer over one word.
-    stemmer: TextAnalyzer,
-    /// Fx, not SipHash: the keys are the collection's own words, looked up for every
-    /// token, and need no protection from chosen collisions.
-    stems: FxHashMap<String, String>,
-}
-
-impl<T: Tokenizer> Tokenizer for RememberingStemmerFilter<T> {
-    type TokenStream<'a> = RememberingStemStream<'a, T::TokenStream<'a>>;
-
-    fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
-        let RememberingStemmerFilter {
-            inner,
-            stemmer,
-            stems,
-        } = self;
-        RememberingStemStream {
-            tail: inner.token_stream(text),
-            stemmer,
-            stems,
+    /// `word` packed; `None` over 16 bytes. `text` is the text the word was found in
+    /// at `from`: the key is one 16-byte load from it, masked to the word, where one
+    /// is possible (building it in a buffer and reading that back stalls the CPU on
+    /// store-to-load forwarding).
+    fn pack(word: &str, text: &str, from: usize) -> Option<u128> {
+        let length = word.len();
+        if length > 16 {
+            return None;
         }
-    }
-}
-
-pub struct RememberingStemStream<'a, T> {
-    tail: T,
-    stemmer: &'a mut TextAnalyzer,
-    stems: &'a mut FxHashMap<String, String>,
-}
-
-impl<T: TokenStream> TokenStream for RememberingStemStream<'_, T> {
-    fn advance(&mut self) -> bool {
-        if !self.tail.advance() {
-            return false;
-        }
-        let token = self.tail.token_mut();
-        if let Some(stem) = self.stems.get(&token.text) {
-            token.text.clear();
-            token.text.push_str(stem);
-            return true;
-        }
-        let stem = {
-            let mut stemmed = self.stemmer.token_stream(&token.text);
-            if stemmed.advance() {
-                stemmed.token().text.clone()
-            } else {
-                token.text.clone()
+        let packed = match text
+            .as_bytes()
+            .get(from..)
+            .and_then(|rest| rest.first_chunk::<16>())
+        {
+            Some(chunk) => u128::from_le_bytes(*chunk),
+            None => {
+                let mut packed = [0u8; 16];
+                packed.get_mut(..length)?.copy_from_slice(word.as_bytes());
+                u128::from_le_bytes(packed)
             }
         };
-        if self.stems.len() < MAX_REMEMBERED {
-            self.stems
-                .insert(std::mem::take(&mut token.text), stem.clone());
+        // The word's bytes only: those after it in the text are masked off.
+        let mask = u128::MAX.checked_shr(8 * (16 - length) as u32).unwrap_or(0);
+        Some(packed & mask)
+    }
+
+    /// What is remembered for the word `written`, found at `from` in `text`.
+    fn get(&self, written: &str, text: &str, from: usize) -> Option<&Option<Box<str>>> {
+        match Self::pack(written, text, from) {
+            Some(packed) => self.short.get(&packed),
+            None => self.long.get(written),
         }
-        token.text = stem;
-        true
+    }
+
+    fn remember(
+        &mut self,
+        written: &str,
+        text: &str,
+        from: usize,
+        indexed: Option<String>,
+    ) -> &Option<Box<str>> {
+        let indexed = indexed.map(String::into_boxed_str);
+        match Self::pack(written, text, from) {
+            Some(packed) => self.short.entry(packed).or_insert(indexed),
+            None => self.long.entry(written.into()).or_insert(indexed),
+        }
+    }
+}
+
+/// The analyzer's tokenizer: words as `SimpleTokenizer` splits them (runs of
+/// alphanumeric characters), analysed as described in the module documentation.
+#[derive(Clone)]
+pub struct EnglishTokenizer {
+    /// tantivy's own filters after the tokenizer, over one word: the words' fate is
+    /// decided by them, so the tokens cannot drift from tantivy's.
+    word: TextAnalyzer,
+    words: Memory,
+    /// How many distinct words `words` may hold.
+    remember: usize,
+    token: Token,
+}
+
+impl Default for EnglishTokenizer {
+    fn default() -> EnglishTokenizer {
+        let lowercased = TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser);
+        let word = match StopWordFilter::new(Language::English) {
+            Some(stop_words) => lowercased
+                .filter(stop_words)
+                .filter(Stemmer::new(Language::English))
+                .build(),
+            None => lowercased.filter(Stemmer::new(Language::English)).build(),
+        };
+        EnglishTokenizer {
+            word,
+            words: Memory::default(),
+            remember: MAX_REMEMBERED,
+            token: Token::default(),
+        }
+    }
+}
+
+impl Tokenizer for EnglishTokenizer {
+    type TokenStream<'a> = EnglishTokenStream<'a>;
+
+    fn token_stream<'a>(&'a mut self, text: &'a str) -> EnglishTokenStream<'a> {
+        self.token.reset();
+        EnglishTokenStream {
+            text,
+            cursor: 0,
+            token: &mut self.token,
+            word: &mut self.word,
+            words: &mut self.words,
+            remember: self.remember,
+        }
+    }
+}
+
+pub struct EnglishTokenStream<'a> {
+    text: &'a str,
+    /// Byte offset where the search for the next word starts; always a char boundary.
+    cursor: usize,
+    token: &'a mut Token,
+    word: &'a mut TextAnalyzer,
+    words: &'a mut Memory,
+    remember: usize,
+}
+
+impl EnglishTokenStream<'_> {
+    /// The next run of alphanumeric characters from the cursor, as byte offsets.
+    /// ASCII bytes are classified without decoding; anything else as `char`, as
+    /// `SimpleTokenizer` does.
+    fn next_word(&mut self) -> Option<(usize, usize)> {
+        let bytes = self.text.as_bytes();
+        let mut at = self.cursor;
+        let mut start = None;
+        while let Some(&byte) = bytes.get(at) {
+            let (alphanumeric, width) = if byte.is_ascii() {
+                (byte.is_ascii_alphanumeric(), 1)
+            } else {
+                match self.text.get(at..).and_then(|rest| rest.chars().next()) {
+                    Some(c) => (c.is_alphanumeric(), c.len_utf8()),
+                    None => break,
+                }
+            };
+            match (alphanumeric, start) {
+                (true, None) => start = Some(at),
+                (false, Some(from)) => {
+                    self.cursor = at + width;
+                    return Some((from, at));
+                }
+                _ => {}
+            }
+            at += width;
+        }
+        self.cursor = bytes.len();
+        start.map(|from| (from, bytes.len()))
+    }
+
+    /// What tantivy's filters make of one word: its text, or `None` when dropped.
+    fn analyse(word: &mut TextAnalyzer, written: &str) -> Option<String> {
+        let mut stream = word.token_stream(written);
+        stream.advance().then(|| stream.token().text.clone())
+    }
+}
+
+impl TokenStream for EnglishTokenStream<'_> {
+    fn advance(&mut self) -> bool {
+        let text = self.text;
+        while let Some((from, to)) = self.next_word() {
+            // Every word takes a position, kept or not, as with tantivy's filters.
+            self.token.position = self.token.position.wrapping_add(1);
+            let Some(written) = text.get(from..to) else {
+                continue;
+            };
+            // As `RemoveLongFilter`, which runs before lower-casing: bytes as written.
+            if written.len() >= MAX_WORD_BYTES {
+                continue;
+            }
+            let indexed = match self.words.get(written, text, from) {
+                Some(indexed) => indexed,
+                None => {
+                    let analysed = Self::analyse(self.word, written);
+                    if self.words.len() >= self.remember {
+                        // Not remembered: used as it is.
+                        let Some(analysed) = analysed else {
+                            continue;
+                        };
+                        self.token.text = analysed;
+                        self.token.offset_from = from;
+                        self.token.offset_to = to;
+                        return true;
+                    }
+                    self.words.remember(written, text, from, analysed)
+                }
+            };
+            let Some(indexed) = indexed else {
+                continue;
+            };
+            self.token.text.clear();
+            self.token.text.push_str(indexed);
+            self.token.offset_from = from;
+            self.token.offset_to = to;
+            return true;
+        }
+        false
     }
 
     fn token(&self) -> &Token {
-        self.tail.token()
+        self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        self.tail.token_mut()
+        self.token
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use tantivy::tokenizer::{LowerCaser, RemoveLongFilter, SimpleTokenizer, StopWordFilter};
+    use tantivy::tokenizer::{RemoveLongFilter, SimpleTokenizer};
 
     use super::*;
 
-    fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize, usize)> {
-        let mut stream = analyzer.token_stream(text);
+    fn tokens(tokenizer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize, usize)> {
+        let mut stream = tokenizer.token_stream(text);
         let mut found = Vec::new();
         while stream.advance() {
             let token = stream.token();
@@ -121,26 +253,62 @@ mod tests {
         found
     }
 
+    /// tantivy's chain, filter by filter: what the index held before this tokenizer.
+    fn tantivy_chain() -> TextAnalyzer {
+        TextAnalyzer::builder(SimpleTokenizer::default())
+            .filter(RemoveLongFilter::limit(MAX_WORD_BYTES))
+            .filter(LowerCaser)
+            .filter(StopWordFilter::new(Language::English).expect("English stop words"))
+            .filter(Stemmer::new(Language::English))
+            .build()
+    }
+
     #[test]
-    fn remembered_stems_are_the_stemmers_own_in_every_position() {
-        let base = || {
-            TextAnalyzer::builder(SimpleTokenizer::default())
-                .filter(RemoveLongFilter::limit(40))
-                .filter(LowerCaser)
-                .filter(StopWordFilter::new(Language::English).expect("English stop words"))
-        };
-        let mut plain = base().filter(Stemmer::new(Language::English)).build();
-        let mut remembering = base().filter(RememberingStemmer).build();
+    fn tokens_are_tantivys_chains_in_text_offsets_and_positions() {
+        let mut chain = tantivy_chain();
+        let mut remembering = TextAnalyzer::from(EnglishTokenizer::default());
+        // And with no memory at all, every word analysed afresh, or a memory soon full.
+        let mut forgetful = TextAnalyzer::from(EnglishTokenizer {
+            remember: 0,
+            ..EnglishTokenizer::default()
+        });
+        let mut small = TextAnalyzer::from(EnglishTokenizer {
+            remember: 10,
+            ..EnglishTokenizer::default()
+        });
         // Repeated words come from the memory the second time round, across texts.
         let texts = [
             "The child's running, runs and ran; safeguarding partners safeguarded children.",
             "Running children: the partners' safeguarding RUNS again, généralement.",
             "",
+            "   ",
+            "THE The the Of OF; and/or: it's NOT-such a thing",
+            "Pneumonoultramicroscopicsilicovolcanoconiosis pneumonoultramicroscopicsilicovolcanoconiosisX",
+            "ÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉ ÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉÉ aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa",
+            "İstanbul ΟΔΥΣΣΕΥΣ Ὀδυσσεύς straße STRASSE ﬁnance Ǆemal 42nd 1990s £5,000 ½ ²",
+            "Русский текст, 日本語のテキスト, مرحبا بالعالم, emoji 👶🏽child, a\u{300}b",
+            "tab\tnew\nline\r\nnbsp\u{a0}word zero\u{200b}width",
+            "trailing word",
+            "x",
+            // Words either side of 16 bytes, where the memory's keys change kind, and
+            // words sharing their first 16 bytes.
+            "abcdefghijklmno abcdefghijklmnop abcdefghijklmnopq abcdefghijklmnopqr",
+            "Abcdefghijklmnop abcdefghijklmnopQ safeguardingsafe safeguardingsafeguarding",
+            "ééééééé éééééééé ééééééééé",
+            "run running runner runs",
+            "ab",
         ];
+        for text in texts {
+            let expected = tokens(&mut chain, text);
+            assert_eq!(tokens(&mut remembering, text), expected, "{text}");
+            assert_eq!(tokens(&mut forgetful, text), expected, "{text}");
+            assert_eq!(tokens(&mut small, text), expected, "{text}");
+        }
+        // A second pass: every word now from the memory.
         for text in texts {
             assert_eq!(
                 tokens(&mut remembering, text),
-                tokens(&mut plain, text),
+                tokens(&mut chain, text),
                 "{text}"
             );
         }
@@ -152,12 +320,25 @@ mod tests {
         let mut compared = 0;
         for line in records.lines() {
             let record: serde_json::Value = serde_json::from_str(line).expect("a record");
+            if let Some(title) = record["title"].as_str() {
+                assert_eq!(tokens(&mut remembering, title), tokens(&mut chain, title));
+            }
             for section in record["sections"].as_array().expect("sections") {
                 let text = section["text"].as_str().expect("text");
-                assert_eq!(tokens(&mut remembering, text), tokens(&mut plain, text));
+                assert_eq!(tokens(&mut remembering, text), tokens(&mut chain, text));
                 compared += 1;
             }
         }
         assert!(compared > 1000, "{compared} sections");
+    }
+
+    #[test]
+    fn the_memory_holds_each_distinct_word_once_whatever_follows_it() {
+        let mut tokenizer = EnglishTokenizer::default();
+        let text = "run, run. run the run running RUN abcdefghijklmnopq abcdefghijklmnopq";
+        let mut stream = tokenizer.token_stream(text);
+        while stream.advance() {}
+        // run, the, running, RUN and the long word.
+        assert_eq!(tokenizer.words.len(), 5);
     }
 }

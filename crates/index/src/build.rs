@@ -152,16 +152,17 @@ fn write_index(
     for (done, review) in reviews.iter().enumerate() {
         let id = review.review.id.as_str();
         seen.insert(id);
-        let hash = content_hash(review)?;
+        let record = record_json(review)?;
+        let hash = content_hash(&record, &review.review);
         match previous.get(id) {
             Some(old) if *old == hash => changes.unchanged += 1,
             Some(_) => {
                 writer.delete_term(Term::from_field_text(fields.id, id));
-                writer.add_document(review_document(&fields, review, &hash)?)?;
+                writer.add_document(review_document(&fields, review, &hash, record))?;
                 changes.updated += 1;
             }
             None => {
-                writer.add_document(review_document(&fields, review, &hash)?)?;
+                writer.add_document(review_document(&fields, review, &hash, record))?;
                 changes.added += 1;
             }
         }
@@ -246,30 +247,46 @@ fn read_hashes(index: &Index) -> Result<HashMap<String, String>, IndexError> {
     Ok(hashes)
 }
 
-/// Digest of everything a review contributes to the index: its record, text, region
-/// and themes. A change to the theme rules or regions table changes it only for the
-/// reviews whose tags or region actually moved.
-fn content_hash(review: &CataloguedReview) -> Result<String, IndexError> {
-    // Serialised straight into the hasher: the JSON of a long review is never held.
-    let mut hasher = HashWriter(Sha256::new());
-    serde_json::to_writer(&mut hasher, review)
-        .map_err(|err| IndexError::CorruptRecord(err.to_string()))?;
-    let digest = hasher.0.finalize();
-    Ok(digest.iter().map(|byte| format!("{byte:02x}")).collect())
+/// The record stored with a review: the catalogued review as JSON, minus its text
+/// (which is stored once, in `text` and `section`).
+fn record_json(catalogued: &CataloguedReview) -> Result<String, IndexError> {
+    let review = &catalogued.review;
+    // Cloned field by field: cloning the review whole would copy its text only to drop it.
+    let record = CataloguedReview {
+        review: Review {
+            id: review.id.clone(),
+            title: review.title.clone(),
+            review_type: review.review_type,
+            publisher: review.publisher.clone(),
+            date: review.date,
+            url: review.url.clone(),
+            sections: Vec::new(),
+            metadata: review.metadata.clone(),
+            details: review.details.clone(),
+        },
+        region: catalogued.region.clone(),
+        themes: catalogued.themes.clone(),
+    };
+    serde_json::to_string(&record).map_err(|err| IndexError::CorruptRecord(err.to_string()))
 }
 
-/// `io::Write` into a SHA-256.
-struct HashWriter(Sha256);
-
-impl std::io::Write for HashWriter {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        self.0.update(bytes);
-        Ok(bytes.len())
+/// Digest of everything a review contributes to the index: its record (which holds
+/// its region and themes, so a change to the theme rules or regions table changes the
+/// digest only for the reviews whose tags or region actually moved) and its sections.
+/// The sections go in as their bytes, each length-prefixed so that no two different
+/// lists of sections digest alike: escaping the text as JSON first cost about as much
+/// as the digest itself.
+fn content_hash(record_json: &str, review: &Review) -> String {
+    let mut hasher = Sha256::new();
+    hasher.update(record_json.as_bytes());
+    for section in &review.sections {
+        for part in [&section.label, &section.text] {
+            hasher.update((part.len() as u64).to_le_bytes());
+            hasher.update(part.as_bytes());
+        }
     }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    let digest = hasher.finalize();
+    digest.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
 /// One build at a time per index directory, whether from the CLI or a server's admin
@@ -304,11 +321,13 @@ impl BuildLock {
     }
 }
 
+/// The document for a review; `record` is its [`record_json`].
 fn review_document(
     fields: &Fields,
     catalogued: &CataloguedReview,
     content_hash: &str,
-) -> Result<TantivyDocument, IndexError> {
+    record: String,
+) -> TantivyDocument {
     let review = &catalogued.review;
     let mut document = TantivyDocument::default();
     document.add_text(fields.id, &review.id);
@@ -354,27 +373,8 @@ fn review_document(
     if let Some(url) = &review.url {
         document.add_text(fields.url, url);
     }
-    // The text is stored once, in `text`; the record keeps everything else.
-    // Cloned field by field: cloning the review whole would copy its text only to drop it.
-    let record = CataloguedReview {
-        review: Review {
-            id: review.id.clone(),
-            title: review.title.clone(),
-            review_type: review.review_type,
-            publisher: review.publisher.clone(),
-            date: review.date,
-            url: review.url.clone(),
-            sections: Vec::new(),
-            metadata: review.metadata.clone(),
-            details: review.details.clone(),
-        },
-        region: catalogued.region.clone(),
-        themes: catalogued.themes.clone(),
-    };
-    let json =
-        serde_json::to_string(&record).map_err(|err| IndexError::CorruptRecord(err.to_string()))?;
-    document.add_text(fields.record, json);
-    Ok(document)
+    document.add_text(fields.record, record);
+    document
 }
 
 fn sibling(dir: &Path, suffix: &str) -> PathBuf {
@@ -417,5 +417,75 @@ fn remove_dir_if_present(dir: &Path) -> Result<(), IndexError> {
             source: err,
         }),
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use casesearch_model::{Region, ReviewDetails, ReviewType, Section};
+
+    use super::*;
+
+    fn review(sections: &[(&str, &str)]) -> CataloguedReview {
+        CataloguedReview {
+            review: Review {
+                id: "r1".into(),
+                title: "Child Q".into(),
+                review_type: ReviewType::PreventionOfFutureDeaths,
+                publisher: "Somewhere".into(),
+                date: None,
+                url: None,
+                sections: sections
+                    .iter()
+                    .map(|&(label, text)| Section {
+                        label: label.into(),
+                        text: text.into(),
+                    })
+                    .collect(),
+                metadata: BTreeMap::new(),
+                details: ReviewDetails::default(),
+            },
+            region: Region::unknown("Somewhere"),
+            themes: Vec::new(),
+        }
+    }
+
+    fn hash(review: &CataloguedReview) -> String {
+        let record = record_json(review).expect("record");
+        content_hash(&record, &review.review)
+    }
+
+    #[test]
+    fn the_content_hash_changes_with_any_change_to_the_sections_or_record() {
+        let base = hash(&review(&[("Summary", "ab"), ("Findings", "c")]));
+        assert_eq!(base, hash(&review(&[("Summary", "ab"), ("Findings", "c")])));
+        assert_eq!(base.len(), 64);
+        let others = [
+            // The same bytes, divided differently.
+            review(&[("Summary", "a"), ("Findings", "bc")]),
+            review(&[("Summar", "yab"), ("Findings", "c")]),
+            review(&[("Summary", "ab"), ("Findings", ""), ("", "c")]),
+            review(&[("Summary", "abFindingsc")]),
+            review(&[("Summary", "ab")]),
+            review(&[("Findings", "c"), ("Summary", "ab")]),
+            {
+                let mut moved = review(&[("Summary", "ab"), ("Findings", "c")]);
+                moved.region = Region::known("England", Some("London"), "Somewhere");
+                moved
+            },
+        ];
+        for other in &others {
+            assert_ne!(base, hash(other), "{:?}", other.review.sections);
+        }
+    }
+
+    #[test]
+    fn the_stored_record_is_the_review_without_its_text() {
+        let full = review(&[("Summary", "ab")]);
+        let record: CataloguedReview =
+            serde_json::from_str(&record_json(&full).expect("record")).expect("json");
+        let mut expected = full.clone();
+        expected.review.sections.clear();
+        assert_eq!(record, expected);
     }
 }
