@@ -425,6 +425,12 @@ mod tests {
         tokens
     }
 
+    fn highlighter(index: &Index, field: Field, query: &str) -> Highlighter {
+        let parser = tantivy::query::QueryParser::for_index(index, vec![field]);
+        let query = parser.parse_query(query).expect("query");
+        Highlighter::new(index, &*query, field).expect("highlighter")
+    }
+
     fn words(highlighter: &Highlighter, text: &str) -> Vec<Word> {
         let mut words = Vec::new();
         highlighter.for_each_word(text, |word| words.push(word));
@@ -456,11 +462,9 @@ mod tests {
     #[test]
     fn english_words_are_the_english_analyzers_words() {
         let (index, field) = english_index();
-        let parser = tantivy::query::QueryParser::for_index(&index, vec![field]);
         let sections = bundled_sections();
-        for text_query in QUERIES {
-            let query = parser.parse_query(text_query).expect("query");
-            let fast = Highlighter::new(&index, &*query, field).expect("highlighter");
+        for query in QUERIES {
+            let fast = highlighter(&index, field, query);
             assert!(matches!(fast.words, Words::English(_)));
             let full = with_full_analyzer(&index, field, &fast);
             let (mut compared, mut matched) = (0, 0);
@@ -471,7 +475,7 @@ mod tests {
                 matched += expected.iter().filter(|word| word.matches).count();
             }
             assert!(compared > 300_000, "only {compared} words compared");
-            assert!(matched > 20, "{text_query:?} matched {matched} words");
+            assert!(matched > 20, "{query:?} matched {matched} words");
         }
     }
 
@@ -480,11 +484,9 @@ mod tests {
     #[test]
     fn snippets_are_tantivys() {
         let (index, field) = english_index();
-        let parser = tantivy::query::QueryParser::for_index(&index, vec![field]);
         let sections = bundled_sections();
         for query in QUERIES {
-            let query = parser.parse_query(query).expect("query");
-            let highlighter = Highlighter::new(&index, &*query, field).expect("highlighter");
+            let highlighter = highlighter(&index, field, query);
             let weights = highlighter
                 .terms
                 .iter()
@@ -579,9 +581,7 @@ mod tests {
     #[test]
     fn a_kelvin_sign_lower_cases_to_k_as_in_the_analyzer() {
         let (index, field) = english_index();
-        let parser = tantivy::query::QueryParser::for_index(&index, vec![field]);
-        let query = parser.parse_query("kitchen").expect("query");
-        let highlighter = Highlighter::new(&index, &*query, field).expect("highlighter");
+        let highlighter = highlighter(&index, field, "kitchen");
         assert_eq!(
             highlighter.highlight_all("in the \u{212A}itchens & (Kitchen)"),
             "in the <mark>\u{212A}itchens</mark> &amp; (<mark>Kitchen</mark>)"
@@ -592,9 +592,7 @@ mod tests {
     #[test]
     fn a_fragment_cut_inside_a_text_says_so() {
         let (index, field) = english_index();
-        let parser = tantivy::query::QueryParser::for_index(&index, vec![field]);
-        let query = parser.parse_query("hospital").expect("query");
-        let highlighter = Highlighter::new(&index, &*query, field).expect("highlighter");
+        let highlighter = highlighter(&index, field, "hospital");
         let text = format!(
             "{} taken to hospital {}",
             "words ".repeat(60),

@@ -28,7 +28,9 @@ use crate::IndexError;
 
 /// Snippets shown per hit.
 const SNIPPETS_PER_HIT: usize = 3;
-const SNIPPET_CHARS: usize = 220;
+/// About how long a snippet is: bytes of text in a fragment (tantivy's measure), characters
+/// in an opening.
+const SNIPPET_LENGTH: usize = 220;
 
 /// A matching document's address, with its score when ranked by relevance.
 type RankedDoc = (Option<f32>, DocAddress);
@@ -624,7 +626,7 @@ fn snippets(sections: &[(&str, &str)], highlighter: &Highlighter) -> Vec<Snippet
     let mut found: Vec<(&str, &str, Fragment)> = sections
         .iter()
         .filter_map(|&(label, text)| {
-            let fragment = highlighter.best_fragment(text, SNIPPET_CHARS)?;
+            let fragment = highlighter.best_fragment(text, SNIPPET_LENGTH)?;
             Some((label, text, fragment))
         })
         .collect();
@@ -643,7 +645,7 @@ fn snippets(sections: &[(&str, &str)], highlighter: &Highlighter) -> Vec<Snippet
         if let Some(&(label, text)) = sections.first() {
             snippets.push(Snippet {
                 section: label.to_owned(),
-                html: first_words(text, SNIPPET_CHARS),
+                html: first_words(text, SNIPPET_LENGTH),
             });
         }
     }
