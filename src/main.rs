@@ -657,30 +657,22 @@ async fn shutdown_signal() {
     eprintln!("shutting down: finishing requests in flight");
 }
 
+/// Each slug as its value, or an error naming the first that is not one.
+fn from_slugs<T>(slugs: &[String], parse: fn(&str) -> Option<T>, what: &str) -> Result<Vec<T>> {
+    slugs
+        .iter()
+        .map(|slug| parse(slug).with_context(|| format!("unknown {what} {slug:?}")))
+        .collect()
+}
+
 fn search(corpus: &Path, index: &Path, args: SearchArgs) -> Result<ExitCode> {
     if let Some(reason) = index_staleness(corpus, index)? {
         bail!("the index is not current ({reason}); run `casesearch index` first");
     }
     let engine = open_engine(index)?;
-    let types = args
-        .review_type
-        .iter()
-        .map(|slug| {
-            ReviewType::from_slug(slug).with_context(|| format!("unknown review type {slug:?}"))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let availability = args
-        .availability
-        .iter()
-        .map(|slug| {
-            Availability::from_slug(slug).with_context(|| format!("unknown availability {slug:?}"))
-        })
-        .collect::<Result<Vec<_>>>()?;
-    let age_bands = args
-        .age_band
-        .iter()
-        .map(|slug| AgeBand::from_slug(slug).with_context(|| format!("unknown age band {slug:?}")))
-        .collect::<Result<Vec<_>>>()?;
+    let types = from_slugs(&args.review_type, ReviewType::from_slug, "review type")?;
+    let availability = from_slugs(&args.availability, Availability::from_slug, "availability")?;
+    let age_bands = from_slugs(&args.age_band, AgeBand::from_slug, "age band")?;
     let request = SearchRequest {
         query: args.query,
         themes: args.theme,
