@@ -10,7 +10,7 @@ use std::time::Instant;
 
 use casesearch_index::{
     update_index, BuildInputs, BuildMode, CorpusFileStamp, Engine, IndexError, IndexMeta,
-    ThemeLabel,
+    SynonymEntry, ThemeLabel, Thesaurus, ThesaurusError,
 };
 use casesearch_ingest::{Cataloguer, Corpus, IngestError};
 
@@ -20,6 +20,32 @@ pub enum PipelineError {
     Ingest(#[from] IngestError),
     #[error(transparent)]
     Index(#[from] IndexError),
+    #[error("thesaurus {path}: {source}")]
+    Thesaurus {
+        path: PathBuf,
+        source: ThesaurusError,
+    },
+    #[error("cannot read {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
+
+/// The corpus's thesaurus, checked (none if the corpus has no `synonyms.toml`). A bad
+/// entry is an error that names it: the build stops rather than search without it.
+pub fn read_thesaurus(corpus: &Corpus) -> Result<Vec<SynonymEntry>, PipelineError> {
+    let path = corpus.synonyms_path();
+    if !path.exists() {
+        return Ok(Vec::new());
+    }
+    let text = std::fs::read_to_string(&path).map_err(|source| PipelineError::Read {
+        path: path.clone(),
+        source,
+    })?;
+    let thesaurus =
+        Thesaurus::from_toml(&text).map_err(|source| PipelineError::Thesaurus { path, source })?;
+    Ok(thesaurus.entries().to_vec())
 }
 
 /// What an index build did, for the one-line summary and the closing report.
@@ -77,6 +103,7 @@ pub fn index_corpus(
         .map(|relative| CorpusFileStamp::read(corpus.dir(), relative))
         .collect::<Result<Vec<_>, _>>()?;
     let fingerprint = corpus.fingerprint()?;
+    let synonyms = read_thesaurus(&corpus)?;
     let mut records = corpus.read_reviews()?;
     // A catalogue entry for a review we hold in full is shown once, as the full text.
     let (reviews, catalogue_folded) =
@@ -124,6 +151,7 @@ pub fn index_corpus(
         regions_version: cataloguer.regions().version().to_owned(),
         themes,
         corpus_files,
+        synonyms,
     };
     let meta = update_index(index_dir, &catalogued, inputs, mode, on_progress)?;
     Ok(BuildSummary {

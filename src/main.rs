@@ -96,6 +96,21 @@ enum Command {
         /// Expand each topic with pseudo-relevance feedback (RM3).
         #[arg(long)]
         expand: bool,
+        /// Search without the corpus's thesaurus.
+        #[arg(long)]
+        no_synonyms: bool,
+        /// Coordination exponent (0: plain BM25 sum), to compare with the default.
+        #[arg(long)]
+        coordination: Option<f32>,
+        /// Proximity bonus weight (0: none), to compare with the default.
+        #[arg(long)]
+        proximity: Option<f32>,
+        /// Proximity window (words allowed between two query words).
+        #[arg(long)]
+        proximity_slop: Option<u32>,
+        /// RM3 original-query weight, to compare with Anserini's 0.5.
+        #[arg(long)]
+        rm3_weight: Option<f32>,
     },
     /// Print a PDF's text page by page, as the index will see it.
     Extract {
@@ -176,9 +191,18 @@ struct SearchArgs {
     /// Number of hits to show.
     #[arg(long, default_value_t = 10)]
     limit: usize,
-    /// Let any word match (OR) instead of requiring every word (AND).
+    /// Refuse text that is not valid query syntax instead of searching it as words.
     #[arg(long)]
-    any: bool,
+    strict: bool,
+    /// Do not also search the thesaurus's alternatives ("HV" → "health visitor").
+    #[arg(long)]
+    no_synonyms: bool,
+    /// Expand the query with words from its best matches (RM3).
+    #[arg(long)]
+    expand: bool,
+    /// Print why this document (by id) scores what it does for the query, and stop.
+    #[arg(long, value_name = "ID")]
+    explain: Option<String>,
     /// Print the results as JSON (hits and facets), as the HTTP API does.
     #[arg(long)]
     json: bool,
@@ -304,12 +328,35 @@ fn run(cli: Cli) -> Result<ExitCode> {
             b,
             title_boost,
             expand,
+            no_synonyms,
+            coordination,
+            proximity,
+            proximity_slop,
+            rm3_weight,
         } => {
+            let synonyms = if no_synonyms {
+                Vec::new()
+            } else {
+                casesearch::read_thesaurus(&Corpus::open(&cli.corpus)?)?
+            };
             let mut options = casesearch::eval::EvalOptions {
                 expand,
+                synonyms,
                 ..Default::default()
             };
             let ranking = &mut options.ranking;
+            if let Some(exponent) = coordination {
+                ranking.coordination.exponent = exponent;
+            }
+            if let Some(weight) = proximity {
+                ranking.proximity.weight = weight;
+            }
+            if let Some(slop) = proximity_slop {
+                ranking.proximity.slop = slop;
+            }
+            if let Some(weight) = rm3_weight {
+                ranking.feedback.original_query_weight = weight;
+            }
             ranking.bm25.k1 = k1.unwrap_or(ranking.bm25.k1);
             ranking.bm25.b = b.unwrap_or(ranking.bm25.b);
             ranking.title_boost = title_boost.unwrap_or(ranking.title_boost);
@@ -690,9 +737,17 @@ fn search(corpus: &Path, index: &Path, args: SearchArgs) -> Result<ExitCode> {
         },
         page: 1,
         per_page: args.limit.clamp(1, casesearch_index::MAX_PER_PAGE),
-        match_any: args.any,
-        expand: false,
+        expand: args.expand,
+        strict: args.strict,
+        synonyms: !args.no_synonyms,
     };
+    if let Some(id) = &args.explain {
+        let explanation = engine
+            .explain(&request, id)?
+            .with_context(|| format!("{id} does not match this query (or does not exist)"))?;
+        writeln!(std::io::stdout().lock(), "{explanation}")?;
+        return Ok(ExitCode::SUCCESS);
+    }
     let results = engine.search(&request)?;
     let mut out = std::io::stdout().lock();
     if args.json {

@@ -18,6 +18,7 @@ use std::sync::Arc;
 use tantivy::fieldnorm::FieldNormReader;
 
 use crate::feedback::Rm3Params;
+use crate::query::coordination::Coordination;
 use tantivy::postings::{Postings, SegmentPostings};
 use tantivy::query::{
     BooleanQuery, BoostQuery, EmptyScorer, EnableScoring, Explanation, Query, Scorer, TermQuery,
@@ -50,6 +51,33 @@ pub struct Ranking {
     pub title_boost: Score,
     /// Query expansion, for requests that ask for it.
     pub feedback: Rm3Params,
+    /// How a document's share of the query's concepts weighs (see `query::coordination`).
+    pub coordination: Coordination,
+    /// A thesaurus alternative counts this much of a typed word.
+    pub synonym_weight: Score,
+    pub proximity: Proximity,
+}
+
+/// The bonus for consecutive query words found near each other.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Proximity {
+    /// Weight of a pair's (sloppy phrase) score; 0 turns it off.
+    pub weight: Score,
+    /// Other words allowed between the two.
+    pub slop: u32,
+    /// Queries with more concepts get no bonus (pasted paragraphs: the pairs are many
+    /// and mostly chance).
+    pub max_concepts: usize,
+}
+
+impl Default for Proximity {
+    fn default() -> Self {
+        Proximity {
+            weight: 0.1,
+            slop: 4,
+            max_concepts: 12,
+        }
+    }
 }
 
 impl Default for Ranking {
@@ -58,6 +86,9 @@ impl Default for Ranking {
             bm25: Bm25Params::default(),
             title_boost: 0.5,
             feedback: Rm3Params::default(),
+            coordination: Coordination::default(),
+            synonym_weight: 0.5,
+            proximity: Proximity::default(),
         }
     }
 }

@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use tantivy::schema::Facet;
 use tantivy::{DateTime, Index, IndexWriter, TantivyDocument, Term};
 
+use crate::query::thesaurus::SynonymEntry;
 use crate::meta::{CorpusFileStamp, IndexMeta, ThemeLabel, META_FILE};
 use crate::schema::{build_schema, names, Fields, SCHEMA_VERSION};
 use crate::IndexError;
@@ -30,6 +31,8 @@ pub struct BuildInputs {
     /// The corpus files as they were before the build read them (see
     /// [`IndexMeta::corpus_files`]); empty when there is no corpus directory to check.
     pub corpus_files: Vec<CorpusFileStamp>,
+    /// The checked thesaurus (see [`crate::Thesaurus`]).
+    pub synonyms: Vec<SynonymEntry>,
 }
 
 /// How much of an existing index a build may keep.
@@ -109,6 +112,7 @@ pub fn update_index(
         unknown_publishers: unknown.into_iter().collect(),
         changes,
         corpus_files: inputs.corpus_files,
+        synonyms: inputs.synonyms,
     };
     meta.write(&building)?;
     replace_dir(&building, dir)?;

@@ -5,9 +5,25 @@
 //!
 //! It helps long, vague questions ("papers on communicating between processes") find
 //! documents that use other words for the same thing, and costs a second search, so it
-//! is a request option, off by default.
+//! is a request option (`expand=true`), off by default.
+//!
+//! As Anserini's `Rm3Reranker`: each feedback document's vector keeps only its
+//! `feedback_terms` most frequent words (after dropping words in more than 10% of
+//! documents) before it is normalised, and the final query weighs the original words
+//! `original_query_weight · qtf / |q|` and the added ones `(1 − that) · p(w|R)`.
 
 use std::collections::HashMap;
+
+use tantivy::collector::TopDocs;
+use tantivy::query::{BooleanQuery, BoostQuery, Occur, Query};
+use tantivy::schema::{Field, Value};
+use tantivy::{Index, Searcher, TantivyDocument, Term};
+
+use crate::bm25::{Bm25TermQuery, Ranking};
+use crate::facets::{combine, FilterClause};
+use crate::query::QueryPlan;
+use crate::schema::Fields;
+use crate::IndexError;
 
 /// RM3's settings; the defaults are Anserini's.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -68,6 +84,9 @@ pub fn relevance_model<E>(
                 counts.push((term.as_str(), *count));
             }
         }
+        // Anserini prunes each document's vector to its most frequent words first.
+        counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+        counts.truncate(params.feedback_terms);
         let length: u32 = counts.iter().map(|(_, count)| count).sum();
         for (term, count) in counts {
             *weights.entry(term).or_default() += document.score * count as f32 / length as f32;
@@ -84,6 +103,65 @@ pub fn relevance_model<E>(
         .into_iter()
         .map(|(term, weight)| (term.to_owned(), weight / total))
         .collect())
+}
+
+/// The plan's words with the words of its best matches added (see the module
+/// documentation). A plan with required clauses or a boolean expression keeps them
+/// required; otherwise the added words may match on their own, as in Anserini.
+pub(crate) fn expand(
+    searcher: &Searcher,
+    index: &Index,
+    fields: &Fields,
+    ranking: &Ranking,
+    plan: &QueryPlan,
+    filters: &[&FilterClause],
+) -> Result<Box<dyn Query>, IndexError> {
+    let params = ranking.feedback;
+    let first = searcher.search(
+        &combine(&*plan.words, filters),
+        &TopDocs::with_limit(params.feedback_documents.max(1)).order_by_score(),
+    )?;
+    let mut analyzer = index.tokenizer_for_field(fields.text)?;
+    let mut documents = Vec::with_capacity(first.len());
+    for (score, address) in first {
+        let stored: TantivyDocument = searcher.doc(address)?;
+        let mut term_counts: HashMap<String, u32> = HashMap::new();
+        for section in stored.get_all(fields.text).filter_map(|v| v.as_str()) {
+            let mut tokens = analyzer.token_stream(section);
+            while let Some(token) = tokens.next() {
+                *term_counts.entry(token.text.clone()).or_default() += 1;
+            }
+        }
+        documents.push(FeedbackDocument { score, term_counts });
+    }
+    let all_documents = searcher.num_docs().max(1) as f32;
+    let model = relevance_model(&documents, &params, &mut |term| {
+        let doc_freq = searcher.doc_freq(&Term::from_field_text(fields.text, term))?;
+        Ok::<_, IndexError>(doc_freq as f32 / all_documents <= params.max_document_share)
+    })?;
+    let original_weight = params.original_query_weight / plan.query_words.max(1) as f32;
+    let strict = plan.boolean || plan.constraints.iter().any(|(occur, _)| *occur == Occur::Must);
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
+        if strict { Occur::Must } else { Occur::Should },
+        Box::new(BoostQuery::new(plan.words.box_clone(), original_weight)),
+    )];
+    let added_weight = 1.0 - params.original_query_weight;
+    for (word, weight) in model {
+        // Scored as a typed word is: in the text, and in the title with its boost.
+        let in_field = |field: Field, boost: f32| -> Box<dyn Query> {
+            Box::new(Bm25TermQuery::new(
+                Term::from_field_text(field, &word),
+                ranking.bm25,
+                added_weight * weight * boost,
+            ))
+        };
+        let either = BooleanQuery::union(vec![
+            in_field(fields.text, 1.0),
+            in_field(fields.title, ranking.title_boost),
+        ]);
+        clauses.push((Occur::Should, Box::new(either)));
+    }
+    Ok(Box::new(BooleanQuery::new(clauses)))
 }
 
 /// Anserini's filter: 2 to 20 letters or digits. Numbers, single letters and

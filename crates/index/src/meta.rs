@@ -8,6 +8,7 @@ use std::time::UNIX_EPOCH;
 use serde::{Deserialize, Serialize};
 
 use crate::build::BuildChanges;
+use crate::query::thesaurus::SynonymEntry;
 use crate::schema::SCHEMA_VERSION;
 use crate::IndexError;
 
@@ -37,6 +38,10 @@ pub struct IndexMeta {
     /// start-up need not hash it again (SHA-256 of 359 MB took 2 s at 100×).
     #[serde(default)]
     pub corpus_files: Vec<CorpusFileStamp>,
+    /// The thesaurus the index was built with (`corpus/synonyms.toml`), applied at
+    /// query time.
+    #[serde(default)]
+    pub synonyms: Vec<SynonymEntry>,
 }
 
 /// A corpus file's size and modification time: what `make` and `rsync` compare.

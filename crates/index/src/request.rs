@@ -3,8 +3,11 @@
 use casesearch_model::{AgeBand, Availability, ReviewType};
 use serde::Serialize;
 
-/// Longest query accepted; longer ones are a user error, not a slow request.
-pub const MAX_QUERY_CHARS: usize = 1_000;
+/// Longest query accepted: a pasted page of a review (a paragraph is 1,000–3,000
+/// characters; CISI's judged queries include whole abstracts). Longer ones are a user
+/// error, not a slow request: past [`crate::query::MAX_CONCEPTS`] different words only
+/// the most informative are searched.
+pub const MAX_QUERY_CHARS: usize = 20_000;
 pub const MAX_PER_PAGE: usize = 100;
 
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
@@ -48,13 +51,26 @@ pub struct SearchRequest {
     /// 1-based.
     pub page: usize,
     pub per_page: usize,
-    /// Let any word of the query match (OR) instead of requiring every word (AND).
-    /// Users expect AND; long natural-language queries (relevance evaluation,
-    /// "more like this" text) need OR, ranked by BM25.
-    pub match_any: bool,
     /// Expand the query with words from its best matches (pseudo-relevance feedback,
     /// RM3): finds more for long, vague questions, at the cost of a second search.
     pub expand: bool,
+    /// Refuse text that is not valid query syntax (400) instead of searching it as
+    /// words with a notice.
+    pub strict: bool,
+    /// Also search the thesaurus's alternatives of the query's words ("HV" → "health
+    /// visitor").
+    pub synonyms: bool,
+}
+
+impl SearchRequest {
+    /// The order results come in: without words every document scores the same, so
+    /// "best match" would be index order, and browsing shows the newest first instead.
+    pub fn effective_sort(&self) -> Sort {
+        match self.sort {
+            Sort::Relevance if self.query.trim().is_empty() => Sort::Newest,
+            chosen => chosen,
+        }
+    }
 }
 
 impl Default for SearchRequest {
@@ -72,8 +88,9 @@ impl Default for SearchRequest {
             sort: Sort::Relevance,
             page: 1,
             per_page: 20,
-            match_any: false,
             expand: false,
+            strict: false,
+            synonyms: true,
         }
     }
 }

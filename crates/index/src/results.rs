@@ -3,6 +3,9 @@
 use casesearch_model::{AgeBand, Availability, CataloguedReview, ReviewType};
 use serde::Serialize;
 
+use crate::query::suggest::Suggestion;
+use crate::query::{Expansion, Notice};
+
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SearchResults {
     pub total: usize,
@@ -10,6 +13,18 @@ pub struct SearchResults {
     pub per_page: usize,
     pub hits: Vec<Hit>,
     pub facets: Facets,
+    /// How the query was read: repairs, relaxed matching, shortened text.
+    pub notices: Vec<Notice>,
+    /// What the thesaurus added ("HV" → "health visitor").
+    pub also_searched: Vec<Expansion>,
+    /// Closer words for ones the reports do not use.
+    pub suggestions: Vec<Suggestion>,
+    /// Documents with every word of the query (for plain queries of 2 to 12 words).
+    pub all_words_total: Option<usize>,
+    /// When no document has every word: the words the best match lacks.
+    pub missing_words: Vec<String>,
+    /// Words too common to be searched ("the", "and").
+    pub ignored_words: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

@@ -28,6 +28,8 @@ use crate::IngestError;
 pub const FORMAT_VERSION: u32 = 1;
 
 pub const MANIFEST_FILE: &str = "manifest.toml";
+/// The thesaurus, beside the manifest.
+pub const SYNONYMS_FILE: &str = "synonyms.toml";
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -103,6 +105,12 @@ impl Corpus {
 
     pub fn themes_path(&self) -> PathBuf {
         self.dir.join(&self.manifest.themes)
+    }
+
+    /// The librarian's thesaurus (optional): acronyms and equivalent phrasings applied
+    /// at query time (see `casesearch_index::Thesaurus`).
+    pub fn synonyms_path(&self) -> PathBuf {
+        self.dir.join(SYNONYMS_FILE)
     }
 
     /// The librarian's overrides (optional: see [`crate::overrides`]).
@@ -204,16 +212,18 @@ impl Corpus {
                 .iter()
                 .map(|collection| self.dir.join(&collection.records)),
         );
-        // Optional: its absence is part of the fingerprint too (no bytes).
-        let overrides = self.overrides_path();
-        if overrides.exists() {
-            files.push(overrides);
+        // Optional: their absence is part of the fingerprint too (no bytes).
+        for optional in [self.overrides_path(), self.synonyms_path()] {
+            if optional.exists() {
+                files.push(optional);
+            }
         }
         files
     }
 
     /// A digest of everything an index built from this corpus depends on: the manifest,
-    /// every records file, the theme rules, the regions table and the overrides. Any
+    /// every records file, the theme rules, the regions table, the overrides and the
+    /// thesaurus. Any
     /// edit changes it, which is how `serve` knows the index is out of date.
     pub fn fingerprint(&self) -> Result<String, IngestError> {
         let mut hasher = Sha256::new();
