@@ -108,6 +108,10 @@ enum Command {
         /// Proximity window (words allowed between two query words).
         #[arg(long)]
         proximity_slop: Option<u32>,
+        /// Rank documents with every concept first only for queries of up to this many
+        /// concepts (0: never).
+        #[arg(long)]
+        tier_max: Option<usize>,
         /// RM3 original-query weight, to compare with Anserini's 0.5.
         #[arg(long)]
         rm3_weight: Option<f32>,
@@ -332,6 +336,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             coordination,
             proximity,
             proximity_slop,
+            tier_max,
             rm3_weight,
         } => {
             let synonyms = if no_synonyms {
@@ -353,6 +358,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             if let Some(slop) = proximity_slop {
                 ranking.proximity.slop = slop;
+            }
+            if let Some(max) = tier_max {
+                ranking.coordination.tier_max_concepts = max;
             }
             if let Some(weight) = rm3_weight {
                 ranking.feedback.original_query_weight = weight;

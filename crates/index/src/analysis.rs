@@ -9,7 +9,7 @@
 
 use rustc_hash::FxHashMap;
 
-use crate::schema::MAX_WORD_BYTES;
+use crate::schema::{MAX_WORD_BYTES, SECTION_GAP};
 use tantivy::tokenizer::{
     Language, LowerCaser, RawTokenizer, Stemmer, StopWordFilter, TextAnalyzer, Token, TokenStream,
     Tokenizer,
@@ -122,6 +122,12 @@ impl Tokenizer for EnglishTokenizer {
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> EnglishTokenStream<'a> {
         self.token.reset();
+        // The first word is at SECTION_GAP (the next `advance` adds one): tantivy
+        // places each value of a multi-valued field right after the previous one, one
+        // position apart, so a phrase whose middle word is a stop word ("traffic of
+        // testimony") could match across two sections. Queries are analysed the same
+        // way, and phrases compare positions relative to their first word.
+        self.token.position = SECTION_GAP - 1;
         EnglishTokenStream {
             text,
             cursor: 0,
@@ -253,6 +259,15 @@ mod tests {
         found
     }
 
+    /// Our tokens with positions counted from 0, as tantivy's chain counts them.
+    fn ours(tokenizer: &mut TextAnalyzer, text: &str) -> Vec<(String, usize, usize, usize)> {
+        let mut found = tokens(tokenizer, text);
+        for token in &mut found {
+            token.3 -= SECTION_GAP;
+        }
+        found
+    }
+
     /// tantivy's chain, filter by filter: what the index held before this tokenizer.
     fn tantivy_chain() -> TextAnalyzer {
         TextAnalyzer::builder(SimpleTokenizer::default())
@@ -300,14 +315,14 @@ mod tests {
         ];
         for text in texts {
             let expected = tokens(&mut chain, text);
-            assert_eq!(tokens(&mut remembering, text), expected, "{text}");
-            assert_eq!(tokens(&mut forgetful, text), expected, "{text}");
-            assert_eq!(tokens(&mut small, text), expected, "{text}");
+            assert_eq!(ours(&mut remembering, text), expected, "{text}");
+            assert_eq!(ours(&mut forgetful, text), expected, "{text}");
+            assert_eq!(ours(&mut small, text), expected, "{text}");
         }
         // A second pass: every word now from the memory.
         for text in texts {
             assert_eq!(
-                tokens(&mut remembering, text),
+                ours(&mut remembering, text),
                 tokens(&mut chain, text),
                 "{text}"
             );
@@ -321,11 +336,11 @@ mod tests {
         for line in records.lines() {
             let record: serde_json::Value = serde_json::from_str(line).expect("a record");
             if let Some(title) = record["title"].as_str() {
-                assert_eq!(tokens(&mut remembering, title), tokens(&mut chain, title));
+                assert_eq!(ours(&mut remembering, title), tokens(&mut chain, title));
             }
             for section in record["sections"].as_array().expect("sections") {
                 let text = section["text"].as_str().expect("text");
-                assert_eq!(tokens(&mut remembering, text), tokens(&mut chain, text));
+                assert_eq!(ours(&mut remembering, text), tokens(&mut chain, text));
                 compared += 1;
             }
         }

@@ -73,7 +73,7 @@ pub struct Proximity {
 impl Default for Proximity {
     fn default() -> Self {
         Proximity {
-            weight: 0.1,
+            weight: 0.2,
             slop: 4,
             max_concepts: 12,
         }

@@ -9,7 +9,13 @@ use tantivy::schema::{
 ///
 /// 6: the content hash digests the sections' bytes rather than their JSON, and is a
 /// fast field only (no longer indexed).
-pub const SCHEMA_VERSION: u32 = 6;
+/// 7: each section's words start [`SECTION_GAP`] positions after the previous
+/// section's, so no phrase spans two sections.
+pub const SCHEMA_VERSION: u32 = 7;
+
+/// Positions between the last word of one section and the first of the next: more
+/// than any phrase slop a user writes or the proximity bonus uses.
+pub const SECTION_GAP: usize = 50;
 
 /// Our English analyzer: words, lowercased, Lucene's English stop words removed
 /// (positions are kept, so phrases with "of the" still match), Snowball stemming;

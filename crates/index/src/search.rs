@@ -35,6 +35,10 @@ type RankedDoc = (Option<f32>, DocAddress);
 
 /// Fewer hits than this and the query's rarer words get "did you mean" suggestions too.
 const FEW_HITS: usize = 3;
+/// At most this many suggestions, and none for queries longer than this many concepts
+/// (a pasted paragraph's unknown words are names and typos nobody asked about).
+const MAX_SUGGESTIONS: usize = 3;
+const MAX_CONCEPTS_FOR_SUGGESTIONS: usize = 12;
 
 /// An opened index, ready to answer searches from many threads.
 pub struct Engine {
@@ -401,7 +405,13 @@ impl Engine {
             tokens
         };
         let mut suggestions = Vec::new();
+        if plan.concepts.len() > MAX_CONCEPTS_FOR_SUGGESTIONS {
+            return Ok(suggestions);
+        }
         for concept in &plan.concepts {
+            if suggestions.len() == MAX_SUGGESTIONS {
+                break;
+            }
             let Some(term) = &concept.term else {
                 continue;
             };

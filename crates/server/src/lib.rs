@@ -174,7 +174,10 @@ async fn find_similar(state: &AppState, id: String, limit: usize) -> Result<Vec<
         (status = 400, description = "The search page, saying what was wrong", content_type = "text/html", body = String)))]
 async fn search_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
     let pairs = params::parse_pairs(raw.as_deref());
-    match run_search(&state, &pairs).await {
+    // The page never refuses what people type: syntax is always read leniently.
+    let page_pairs: Vec<(String, String)> =
+        pairs.iter().filter(|(name, _)| name != "strict").cloned().collect();
+    match run_search(&state, &page_pairs).await {
         Ok(results) => {
             Html(pages::search_page(&pairs, Some(&results), None, &state.engine()).into_string())
                 .into_response()

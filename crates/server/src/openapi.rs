@@ -46,7 +46,11 @@ impl Modify for BearerToken {
 #[into_params(parameter_in = Query)]
 #[allow(dead_code)] // read by the OpenAPI derive only
 pub struct SearchParams {
-    /// Query: words (all required), "phrases", AND/OR/NOT, `title:`, `text:`, `publisher:`.
+    /// Query: words (documents with all of them first, then those with most),
+    /// "phrases" (`"…"~N` for nearby words, `"information shar*"` for a prefix),
+    /// `+required`, `-excluded`, `negl*`, `neglect~1`, `title:`, `text:`, `publisher:`;
+    /// AND/OR/NOT make a strict boolean expression. Text that is not valid syntax is
+    /// searched as words, with a notice. Up to 20,000 characters.
     q: Option<String>,
     /// Theme id (repeatable; any of them), e.g. `domestic-abuse`.
     theme: Option<Vec<String>>,
@@ -72,6 +76,15 @@ pub struct SearchParams {
     page: Option<u32>,
     /// Hits per page (1–100, default 10).
     per_page: Option<u32>,
+    /// `true`: answer 400 `invalid_query` for text that is not valid query syntax
+    /// instead of searching it as words (default `false`).
+    strict: Option<bool>,
+    /// `false`: do not also search the thesaurus's alternatives ("HV" → "health
+    /// visitor"); default `true`.
+    synonyms: Option<bool>,
+    /// `true`: expand the query with words from its best matches (RM3 pseudo-relevance
+    /// feedback; a second search). Default `false`.
+    expand: Option<bool>,
 }
 
 /// The only parameter of the document endpoints.

@@ -50,9 +50,10 @@ pub fn search_page(
     engine: &Engine,
 ) -> Markup {
     let query = value_of(pairs, "q");
-    // The engine orders word-less searches newest first; the control should say so.
+    // "Best match" is the default; without words the engine shows the newest first
+    // (`SearchRequest::effective_sort`), which the option's label says. Defaulting the
+    // control to "newest" on the empty home page sorted the first search by date.
     let sort = match value_of(pairs, "sort") {
-        "" if query.trim().is_empty() => "newest",
         "" => "relevance",
         chosen => chosen,
     };
@@ -69,7 +70,7 @@ pub fn search_page(
                 }
                 label for="sort" { "Order"
                     select id="sort" name="sort" {
-                        @for (value, label) in [("relevance", "Best match"), ("newest", "Newest first"), ("oldest", "Oldest first")] {
+                        @for (value, label) in [("relevance", "Best match (newest first without words)"), ("newest", "Newest first"), ("oldest", "Oldest first")] {
                             option value=(value) selected[sort == value] { (label) }
                         }
                     }
@@ -136,6 +137,7 @@ fn result_list(pairs: &[(String, String)], results: &SearchResults, engine: &Eng
     let query = value_of(pairs, "q");
     let pages = results.total.div_ceil(results.per_page).max(1);
     html! {
+        (query_report(pairs, results))
         p.summary aria-live="polite" {
             @if results.total == 0 {
                 "No documents match. Try fewer words or fewer filters."
@@ -196,6 +198,56 @@ fn result_list(pairs: &[(String, String)], results: &SearchResults, engine: &Eng
     }
 }
 
+/// How the query was read: notices (relaxed matching, repaired syntax, shortened
+/// text), "did you mean", and what the thesaurus added, with a way to turn it off.
+fn query_report(pairs: &[(String, String)], results: &SearchResults) -> Markup {
+    let synonyms_off = value_of(pairs, "synonyms") == "false";
+    html! {
+        @if !results.notices.is_empty() || !results.suggestions.is_empty() || !results.also_searched.is_empty() || synonyms_off {
+            div.notices role="status" {
+                @for notice in &results.notices {
+                    p.notice { (notice.message) }
+                }
+                @for suggestion in &results.suggestions {
+                    p.suggestion {
+                        "Did you mean "
+                        a href=(format!("/?{}", query_string(&replaced(pairs, "q", &suggestion.query), &[]))) { (suggestion.suggestion) }
+                        " (for " em { (suggestion.word) } ")?"
+                    }
+                }
+                @if !results.also_searched.is_empty() {
+                    p.expansion {
+                        "Also searched for: "
+                        @for (index, expansion) in results.also_searched.iter().enumerate() {
+                            @if index > 0 { "; " }
+                            (expansion.also.join(", ")) " (for " em { (expansion.typed) } ")"
+                        }
+                        ". "
+                        a href=(format!("/?{}", query_string(&replaced(pairs, "synonyms", "false"), &[]))) { "Search only for the words as typed" }
+                    }
+                } @else if synonyms_off {
+                    p.expansion {
+                        "Synonyms and acronyms are not expanded. "
+                        a href=(format!("/?{}", query_string(&replaced(pairs, "synonyms", ""), &[]))) { "Expand them" }
+                    }
+                }
+                @if let Some(all) = results.all_words_total.filter(|all| *all > 0 && *all < results.total) {
+                    p.notice { (all) " of these contain every word; the rest contain some of them." }
+                }
+            }
+        }
+    }
+}
+
+/// `pairs` with `name` set to `value` (removed when empty).
+fn replaced(pairs: &[(String, String)], name: &str, value: &str) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = pairs.iter().filter(|(n, _)| n != name).cloned().collect();
+    if !value.is_empty() {
+        out.push((name.to_owned(), value.to_owned()));
+    }
+    out
+}
+
 fn document_link(id: &str, query: &str) -> String {
     let mut serializer = url::form_urlencoded::Serializer::new(String::new());
     if !query.is_empty() {
@@ -235,7 +287,7 @@ pub fn document_page(document: &DocumentView, similar: &[Hit], query: &str) -> M
                     @if !document.record.region.authorities.is_empty() {
                         dt { "Authorities" } dd { (document.record.region.authorities.join(", ")) }
                     }
-                    dt { "Date" } dd { (review.details.derived.get("date").map(|d| d.value.clone()).or_else(|| review.date.map(|d| d.to_string())).unwrap_or_else(|| "undated".into())) }
+                    dt { "Date" } dd { (casesearch_index::display_date(review).unwrap_or_else(|| "undated".into())) }
                     @if let Some(child) = &review.details.child { dt { "Child" } dd { (child) } }
                     @if let Some(band) = review.details.age_band { dt { "Age" } dd { (band.label()) } }
                     @if let Some(year) = review.details.incident_year { dt { "Incident" } dd { (year) } }

@@ -13,7 +13,7 @@ pub const MAX_PAGE: usize = 1_000;
 const YEARS: std::ops::RangeInclusive<usize> = 1900..=2100;
 
 /// The parameter names the search accepts.
-pub const SEARCH_PARAMETERS: [&str; 12] = [
+pub const SEARCH_PARAMETERS: [&str; 15] = [
     "q",
     "theme",
     "region",
@@ -26,6 +26,9 @@ pub const SEARCH_PARAMETERS: [&str; 12] = [
     "sort",
     "page",
     "per_page",
+    "strict",
+    "synonyms",
+    "expand",
 ];
 
 pub fn parse_pairs(raw: Option<&str>) -> Vec<(String, String)> {
@@ -101,6 +104,9 @@ pub fn search_request(pairs: &[(String, String)]) -> Result<SearchRequest, ApiEr
             }
             "page" => request.page = number(name, value, 1..=MAX_PAGE)?,
             "per_page" => request.per_page = number(name, value, 1..=MAX_PER_PAGE)?,
+            "strict" => request.strict = flag(name, value)?,
+            "synonyms" => request.synonyms = flag(name, value)?,
+            "expand" => request.expand = flag(name, value)?,
             _ => return Err(ApiError::UnknownParameter(name.clone())),
         }
     }
@@ -147,19 +153,24 @@ pub fn similar_limit(pairs: &[(String, String)]) -> Result<usize, ApiError> {
 pub fn reindex_full(pairs: &[(String, String)]) -> Result<bool, ApiError> {
     let mut full = false;
     for (name, value) in pairs {
-        match (name.as_str(), value.trim()) {
-            ("full", "true" | "1") => full = true,
-            ("full", "false" | "0") => full = false,
-            ("full", other) => {
-                return Err(ApiError::invalid(
-                    name,
-                    format!("{other:?} is not true or false"),
-                ))
-            }
+        match name.as_str() {
+            "full" => full = flag(name, value.trim())?,
             _ => return Err(ApiError::UnknownParameter(name.clone())),
         }
     }
     Ok(full)
+}
+
+/// `true`/`1` or `false`/`0`.
+fn flag(name: &str, value: &str) -> Result<bool, ApiError> {
+    match value {
+        "true" | "1" => Ok(true),
+        "false" | "0" => Ok(false),
+        other => Err(ApiError::invalid(
+            name,
+            format!("{other:?} is not true or false"),
+        )),
+    }
 }
 
 fn year(name: &str, value: &str) -> Result<u64, ApiError> {

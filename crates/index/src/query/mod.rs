@@ -13,6 +13,8 @@ pub mod coordination;
 pub mod suggest;
 pub mod syntax;
 pub mod thesaurus;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 
@@ -743,6 +745,10 @@ impl<'a> Compiler<'a> {
                         .searcher
                         .doc_freq(&Term::from_field_text(self.fields.text, term))
                         .unwrap_or(0) as f32;
+                    if doc_freq == 0.0 {
+                        // In no document: it cannot help find one.
+                        return 0.0;
+                    }
                     ((documents - doc_freq + 0.5) / (doc_freq + 0.5) + 1.0).ln()
                 }
                 Target::Phrase(..) => documents.ln() + 1.0,
