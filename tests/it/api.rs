@@ -388,13 +388,26 @@ async fn document_endpoint_returns_the_full_text_by_section_with_query_highlight
 
 #[tokio::test]
 async fn bad_requests_get_400_with_specific_codes_and_unknown_ids_404() {
-    let long_query = "a ".repeat(600);
+    let long_query = "a ".repeat(10_001);
     let cases = [
-        ("/api/search?q=foo:bar", 400, "unknown_query_field"),
-        ("/api/search?q=id:pfd-2013-0172", 400, "unknown_query_field"),
-        ("/api/search?q=%28unclosed", 400, "invalid_query"),
-        ("/api/search?q=title:*", 400, "invalid_query"),
-        ("/api/search?q=NOT+care", 400, "invalid_query"),
+        (
+            "/api/search?q=foo:bar&strict=true",
+            400,
+            "unknown_query_field",
+        ),
+        (
+            "/api/search?q=id:pfd-2013-0172&strict=true",
+            400,
+            "unknown_query_field",
+        ),
+        (
+            "/api/search?q=%28unclosed&strict=true",
+            400,
+            "invalid_query",
+        ),
+        ("/api/search?q=title:*&strict=true", 400, "invalid_query"),
+        ("/api/search?q=NOT+care&strict=true", 400, "invalid_query"),
+        ("/api/search?q=care&strict=maybe", 400, "invalid_parameter"),
         ("/api/search?colour=red", 400, "unknown_parameter"),
         ("/api/search?year_from=twenty", 400, "invalid_parameter"),
         (

@@ -8,3 +8,4 @@ mod pages;
 mod pipeline;
 mod relevance;
 mod specimens;
+mod understanding;

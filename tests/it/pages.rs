@@ -28,11 +28,17 @@ async fn search_page_shows_results_with_marks_facet_checkboxes_and_labels() {
 }
 
 #[tokio::test]
-async fn search_page_reports_a_bad_query_as_a_400_page_not_json() {
-    let (status, html) = get_raw("/?q=nofield:x").await;
-    assert_eq!(status, StatusCode::BAD_REQUEST);
+async fn search_page_searches_bad_syntax_as_words_with_a_notice_and_keeps_filters() {
+    // Even when a caller asks for strict parsing: the page never answers 400 for `q`.
+    let (status, html) = get_raw("/?q=nofield:neglect&theme=adolescents&strict=true").await;
+    assert_eq!(status, StatusCode::OK);
     assert!(html.starts_with("<!DOCTYPE html>"));
-    assert!(html.contains("role=\"alert\"") && html.contains("unknown field"));
+    assert!(html.contains("class=\"notices\""), "a notice");
+    assert!(html.contains("is not a field you can search"));
+    assert!(
+        html.contains(r#"value="adolescents" form="search" checked"#),
+        "filter kept"
+    );
 }
 
 #[tokio::test]
@@ -53,9 +59,13 @@ async fn document_page_highlights_the_query_and_escapes_the_text() {
 async fn browsing_without_words_shows_newest_first_selected_and_in_that_order() {
     let (status, html) = get_raw("/").await;
     assert_eq!(status, StatusCode::OK);
+    // The control defaults to best match, whose label says it means newest first
+    // without words: a first search typed on this page is then ranked by relevance.
     assert!(
-        html.contains(r#"<option value="newest" selected>"#),
-        "sort control says newest"
+        html.contains(
+            r#"<option value="relevance" selected>Best match (newest first without words)"#
+        ),
+        "sort control says best match"
     );
     let (_, with_words) = get_raw("/?q=care").await;
     assert!(with_words.contains(r#"<option value="relevance" selected>"#));

@@ -226,7 +226,8 @@ fn staleness_trusts_unchanged_file_stamps_and_hashes_when_they_differ() {
             "manifest.toml",
             "themes.toml",
             "regions.csv",
-            "pfd/records.jsonl"
+            "pfd/records.jsonl",
+            "synonyms.toml"
         ]
     );
     assert_eq!(casesearch::index_staleness(&corpus, &index).unwrap(), None);

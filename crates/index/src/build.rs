@@ -12,8 +12,8 @@ use sha2::{Digest, Sha256};
 use tantivy::schema::Facet;
 use tantivy::{DateTime, Index, IndexWriter, TantivyDocument, Term};
 
-use crate::query::thesaurus::SynonymEntry;
 use crate::meta::{CorpusFileStamp, IndexMeta, ThemeLabel, META_FILE};
+use crate::query::thesaurus::SynonymEntry;
 use crate::schema::{build_schema, names, Fields, SCHEMA_VERSION};
 use crate::IndexError;
 

@@ -142,7 +142,11 @@ pub(crate) fn expand(
         Ok::<_, IndexError>(doc_freq as f32 / all_documents <= params.max_document_share)
     })?;
     let original_weight = params.original_query_weight / plan.query_words.max(1) as f32;
-    let strict = plan.boolean || plan.constraints.iter().any(|(occur, _)| *occur == Occur::Must);
+    let strict = plan.boolean
+        || plan
+            .constraints
+            .iter()
+            .any(|(occur, _)| *occur == Occur::Must);
     let mut clauses: Vec<(Occur, Box<dyn Query>)> = vec![(
         if strict { Occur::Must } else { Occur::Should },
         Box::new(BoostQuery::new(plan.words.box_clone(), original_weight)),

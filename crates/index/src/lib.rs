@@ -37,15 +37,15 @@ mod tally;
 mod trends;
 
 pub use bm25::{Bm25Params, Proximity, Ranking};
+pub use build::{build_index, update_index, BuildChanges, BuildInputs, BuildMode};
+pub use error::IndexError;
+pub use feedback::Rm3Params;
+pub use meta::{CorpusFileStamp, IndexMeta, ThemeLabel, META_FILE};
 pub use present::display_date;
 pub use query::coordination::Coordination;
 pub use query::suggest::Suggestion;
 pub use query::thesaurus::{SynonymEntry, Thesaurus, ThesaurusError};
 pub use query::{Expansion, Notice, PlanOptions, QueryPlan, MAX_CONCEPTS};
-pub use build::{build_index, update_index, BuildChanges, BuildInputs, BuildMode};
-pub use error::IndexError;
-pub use feedback::Rm3Params;
-pub use meta::{CorpusFileStamp, IndexMeta, ThemeLabel, META_FILE};
 pub use request::{SearchRequest, Sort, MAX_PER_PAGE, MAX_QUERY_CHARS};
 pub use results::{
     DocumentView, FacetValue, Facets, Hit, SearchResults, Snippet, ThemeSummary, ThemeTrend,

@@ -30,7 +30,7 @@ pub fn display_date(review: &Review) -> Option<String> {
 }
 
 pub(crate) fn hit(
-fields: &Fields,
+    fields: &Fields,
     stored: &TantivyDocument,
     score: Option<f32>,
     highlighter: Option<&Highlighter>,
@@ -79,7 +79,10 @@ fields: &Fields,
     })
 }
 
-pub(crate) fn record(fields: &Fields, stored: &TantivyDocument) -> Result<CataloguedReview, IndexError> {
+pub(crate) fn record(
+    fields: &Fields,
+    stored: &TantivyDocument,
+) -> Result<CataloguedReview, IndexError> {
     let json = stored
         .get_first(fields.record)
         .and_then(|value| value.as_str())
@@ -120,7 +123,10 @@ pub(crate) fn snippets(sections: &[(&str, &str)], highlighter: &Highlighter) -> 
 }
 
 /// A stored document's sections as (label, text), borrowed: snippets need no copies.
-pub(crate) fn section_texts<'a>(stored: &'a TantivyDocument, fields: &Fields) -> Vec<(&'a str, &'a str)> {
+pub(crate) fn section_texts<'a>(
+    stored: &'a TantivyDocument,
+    fields: &Fields,
+) -> Vec<(&'a str, &'a str)> {
     let labels = stored
         .get_all(fields.section)
         .filter_map(|value| value.as_str());

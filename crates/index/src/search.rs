@@ -130,6 +130,11 @@ impl Engine {
     }
 
     pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
+        self.search_once(request)
+            .and_then(|results| self.corrected(request, results))
+    }
+
+    fn search_once(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
         let searcher = self.reader.searcher();
         let Prepared {
             plan,
@@ -163,8 +168,45 @@ impl Engine {
             missing_words: Vec::new(),
             ignored_words: Vec::new(),
         };
-        let best = (page == 1).then(|| ranked.first().map(|(_, address)| *address)).flatten();
+        let best = (page == 1)
+            .then(|| ranked.first().map(|(_, address)| *address))
+            .flatten();
         self.report(&searcher, plan, &filters, best, request, &mut results)?;
+        Ok(results)
+    }
+
+    /// `results`, or, when they are empty and a close word is in the reports, what that
+    /// word finds.
+    fn corrected(
+        &self,
+        request: &SearchRequest,
+        results: SearchResults,
+    ) -> Result<SearchResults, IndexError> {
+        // Nothing found, but a close word is in the reports: show what it finds, as
+        // search engines do, and say so (the suggestion stays, to be seen).
+        if results.total == 0 && !request.strict {
+            if let Some(suggestion) = results.suggestions.first().cloned() {
+                let corrected = SearchRequest {
+                    query: suggestion.query.clone(),
+                    ..request.clone()
+                };
+                let mut instead = self.search_once(&corrected)?;
+                if instead.total > 0 {
+                    instead.notices.insert(
+                        0,
+                        Notice {
+                            code: "showing_suggestion",
+                            message: format!(
+                                "No report contains {:?}; showing results for {:?} instead.",
+                                request.query, suggestion.query
+                            ),
+                        },
+                    );
+                    instead.suggestions = results.suggestions;
+                    return Ok(instead);
+                }
+            }
+        }
         Ok(results)
     }
 
@@ -205,7 +247,10 @@ impl Engine {
     ) -> Result<Vec<(String, f32)>, IndexError> {
         let searcher = self.reader.searcher();
         let combined = self.prepare(&searcher, request)?.combined;
-        let top = searcher.search(&combined, &TopDocs::with_limit(limit.max(1)).order_by_score())?;
+        let top = searcher.search(
+            &combined,
+            &TopDocs::with_limit(limit.max(1)).order_by_score(),
+        )?;
         top.into_iter()
             .map(|(score, address)| Ok((self.id_of(&searcher, address)?, score)))
             .collect()
@@ -228,7 +273,11 @@ impl Engine {
     }
 
     /// The request's plan and filters.
-    fn prepare(&self, searcher: &Searcher, request: &SearchRequest) -> Result<Prepared, IndexError> {
+    fn prepare(
+        &self,
+        searcher: &Searcher,
+        request: &SearchRequest,
+    ) -> Result<Prepared, IndexError> {
         let plan = self.plan(searcher, &request.query, request.strict, request.synonyms)?;
         let filters = self.filters(request)?;
         let all_filters: Vec<&FilterClause> = filters.iter().collect();
@@ -325,7 +374,11 @@ impl Engine {
                 .iter()
                 .map(|concept| (Occur::Must, concept.query.box_clone()))
                 .collect();
-            every.extend(plan.constraints.iter().map(|(occur, q)| (*occur, q.box_clone())));
+            every.extend(
+                plan.constraints
+                    .iter()
+                    .map(|(occur, q)| (*occur, q.box_clone())),
+            );
             let all_filters: Vec<&FilterClause> = filters.iter().collect();
             let with_all = combine(&BooleanQuery::new(every), &all_filters);
             let all_words = searcher.search(&with_all, &Count)?;

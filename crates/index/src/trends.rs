@@ -67,5 +67,4 @@ impl Engine {
             regions,
         })
     }
-
 }

@@ -175,8 +175,11 @@ async fn find_similar(state: &AppState, id: String, limit: usize) -> Result<Vec<
 async fn search_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
     let pairs = params::parse_pairs(raw.as_deref());
     // The page never refuses what people type: syntax is always read leniently.
-    let page_pairs: Vec<(String, String)> =
-        pairs.iter().filter(|(name, _)| name != "strict").cloned().collect();
+    let page_pairs: Vec<(String, String)> = pairs
+        .iter()
+        .filter(|(name, _)| name != "strict")
+        .cloned()
+        .collect();
     match run_search(&state, &page_pairs).await {
         Ok(results) => {
             Html(pages::search_page(&pairs, Some(&results), None, &state.engine()).into_string())

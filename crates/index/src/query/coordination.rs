@@ -279,7 +279,11 @@ impl Scorer for CoordinationScorer {
         } else {
             (matched / self.n).powf(self.exponent)
         };
-        let tier = if matched == self.n { self.all_bonus } else { 0.0 };
+        let tier = if matched == self.n {
+            self.all_bonus
+        } else {
+            0.0
+        };
         tier + sum * share + bonus
     }
 }
@@ -346,7 +350,11 @@ mod tests {
     #[test]
     fn bonuses_add_to_matches_but_never_match_alone() {
         let (index, body) = index(&["alpha beta", "alpha", "beta gamma"]);
-        let plain = CoordinationQuery::new(vec![term(body, "alpha")], Vec::new(), Coordination::default());
+        let plain = CoordinationQuery::new(
+            vec![term(body, "alpha")],
+            Vec::new(),
+            Coordination::default(),
+        );
         let with_bonus = CoordinationQuery::new(
             vec![term(body, "alpha")],
             vec![term(body, "beta")],

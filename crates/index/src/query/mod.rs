@@ -12,9 +12,9 @@
 pub mod coordination;
 pub mod suggest;
 pub mod syntax;
-pub mod thesaurus;
 #[cfg(test)]
 mod tests;
+pub mod thesaurus;
 
 use std::collections::HashMap;
 
@@ -71,7 +71,7 @@ pub struct PlanContext<'a> {
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Notice {
     /// Stable machine code: `syntax_repaired`, `not_all_words`, `query_shortened`,
-    /// `only_common_words`, `boolean_unreadable`, `out_of_range`.
+    /// `only_common_words`, `boolean_unreadable`, `out_of_range`, `showing_suggestion`.
     pub code: &'static str,
     pub message: String,
 }
@@ -156,7 +156,13 @@ impl QueryPlan {
         let (reading, repairs) = syntax::read(text);
         for repair in repairs {
             if options.strict && repair.is_syntax_error() {
-                return Err(IndexError::InvalidQuery(repair.message()));
+                return Err(match repair {
+                    syntax::Repair::UnknownField(field) => IndexError::UnknownQueryField {
+                        field,
+                        known: QUERYABLE_FIELDS.join(", "),
+                    },
+                    other => IndexError::InvalidQuery(other.message()),
+                });
             }
             let code = if repair.is_syntax_error() {
                 "syntax_repaired"
@@ -285,7 +291,12 @@ impl<'a> Compiler<'a> {
                 None
             }
         };
-        Ok(rescore_terms(query, ranking.bm25, &field_boost, &term_count))
+        Ok(rescore_terms(
+            query,
+            ranking.bm25,
+            &field_boost,
+            &term_count,
+        ))
     }
 
     /// The parser knows every schema field; only the text fields make sense to users.
@@ -370,7 +381,10 @@ impl<'a> Compiler<'a> {
             if let Some(term) = &single {
                 let count = term_counts.entry(term.clone()).or_default();
                 *count += 1;
-                if *count > 1 && clause.presence == Presence::Optional && !expansions_by_clause.contains_key(&index) {
+                if *count > 1
+                    && clause.presence == Presence::Optional
+                    && !expansions_by_clause.contains_key(&index)
+                {
                     continue;
                 }
             }
@@ -415,8 +429,8 @@ impl<'a> Compiler<'a> {
             );
         }
         let bonuses = self.proximity(&concepts);
-        let has_positive = !concepts.is_empty()
-            || constraints.iter().any(|(occur, _)| *occur == Occur::Must);
+        let has_positive =
+            !concepts.is_empty() || constraints.iter().any(|(occur, _)| *occur == Occur::Must);
         if !has_positive && constraints.is_empty() {
             // Nothing searchable: only common words, or nothing at all.
             if !ignored.is_empty() {
@@ -440,7 +454,10 @@ impl<'a> Compiler<'a> {
             .collect();
         if !concepts.is_empty() {
             let coordination = CoordinationQuery::new(
-                concepts.iter().map(|concept| concept.query.box_clone()).collect(),
+                concepts
+                    .iter()
+                    .map(|concept| concept.query.box_clone())
+                    .collect(),
                 bonuses,
                 self.ranking.coordination,
             );
@@ -515,8 +532,8 @@ impl<'a> Compiler<'a> {
             }
             for matched in thesaurus.find(&words) {
                 let last = matched.start + matched.len;
-                let whole = starts_clause[matched.start]
-                    && (last == words.len() || starts_clause[last]);
+                let whole =
+                    starts_clause[matched.start] && (last == words.len() || starts_clause[last]);
                 if !whole {
                     continue;
                 }
@@ -553,7 +570,10 @@ impl<'a> Compiler<'a> {
                         clause,
                         (
                             expansion,
-                            targets.iter().map(|target| (target.clone(), weight)).collect(),
+                            targets
+                                .iter()
+                                .map(|target| (target.clone(), weight))
+                                .collect(),
                         ),
                     );
                 }
@@ -576,7 +596,9 @@ impl<'a> Compiler<'a> {
                     // Built as its own query in `concept_query`.
                     Vec::new()
                 } else {
-                    self.target_of_field(field, text, *slop).into_iter().collect()
+                    self.target_of_field(field, text, *slop)
+                        .into_iter()
+                        .collect()
                 }
             }
             Atom::Prefix(_) | Atom::Fuzzy { .. } => Vec::new(),
@@ -658,8 +680,11 @@ impl<'a> Compiler<'a> {
             Atom::Fuzzy { word, distance } => {
                 if let Some(Target::Term(term)) = self.target_of_field(fields[0].0, word, 0) {
                     for &(field, field_boost) in &fields {
-                        let query =
-                            FuzzyTermQuery::new(Term::from_field_text(field, &term), *distance, true);
+                        let query = FuzzyTermQuery::new(
+                            Term::from_field_text(field, &term),
+                            *distance,
+                            true,
+                        );
                         alternatives.push((
                             Occur::Should,
                             Box::new(BoostQuery::new(Box::new(query), field_boost * boost)),
@@ -707,7 +732,10 @@ impl<'a> Compiler<'a> {
             return Ok(Box::new(BooleanQuery::new(Vec::new())));
         }
         Ok(match alternatives.len() {
-            1 => alternatives.pop().map(|(_, query)| query).unwrap_or_else(|| Box::new(AllQuery)),
+            1 => alternatives
+                .pop()
+                .map(|(_, query)| query)
+                .unwrap_or_else(|| Box::new(AllQuery)),
             _ => Box::new(BooleanQuery::new(alternatives)),
         })
     }
@@ -721,7 +749,9 @@ impl<'a> Compiler<'a> {
             .map(|(position, term)| (position, Term::from_field_text(field, &term)))
             .collect();
         let next = terms.last().map_or(0, |(position, _)| position + 1);
-        let last = last.trim_matches(|c: char| !c.is_alphanumeric()).to_lowercase();
+        let last = last
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
         if last.is_empty() {
             return None;
         }
@@ -776,7 +806,9 @@ impl<'a> Compiler<'a> {
                     ],
                     proximity.slop,
                 );
-                Some(Box::new(BoostQuery::new(Box::new(phrase), proximity.weight)) as Box<dyn Query>)
+                Some(
+                    Box::new(BoostQuery::new(Box::new(phrase), proximity.weight)) as Box<dyn Query>,
+                )
             })
             .collect()
     }

@@ -54,7 +54,8 @@ pub fn closest_term(
                 continue;
             };
             if candidate != term {
-                *found.entry(candidate.to_owned()).or_default() += u64::from(stream.value().doc_freq);
+                *found.entry(candidate.to_owned()).or_default() +=
+                    u64::from(stream.value().doc_freq);
             }
         }
     }
@@ -73,10 +74,7 @@ pub fn surface_form(
     term: &str,
     analyse: &mut dyn FnMut(&str) -> Vec<(usize, usize, String)>,
 ) -> Result<String, IndexError> {
-    let query = TermQuery::new(
-        Term::from_field_text(field, term),
-        IndexRecordOption::Basic,
-    );
+    let query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::Basic);
     let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
     if let Some((_, address)) = top.first() {
         let stored: TantivyDocument = searcher.doc(*address)?;
@@ -153,7 +151,10 @@ mod tests {
 
     #[test]
     fn replace_word_swaps_only_the_whole_typed_clause() {
-        assert_eq!(replace_word("neglet neglected", "neglet", "neglect"), "neglect neglected");
+        assert_eq!(
+            replace_word("neglet neglected", "neglet", "neglect"),
+            "neglect neglected"
+        );
         assert_eq!(replace_word("a neglet", "negle", "x"), "a neglet");
     }
 }

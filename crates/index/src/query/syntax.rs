@@ -71,7 +71,10 @@ pub enum Repair {
     /// `ab*`: too short a prefix; searched as the word.
     ShortPrefix(String),
     /// `word~5`: distance lowered to the maximum.
-    FuzzyDistance { typed: String, distance: u8 },
+    FuzzyDistance {
+        typed: String,
+        distance: u8,
+    },
     /// A boost that is not a positive number.
     BadBoost(String),
 }
@@ -225,7 +228,8 @@ fn split(text: &str, repairs: &mut Vec<Repair>) -> Vec<Piece> {
                     suffix.push(next);
                     chars.next();
                 }
-                let typed = format!("{prefix_typed}\"{phrase}\"{suffix}");
+                let close = if closed { "\"" } else { "" };
+                let typed = format!("{prefix_typed}\"{phrase}{close}{suffix}");
                 pieces.push(Piece::Phrase {
                     text: phrase,
                     presence,
@@ -385,7 +389,8 @@ fn word_atom(value: &str, repairs: &mut Vec<Repair>) -> Atom {
         return Atom::Word(stem.to_owned());
     }
     if let Some((word, distance)) = value.rsplit_once('~') {
-        if !word.is_empty() && (distance.is_empty() || distance.chars().all(|c| c.is_ascii_digit())) {
+        if !word.is_empty() && (distance.is_empty() || distance.chars().all(|c| c.is_ascii_digit()))
+        {
             let asked: u8 = if distance.is_empty() {
                 1
             } else {
@@ -419,7 +424,11 @@ mod tests {
     }
 
     fn atoms(text: &str) -> Vec<Atom> {
-        plain(text).0.into_iter().map(|clause| clause.atom).collect()
+        plain(text)
+            .0
+            .into_iter()
+            .map(|clause| clause.atom)
+            .collect()
     }
 
     fn word(text: &str) -> Atom {
@@ -428,11 +437,21 @@ mod tests {
 
     #[test]
     fn ordinary_punctuation_is_words_without_repairs() {
-        for text in ["child's voice", "mother's partner", "don't", "section 47: strategy", "A&E", "covid-19 CAMHS,"] {
+        for text in [
+            "child's voice",
+            "mother's partner",
+            "don't",
+            "section 47: strategy",
+            "A&E",
+            "covid-19 CAMHS,",
+        ] {
             let (_, repairs) = plain(text);
             assert!(repairs.is_empty(), "{text}: {repairs:?}");
         }
-        assert_eq!(atoms("section 47: strategy"), [word("section"), word("47:"), word("strategy")]);
+        assert_eq!(
+            atoms("section 47: strategy"),
+            [word("section"), word("47:"), word("strategy")]
+        );
         assert_eq!(atoms("child's voice"), [word("child's"), word("voice")]);
     }
 
@@ -449,7 +468,11 @@ mod tests {
         let (clauses, repairs) = plain("\"unclosed phrase");
         assert_eq!(
             clauses[0].atom,
-            Atom::Phrase { text: "unclosed phrase".into(), slop: 0, prefix: false }
+            Atom::Phrase {
+                text: "unclosed phrase".into(),
+                slop: 0,
+                prefix: false
+            }
         );
         assert_eq!(repairs, [Repair::UnclosedQuote]);
 
@@ -462,15 +485,37 @@ mod tests {
 
     #[test]
     fn syntax_keeps_its_meaning() {
-        let (clauses, repairs) = plain("+neglect -drugs title:\"care plan\"~2 negl* neglect~1 \"information shar*\" voice^2");
+        let (clauses, repairs) = plain(
+            "+neglect -drugs title:\"care plan\"~2 negl* neglect~1 \"information shar*\" voice^2",
+        );
         assert!(repairs.is_empty(), "{repairs:?}");
         assert_eq!(clauses[0].presence, Presence::Required);
         assert_eq!(clauses[1].presence, Presence::Excluded);
         assert_eq!(clauses[2].field, Some("title"));
-        assert_eq!(clauses[2].atom, Atom::Phrase { text: "care plan".into(), slop: 2, prefix: false });
+        assert_eq!(
+            clauses[2].atom,
+            Atom::Phrase {
+                text: "care plan".into(),
+                slop: 2,
+                prefix: false
+            }
+        );
         assert_eq!(clauses[3].atom, Atom::Prefix("negl".into()));
-        assert_eq!(clauses[4].atom, Atom::Fuzzy { word: "neglect".into(), distance: 1 });
-        assert_eq!(clauses[5].atom, Atom::Phrase { text: "information shar".into(), slop: 0, prefix: true });
+        assert_eq!(
+            clauses[4].atom,
+            Atom::Fuzzy {
+                word: "neglect".into(),
+                distance: 1
+            }
+        );
+        assert_eq!(
+            clauses[5].atom,
+            Atom::Phrase {
+                text: "information shar".into(),
+                slop: 0,
+                prefix: true
+            }
+        );
         assert_eq!(clauses[6].boost, Some(2.0));
         assert_eq!(clauses[6].atom, word("voice"));
     }
@@ -479,7 +524,13 @@ mod tests {
     fn short_prefixes_and_large_distances_are_brought_into_range() {
         let (clauses, repairs) = plain("ab* neglect~7");
         assert_eq!(clauses[0].atom, word("ab"));
-        assert_eq!(clauses[1].atom, Atom::Fuzzy { word: "neglect".into(), distance: 2 });
+        assert_eq!(
+            clauses[1].atom,
+            Atom::Fuzzy {
+                word: "neglect".into(),
+                distance: 2
+            }
+        );
         assert_eq!(repairs.len(), 2);
         assert!(repairs[0].is_syntax_error());
         assert!(!repairs[1].is_syntax_error());
@@ -489,6 +540,9 @@ mod tests {
     fn operators_make_a_boolean_query_and_brackets_alone_do_not() {
         assert_eq!(read("neglect AND (camhs OR cahms)").0, Reading::Boolean);
         assert_eq!(read("AND OR").0, Reading::Boolean);
-        assert_eq!(atoms("time sharing (TSS) systems"), [word("time"), word("sharing"), word("TSS"), word("systems")]);
+        assert_eq!(
+            atoms("time sharing (TSS) systems"),
+            [word("time"), word("sharing"), word("TSS"), word("systems")]
+        );
     }
 }

@@ -103,14 +103,18 @@ impl Thesaurus {
                 return Err(fail("needs at least two terms".into()));
             }
             if entry.source.trim().is_empty() {
-                return Err(fail("has no source: say where the equivalence comes from".into()));
+                return Err(fail(
+                    "has no source: say where the equivalence comes from".into(),
+                ));
             }
             if let Some(stray) = entry
                 .ambiguous
                 .iter()
                 .find(|term| !entry.terms.iter().any(|t| t.eq_ignore_ascii_case(term)))
             {
-                return Err(fail(format!("ambiguous term {stray:?} is not one of its terms")));
+                return Err(fail(format!(
+                    "ambiguous term {stray:?} is not one of its terms"
+                )));
             }
             for (term_index, term) in entry.terms.iter().enumerate() {
                 let words = normalizer.words(term);
@@ -121,7 +125,11 @@ impl Thesaurus {
                     return Err(fail(if other == index {
                         format!("term {term:?} is listed twice")
                     } else {
-                        format!("term {term:?} is already in entry {} ({:?})", other + 1, entries[other].terms[0])
+                        format!(
+                            "term {term:?} is already in entry {} ({:?})",
+                            other + 1,
+                            entries[other].terms[0]
+                        )
                     }));
                 }
                 owner.insert(words.clone(), index);
@@ -232,7 +240,9 @@ impl Normalizer {
                 let word = match word.strip_suffix('s') {
                     Some(acronym)
                         if acronym.chars().count() >= 2
-                            && acronym.chars().all(|c| c.is_uppercase() || c.is_ascii_digit() || c == '&') =>
+                            && acronym
+                                .chars()
+                                .all(|c| c.is_uppercase() || c.is_ascii_digit() || c == '&') =>
                     {
                         acronym
                     }
@@ -274,8 +284,13 @@ mod tests {
             entry(&["took her own life", "suicide"], &[]),
         ])
         .unwrap();
-        let words = Thesaurus::compared_words("Health Visitors, saw her at A&E after she took her own life");
-        assert_eq!(Thesaurus::compared_words("GPs and EDS"), ["gp", "and", "eds"]);
+        let words = Thesaurus::compared_words(
+            "Health Visitors, saw her at A&E after she took her own life",
+        );
+        assert_eq!(
+            Thesaurus::compared_words("GPs and EDS"),
+            ["gp", "and", "eds"]
+        );
         let found = thesaurus.find(&words);
         assert_eq!(found.len(), 3, "{found:?}");
         assert_eq!((found[0].start, found[0].len, found[0].entry), (0, 2, 0));
@@ -284,28 +299,50 @@ mod tests {
         // "ED" is ambiguous: typed "A&E" is not also searched as "ed".
         assert_eq!(thesaurus.alternatives(&found[1]), ["emergency department"]);
         let ed = thesaurus.find(&Thesaurus::compared_words("ED"));
-        assert_eq!(thesaurus.alternatives(&ed[0]), ["A&E", "emergency department"]);
+        assert_eq!(
+            thesaurus.alternatives(&ed[0]),
+            ["A&E", "emergency department"]
+        );
         assert_eq!(found[2].len, 4);
     }
 
     #[test]
     fn a_bad_entry_is_refused_by_number_and_name() {
         let cases = [
-            (vec![entry(&["HV"], &[])], "entry 1 (\"HV\"): needs at least two terms"),
             (
-                vec![entry(&["GP", "general practitioner"], &[]), entry(&["HV", "gp"], &[])],
+                vec![entry(&["HV"], &[])],
+                "entry 1 (\"HV\"): needs at least two terms",
+            ),
+            (
+                vec![
+                    entry(&["GP", "general practitioner"], &[]),
+                    entry(&["HV", "gp"], &[]),
+                ],
                 "entry 2 (\"HV\"): term \"gp\" is already in entry 1 (\"GP\")",
             ),
-            (vec![entry(&["ED", "A&E"], &["DNA"])], "entry 1 (\"ED\"): ambiguous term \"DNA\" is not one of its terms"),
-            (vec![entry(&["ED", "--"], &[])], "entry 1 (\"ED\"): term \"--\" has no letters or digits"),
+            (
+                vec![entry(&["ED", "A&E"], &["DNA"])],
+                "entry 1 (\"ED\"): ambiguous term \"DNA\" is not one of its terms",
+            ),
+            (
+                vec![entry(&["ED", "--"], &[])],
+                "entry 1 (\"ED\"): term \"--\" has no letters or digits",
+            ),
         ];
         for (entries, expected) in cases {
             assert_eq!(Thesaurus::new(entries).unwrap_err().to_string(), expected);
         }
         let no_source = "[[entry]]\nterms = [\"HV\", \"health visitor\"]\nsource = \" \"\n";
-        assert!(Thesaurus::from_toml(no_source).unwrap_err().to_string().contains("has no source"));
-        let unknown_key = "[[entry]]\nterms = [\"HV\", \"health visitor\"]\nsource = \"x\"\nweight = 2\n";
-        assert!(matches!(Thesaurus::from_toml(unknown_key), Err(ThesaurusError::Syntax(_))));
+        assert!(Thesaurus::from_toml(no_source)
+            .unwrap_err()
+            .to_string()
+            .contains("has no source"));
+        let unknown_key =
+            "[[entry]]\nterms = [\"HV\", \"health visitor\"]\nsource = \"x\"\nweight = 2\n";
+        assert!(matches!(
+            Thesaurus::from_toml(unknown_key),
+            Err(ThesaurusError::Syntax(_))
+        ));
     }
 
     #[test]
@@ -315,6 +352,10 @@ mod tests {
         )
         .expect("corpus/synonyms.toml");
         let thesaurus = Thesaurus::from_toml(&text).unwrap();
-        assert!(thesaurus.entries().len() >= 80, "{}", thesaurus.entries().len());
+        assert!(
+            thesaurus.entries().len() >= 80,
+            "{}",
+            thesaurus.entries().len()
+        );
     }
 }
