@@ -465,6 +465,23 @@ fn query_mix() -> Vec<MixQuery> {
             Some(2018),
         ),
         mix_query("browse: no words", "", &[], &[], None),
+        // What practitioners type (issue 14): plain sentences matched gracefully (any
+        // word, all words first), an acronym the thesaurus expands.
+        mix_query(
+            "sentence: teenager took her own life",
+            "teenager took her own life",
+            &[],
+            &[],
+            None,
+        ),
+        mix_query(
+            "sentence: teenage girl overdose mental health services",
+            "teenage girl overdose mental health services",
+            &[],
+            &[],
+            None,
+        ),
+        mix_query("acronym: A&E", "A&E", &[], &[], None),
     ]
 }
 

@@ -16,6 +16,9 @@ local paths = {
   "/api/search?q=text%3Aoverdose&per_page=20",
   "/api/search?q=mental+health&theme=adolescents&region=England&year_from=2018&per_page=20",
   "/api/search?q=&per_page=20",
+  "/api/search?q=teenager+took+her+own+life&per_page=20",
+  "/api/search?q=teenage+girl+overdose+mental+health+services&per_page=20",
+  "/api/search?q=A%26E&per_page=20",
 }
 
 next_path = 0

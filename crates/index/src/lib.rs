@@ -22,6 +22,7 @@
 mod analysis;
 mod bm25;
 mod build;
+mod documents;
 mod error;
 mod facets;
 mod feedback;
@@ -29,6 +30,7 @@ mod highlight;
 mod meta;
 mod present;
 pub mod query;
+mod report;
 mod request;
 mod results;
 pub mod schema;

@@ -210,6 +210,9 @@ struct Compiler<'a> {
     notices: Vec<Notice>,
 }
 
+/// A clause with its weighted targets and, for a plain word, its one term.
+type Built = (Clause, Vec<(Target, f32)>, Option<String>);
+
 /// A thing to search for, before it becomes a query: a term or a phrase (terms with
 /// their positions), with a weight.
 #[derive(Debug, Clone)]
@@ -249,7 +252,7 @@ impl<'a> Compiler<'a> {
                 other => IndexError::InvalidQuery(other.to_string()),
             })?;
         let query = self.refuse_non_queryable_fields(query)?;
-        Ok(self.rescore(text, &*query)?)
+        self.rescore(text, &*query)
     }
 
     fn finish_boolean(mut self, query: Box<dyn Query>, text: &str) -> QueryPlan {
@@ -339,7 +342,7 @@ impl<'a> Compiler<'a> {
         // Lucene runs it weighs query-term frequency), and their order for proximity.
         let mut term_counts: HashMap<String, usize> = HashMap::new();
         let mut query_words = 0;
-        let mut built: Vec<(Clause, Vec<(Target, f32)>, Option<String>)> = Vec::new();
+        let mut built: Vec<Built> = Vec::new();
         for (index, clause) in clauses.into_iter().enumerate() {
             let mut targets = self.targets(&clause)?;
             query_words += targets

@@ -66,13 +66,16 @@ pub fn closest_term(
         .map(|(_, candidate, doc_freq)| (candidate, doc_freq)))
 }
 
+/// A text's words as the index analyses them: (byte from, byte to, term).
+pub type Analyse<'a> = dyn FnMut(&str) -> Vec<(usize, usize, String)> + 'a;
+
 /// How the index's text writes `term` (a stem): the first word in a document holding it
 /// that `analyse` turns into `term`, lower-cased. Falls back to the stem itself.
 pub fn surface_form(
     searcher: &Searcher,
     field: Field,
     term: &str,
-    analyse: &mut dyn FnMut(&str) -> Vec<(usize, usize, String)>,
+    analyse: &mut Analyse<'_>,
 ) -> Result<String, IndexError> {
     let query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::Basic);
     let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
