@@ -13,7 +13,9 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use casesearch_model::{Availability, Derivation, Review, ReviewDetails, ReviewType, Section};
+use casesearch_model::{
+    Availability, Derivation, Review, ReviewDetails, ReviewType, Section, Slug,
+};
 use serde::Deserialize;
 
 use crate::corpus::{ensure_collection, write_records, Collection, Corpus};
@@ -286,10 +288,10 @@ fn record(row: &Row, regions: &RegionTable) -> Result<Review, String> {
         "" => Availability::Published,
         status => {
             let slug = status.to_lowercase().replace([' ', '-'], "_");
-            Availability::from_slug(&slug).ok_or_else(|| {
+            Availability::parse_slug(&slug).map_err(|unknown| {
                 format!(
                     "unknown status {status:?} (expected one of {})",
-                    Availability::ALL.map(|a| a.slug()).join(", ")
+                    unknown.expected_list()
                 )
             })?
         }
