@@ -6,6 +6,7 @@ pub mod eval;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
 use casesearch_index::{
@@ -13,6 +14,7 @@ use casesearch_index::{
     ThemeLabel,
 };
 use casesearch_ingest::{Cataloguer, Corpus, IngestError};
+use casesearch_server::admin::{Reindex, ReindexError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
@@ -178,4 +180,20 @@ fn relative_input_files(corpus: &Corpus) -> Vec<PathBuf> {
 /// Opens the index, which must exist.
 pub fn open_engine(index_dir: &Path) -> Result<Engine, PipelineError> {
     Ok(Engine::open(index_dir)?)
+}
+
+/// What the server's admin endpoint runs to reindex: brings the index at `index_dir` up
+/// to date with the corpus at `corpus_dir` (beside the live index, which keeps serving)
+/// and opens the result. A build already holding the index's lock, such as
+/// `casesearch index` run by hand, is reported as such, not as a failure.
+pub fn reindex_from_corpus(corpus_dir: &Path, index_dir: &Path) -> Reindex {
+    let (corpus_dir, index_dir) = (corpus_dir.to_path_buf(), index_dir.to_path_buf());
+    Arc::new(move |mode| {
+        index_corpus(&corpus_dir, &index_dir, mode, &|_| {}, &|_| {})
+            .and_then(|_| open_engine(&index_dir))
+            .map_err(|err| match err {
+                PipelineError::Index(err) => ReindexError::from(err),
+                other => ReindexError::Failed(other.to_string()),
+            })
+    })
 }

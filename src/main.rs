@@ -604,13 +604,7 @@ fn serve(corpus: &Path, index: &Path, addr: SocketAddr, admin_token: Option<Stri
     let documents = engine.document_count();
     let mut state = casesearch_server::AppState::new(Arc::new(engine));
     if let Some(token) = admin_token {
-        let (corpus, index) = (corpus.to_path_buf(), index.to_path_buf());
-        let reindex: casesearch_server::admin::Reindex = Arc::new(move |mode| {
-            index_corpus(&corpus, &index, mode, &|_| {}, &|_| {})
-                .and_then(|_| open_engine(&index))
-                .map_err(|err| err.to_string())
-        });
-        state = state.with_admin(token, reindex);
+        state = state.with_admin(token, casesearch::reindex_from_corpus(corpus, index));
         eprintln!("admin endpoints enabled (/api/admin/status, POST /api/admin/reindex)");
     }
     let app = casesearch_server::app(state.clone());

@@ -35,7 +35,7 @@ mod tally;
 
 pub use bm25::{Bm25Params, Ranking};
 pub use build::{build_index, update_index, BuildChanges, BuildInputs, BuildMode};
-pub use error::IndexError;
+pub use error::{IndexError, UserMistake};
 pub use feedback::Rm3Params;
 pub use meta::{CorpusFileStamp, IndexMeta, ThemeLabel, META_FILE};
 pub use request::{SearchRequest, Sort, MAX_PER_PAGE, MAX_QUERY_CHARS};

@@ -90,14 +90,14 @@ impl AppState {
 
 pub fn app(state: AppState) -> Router {
     let (router, api) = described_routes().split_for_parts();
+    let track = || axum::middleware::from_fn_with_state(state.clone(), metrics::track);
+    // Route layers see the matched route template, which labels the metrics; they do not
+    // run for the fallback, so it carries the same layer itself (its label: "unmatched").
+    let not_found = || async { ApiError::NotFound("no such page".into()) };
     router
-        // Route layers see the matched route template, which labels the metrics.
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
+        .route_layer(track())
         .layer(Extension(Arc::new(api)))
-        .fallback(|| async { ApiError::NotFound("no such page".into()) })
+        .fallback(axum::handler::Handler::layer(not_found, track()))
         .with_state(state)
 }
 
