@@ -2,6 +2,7 @@
 //! the vendoring of the bundled PFD reports. The binary adds the command line, progress
 //! bars and the server; tests call these functions directly.
 
+mod crawled;
 pub mod eval;
 
 use std::collections::BTreeMap;
@@ -15,6 +16,8 @@ use casesearch_index::{
 };
 use casesearch_ingest::{Cataloguer, Corpus, IngestError};
 use casesearch_server::admin::{Reindex, ReindexError};
+
+pub use crawled::crawled_documents;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {

@@ -448,7 +448,7 @@ fn ingest_sources(corpus: &Path, sources: &Path, store: &Path, dry_run: bool) ->
             ExitCode::SUCCESS
         });
     }
-    let incoming = documents::from_store(&raw, &sources)?;
+    let incoming = casesearch::crawled_documents(&raw, &sources)?;
     let total = incoming.len() as u64;
     let options = casesearch_pdf::ExtractOptions::default();
     let code = add_and_report(corpus, incoming, total, &options)?;

@@ -1,6 +1,7 @@
 //! Documents into corpus records: PDFs (through `casesearch-pdf`, one section per page
-//! labelled "p. N", so every hit can cite its page) and HTML review pages (through the
-//! crawler's main-text extraction), from local files or from the crawler's raw store.
+//! labelled "p. N", so every hit can cite its page) and HTML review pages (main text
+//! through `casesearch-html`), from local files or from a crawl (the binary hands over
+//! what the crawler's raw store kept, with the listing page's words as evidence).
 //!
 //! Ingested records live in one collection of the corpus ([`COLLECTION`]), created on
 //! first use. A document is known by a stable key (its path or URL): ingesting the same
@@ -35,6 +36,17 @@ pub enum FileFormat {
     Html,
 }
 
+impl FileFormat {
+    /// The format a sniffed kind is, if we can read it.
+    pub fn of_kind(kind: casesearch_html::ContentKind) -> Option<FileFormat> {
+        match kind {
+            casesearch_html::ContentKind::Pdf => Some(FileFormat::Pdf),
+            casesearch_html::ContentKind::Html => Some(FileFormat::Html),
+            casesearch_html::ContentKind::Other => None,
+        }
+    }
+}
+
 /// A document to add, with whatever its source knew about it.
 #[derive(Debug, Clone)]
 pub struct IncomingDocument {
@@ -48,16 +60,21 @@ pub struct IncomingDocument {
 /// A document ready to add, or its key and why it could not even be read.
 pub type Incoming = Result<IncomingDocument, (String, String)>;
 
-/// Facts from outside the document (command-line flags, the listing page that linked it).
+/// What is known about a document from outside it: facts the librarian gave (the
+/// command line's `--type` and `--publisher`, a crawled source's name and type), and the
+/// words of the listing page that linked it, which are only evidence.
 #[derive(Debug, Clone, Default)]
 pub struct Hints {
     pub title: Option<String>,
+    /// Given: wins over what the text says, and its nation settles "SCR".
     pub publisher: Option<String>,
+    /// Given: wins over what the text says.
     pub review_type: Option<ReviewType>,
-    pub date: Option<NaiveDate>,
     pub url: Option<String>,
-    /// The child's pseudonym, when the listing page names it.
-    pub child: Option<String>,
+    /// What the linking page says about the document (link text, heading, the lines
+    /// around it): read with the same rules as the document's text, weighing as its
+    /// cover page does, never taken as given.
+    pub listing: Vec<String>,
 }
 
 /// What happened to one document.
@@ -183,58 +200,9 @@ pub fn read_file(path: &Path, hints: Hints, max_bytes: u64) -> Result<IncomingDo
     })
 }
 
-/// The documents (not listing pages) a crawl kept in `store`, with the listing page's
-/// hints and the source's defaults; the publisher is the source's name.
-pub fn from_store(
-    store: &casesearch_crawl::RawStore,
-    sources: &casesearch_crawl::Sources,
-) -> Result<Vec<Incoming>, IngestError> {
-    let records = store
-        .records()
-        .map_err(|err| IngestError::Refused(format!("the raw store cannot be read: {err}")))?;
-    Ok(records
-        .into_iter()
-        .filter(|record| record.role == casesearch_crawl::Role::Document)
-        .map(|record| {
-            let kind = match record.kind {
-                casesearch_crawl::ContentKind::Pdf => FileFormat::Pdf,
-                casesearch_crawl::ContentKind::Html => FileFormat::Html,
-                casesearch_crawl::ContentKind::Other => {
-                    return Err((record.url, "neither a PDF nor an HTML page".into()))
-                }
-            };
-            let bytes = store
-                .read_blob(&record.sha256)
-                .map_err(|err| (record.url.clone(), err.to_string()))?;
-            let source = sources.sources.iter().find(|s| s.name == record.source);
-            let hints = Hints {
-                title: record.hints.title.clone(),
-                publisher: Some(record.source.clone()),
-                review_type: record
-                    .hints
-                    .review_type
-                    .or(source.and_then(|source| source.review_type)),
-                date: record.hints.date,
-                url: Some(record.final_url.clone()),
-                child: record.hints.child.clone(),
-            };
-            Ok(IncomingDocument {
-                key: record.url,
-                bytes,
-                kind,
-                hints,
-            })
-        })
-        .collect())
-}
-
 /// PDF by its magic number (anywhere in the first KiB, as readers allow), HTML by markup.
 pub fn sniff(bytes: &[u8]) -> Option<FileFormat> {
-    match casesearch_crawl::sniff_content_kind(bytes) {
-        casesearch_crawl::ContentKind::Pdf => Some(FileFormat::Pdf),
-        casesearch_crawl::ContentKind::Html => Some(FileFormat::Html),
-        _ => None,
-    }
+    FileFormat::of_kind(casesearch_html::sniff_content_kind(bytes))
 }
 
 /// Adds `documents` to the corpus's ingested collection (creating it if needed) and
@@ -397,8 +365,9 @@ fn from_pdf(
         title: meta_title,
         author: pdf.meta.author.as_deref(),
         created,
+        ..DocumentText::default()
     };
-    let review = record(document, &text, regions, sections, metadata);
+    let review = record(document, text, regions, sections, metadata);
     Ok((review, needs_ocr))
 }
 
@@ -408,7 +377,7 @@ fn from_html(
     regions: &RegionTable,
 ) -> Result<(Review, usize), String> {
     let html = String::from_utf8_lossy(&document.bytes);
-    let text = casesearch_crawl::extract_main_text(&html);
+    let text = casesearch_html::extract_main_text(&html);
     if text.split_whitespace().count() < 20 {
         return Err("the page has no main text to index".into());
     }
@@ -424,32 +393,34 @@ fn from_html(
         label: "Page".into(),
         text: text.clone(),
     }];
-    let review = record(document, &derived_from, regions, sections, BTreeMap::new());
+    let review = record(document, derived_from, regions, sections, BTreeMap::new());
     Ok((review, 0))
 }
 
-/// What a field's value rests on when the source gave it (the listing page that
-/// linked the document, or the librarian's `--type`/`--publisher`).
+/// What a field's value rests on when the librarian gave it (`--type`/`--publisher`,
+/// or a crawled source's name and type in the sources file).
 fn given(value: &str) -> Derivation {
     Derivation {
         value: value.to_owned(),
         evidence: "given with the document".to_owned(),
-        source: "source (listing page or command line)".to_owned(),
+        source: "source (command line or sources file)".to_owned(),
         confidence: 1.0,
     }
 }
 
-/// The record: fields the source gave win; the rest are derived from the text, each
-/// with its evidence.
-fn record(
-    document: &IncomingDocument,
-    text: &DocumentText,
+/// The record: fields the librarian gave win; the rest are derived from the text and
+/// the listing page's words, each with its evidence.
+fn record<'a>(
+    document: &'a IncomingDocument,
+    mut text: DocumentText<'a>,
     regions: &RegionTable,
     sections: Vec<Section>,
     metadata: BTreeMap<String, String>,
 ) -> Review {
-    let found = derive(text, regions);
     let hints = &document.hints;
+    text.listing = hints.listing.iter().map(String::as_str).collect();
+    text.publisher = hints.publisher.as_deref();
+    let found = derive(&text, regions);
     let mut derived = BTreeMap::new();
     let mut note = |field: &str, derivation: Derivation| {
         derived.insert(field.to_owned(), derivation);
@@ -477,28 +448,14 @@ fn record(
         }
         (None, None) => "Unknown publisher".to_owned(),
     };
-    let date = match (hints.date, found.published) {
-        (Some(date), _) => {
-            note("date", given(&date.to_string()));
-            Some(date)
-        }
-        (None, Some(found)) => {
-            note("date", found.derivation);
-            found.value.first_day()
-        }
-        (None, None) => None,
-    };
-    let child = match (&hints.child, found.child) {
-        (Some(child), _) => {
-            note("child", given(child));
-            Some(child.clone())
-        }
-        (None, Some(found)) => {
-            note("child", found.derivation);
-            Some(found.value)
-        }
-        (None, None) => None,
-    };
+    let date = found.published.and_then(|found| {
+        note("date", found.derivation);
+        found.value.first_day()
+    });
+    let child = found.child.map(|found| {
+        note("child", found.derivation);
+        found.value
+    });
     let incident_year = found.incident_year.map(|found| {
         note("incident_year", found.derivation);
         found.value

@@ -8,10 +8,12 @@
 //!
 //! Sources: the bundled coroners' Prevention of Future Deaths reports ([`pfd`]);
 //! [`documents`]: PDFs (text per page by `casesearch-pdf`) and HTML review pages (main
-//! text by `casesearch-crawl`), from local files or from the crawler's raw store, whose
-//! catalogue fields (type, publisher, dates, child, age band) [`derive`] reads from the
-//! text with evidence; and [`catalogue_file`]: metadata-only records from a catalogue.
-//! The librarian's [`overrides`] correct any field at every build.
+//! text by `casesearch-html`), from local files or crawled (the binary hands over the
+//! crawler's raw store, with the listing page's words as evidence), whose catalogue
+//! fields (type, publisher, dates, child, age band) [`derive`] reads from the text and
+//! those words with evidence; and [`catalogue_file`]: metadata-only records from a
+//! catalogue. The librarian's [`overrides`] correct any field at every build. This crate
+//! does not depend on the crawler or its HTTP client.
 //!
 //! ```no_run
 //! use casesearch_ingest::{Cataloguer, Corpus};
