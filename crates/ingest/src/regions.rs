@@ -12,7 +12,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use casesearch_model::Region;
+use casesearch_model::{Region, PUBLISHER_BODY_SUFFIXES};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
@@ -206,16 +206,9 @@ impl RegionTable {
         if found.is_some_and(|region| self.kind_of(&region.publisher) != Some("coroner_area")) {
             return found;
         }
-        const BODIES: [&str; 5] = [
-            "Safeguarding Children Partnership",
-            "Safeguarding Children Board",
-            "Safeguarding Board",
-            "Child Protection Committee",
-            "Public Protection Committee",
-        ];
-        BODIES
+        PUBLISHER_BODY_SUFFIXES
             .iter()
-            .find_map(|body| self.lookup(&format!("{name} {body}")))
+            .find_map(|body| self.lookup(&format!("{name}{body}")))
             .or(found)
     }
 

@@ -565,6 +565,22 @@ impl Region {
     }
 }
 
+/// The generic names of the bodies that publish reviews, as they follow a place name
+/// (leading space included), longest first: "Suffolk Safeguarding Children
+/// Partnership" is Suffolk's partnership. The cataloguer tries them after a place to
+/// find its publisher; headings strip them, since every partnership shares them.
+pub const PUBLISHER_BODY_SUFFIXES: [&str; 9] = [
+    " Safeguarding Children Partnerships",
+    " Safeguarding Children Partnership",
+    " Local Safeguarding Children Board",
+    " Safeguarding Children Board",
+    " Regional Safeguarding Board",
+    " Safeguarding Board",
+    " Child Protection Committee",
+    " Public Protection Committee",
+    " LSCB",
+];
+
 /// A theme the tagger gave a review, with the text that made it do so.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ThemeTag {
