@@ -1,6 +1,26 @@
-//! The pipeline glue behind the `casesearch` binary: corpus → catalogue → index, and
-//! the vendoring of the bundled PFD reports. The binary adds the command line, progress
-//! bars and the server; tests call these functions directly.
+//! The pipeline glue behind the `casesearch` binary, which the tests call too: corpus →
+//! catalogue → index ([`index_corpus`], [`index_staleness`]), the server's admin
+//! reindex wiring ([`reindex_from_corpus`]), the hand-over of a crawl's raw store to
+//! ingest ([`crawled_documents`]: the crawler and ingest know nothing of each other), and
+//! relevance evaluation ([`eval`]). The binary (`src/main.rs`, commands in `src/cli/`)
+//! adds the command line, progress bars and the listening socket.
+//!
+//! ```no_run
+//! let summary = casesearch::index_corpus(
+//!     "corpus".as_ref(),
+//!     "index".as_ref(),
+//!     casesearch_index::BuildMode::Incremental,
+//!     &|_| {},
+//!     &|_| {},
+//! )?;
+//! println!("{} documents", summary.meta.documents);
+//! let engine = casesearch::open_engine("index".as_ref())?;
+//! let reindex = casesearch::reindex_from_corpus("corpus".as_ref(), "index".as_ref());
+//! let state = casesearch_server::AppState::new(std::sync::Arc::new(engine))
+//!     .with_admin("a-token-of-16-or-more".into(), reindex);
+//! let _app = casesearch_server::app(state);
+//! # Ok::<(), casesearch::PipelineError>(())
+//! ```
 
 mod crawled;
 pub mod eval;
