@@ -236,7 +236,7 @@ async fn fixture_site_is_crawled_politely_and_a_second_run_costs_little() {
     assert_eq!(brief.kind, ContentKind::Html);
     assert_eq!(
         String::from_utf8(store.read_blob(&brief.sha256).expect("blob")).expect("utf-8"),
-        fixture_site::html_article(fixture_site::BRIEF_PAGE_KEY)
+        fixture_site::BRIEF_PAGE
     );
 
     // ---- Second run: the changing PDF has a new version ----
