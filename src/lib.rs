@@ -1,5 +1,5 @@
 //! The pipeline glue behind the `casesearch` binary, which the tests call too: corpus →
-//! catalogue → index ([`index_corpus`], [`index_staleness`]), the server's admin
+//! catalogue (`casesearch-cataloguing`) → index ([`index_corpus`], [`index_staleness`]), the server's admin
 //! reindex wiring ([`reindex_from_corpus`]), the hand-over of a crawl's raw store to
 //! ingest ([`crawled_documents`]: the crawler and ingest know nothing of each other), and
 //! relevance evaluation ([`eval`]). The binary (`src/main.rs`, commands in `src/cli/`)
@@ -30,11 +30,12 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
+use casesearch_cataloguing::{CatalogueError, Cataloguer};
 use casesearch_index::{
     update_index, BuildInputs, BuildMode, CorpusFileStamp, Engine, IndexError, IndexMeta,
     ThemeLabel,
 };
-use casesearch_ingest::{Cataloguer, Corpus, IngestError};
+use casesearch_ingest::{Corpus, IngestError};
 use casesearch_server::admin::{Reindex, ReindexError};
 
 pub use crawled::crawled_documents;
@@ -43,6 +44,8 @@ pub use crawled::crawled_documents;
 pub enum PipelineError {
     #[error(transparent)]
     Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Catalogue(#[from] CatalogueError),
     #[error(transparent)]
     Index(#[from] IndexError),
 }
@@ -107,7 +110,7 @@ pub fn index_corpus(
     let (reviews, catalogue_folded) =
         casesearch_ingest::catalogue_file::fold_into_full_texts(records.reviews);
     records.reviews = reviews;
-    let cataloguer = Cataloguer::load(&corpus, &records.reviews)?;
+    let cataloguer = Cataloguer::load(&corpus.catalogue_files(), &records.reviews)?;
     on_start(records.reviews.len() as u64);
     let rejected: Vec<String> = records.rejected.iter().map(ToString::to_string).collect();
     let catalogued = cataloguer.catalogue_all(records.reviews);

@@ -6,7 +6,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use casesearch_ingest::{documents, Corpus, RegionTable};
+use casesearch_cataloguing::RegionTable;
+use casesearch_ingest::{documents, Corpus};
 
 pub fn run(corpus: &Path, file: &Path) -> Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;

@@ -5,7 +5,8 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{Context, Result};
-use casesearch_ingest::{corpus, pfd, Corpus, RegionTable};
+use casesearch_cataloguing::RegionTable;
+use casesearch_ingest::{corpus, pfd, Corpus};
 
 pub fn run(corpus_dir: &Path, file: &Path) -> Result<ExitCode> {
     let corpus = Corpus::open(corpus_dir)?;

@@ -139,7 +139,8 @@ async fn region_filter_is_a_path_prefix_and_region_facet_nests() {
         .iter()
         .filter(|review| {
             let table =
-                casesearch_ingest::RegionTable::load(&corpus_dir().join("regions.csv")).unwrap();
+                casesearch_cataloguing::RegionTable::load(&corpus_dir().join("regions.csv"))
+                    .unwrap();
             table.place(&review.publisher).nation == "Wales"
         })
         .count();

@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
+use casesearch_cataloguing::RegionTable;
 use casesearch_index::{BuildChanges, BuildMode, SearchRequest};
-use casesearch_ingest::{Corpus, RegionTable};
+use casesearch_ingest::Corpus;
 
 use super::fixture::*;
 

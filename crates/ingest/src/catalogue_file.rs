@@ -19,8 +19,9 @@ use casesearch_model::{
 use serde::Deserialize;
 
 use crate::corpus::{ensure_collection, write_records, Collection, Corpus};
-use crate::derive::{age_band_in, parse_date_words, review_type_in_words};
-use crate::{IngestError, RegionTable};
+use crate::IngestError;
+use casesearch_cataloguing::derive::{age_band_in, parse_date_words, review_type_in_words};
+use casesearch_cataloguing::RegionTable;
 
 /// The collection catalogue records go to.
 pub const COLLECTION: &str = "catalogue";

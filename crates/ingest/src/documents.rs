@@ -18,8 +18,9 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use crate::corpus::{write_records, Collection, Corpus};
-use crate::derive::{derive, DocumentText, Page};
-use crate::{IngestError, RegionTable};
+use crate::IngestError;
+use casesearch_cataloguing::derive::{derive, DocumentText, Page};
+use casesearch_cataloguing::RegionTable;
 
 /// The collection ingested documents are added to.
 pub const COLLECTION: &str = "ingested";

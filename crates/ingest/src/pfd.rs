@@ -16,7 +16,9 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::{IngestError, RegionTable};
+use casesearch_cataloguing::RegionTable;
+
+use crate::IngestError;
 
 /// Record id prefix for this collection.
 pub const ID_PREFIX: &str = "pfd-";

@@ -27,7 +27,7 @@ use casesearch_model::{AgeBand, Availability, Derivation, DocumentKind, Review, 
 use serde::Deserialize;
 
 use crate::derive::parse_date_words;
-use crate::IngestError;
+use crate::CatalogueError;
 
 /// The file's name beside the manifest.
 pub const FILE: &str = "overrides.toml";
@@ -86,12 +86,12 @@ fn checked_slug<T: Slug>(id: &str, key: &str, slug: Option<&str>) -> Result<Opti
 
 impl Overrides {
     /// Loads `path`; a missing file is no overrides.
-    pub fn load(path: &Path) -> Result<Overrides, IngestError> {
+    pub fn load(path: &Path) -> Result<Overrides, CatalogueError> {
         if !path.exists() {
             return Ok(Overrides::default());
         }
-        let text = crate::corpus::read_to_string(path)?;
-        Overrides::parse(&text).map_err(|message| IngestError::InvalidOverrides {
+        let text = crate::error::read_to_string(path)?;
+        Overrides::parse(&text).map_err(|message| CatalogueError::InvalidOverrides {
             path: path.to_path_buf(),
             message,
         })

@@ -17,7 +17,7 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::text::name_key;
-use crate::IngestError;
+use crate::CatalogueError;
 
 /// The table's columns, in order.
 pub const HEADER: [&str; 6] = [
@@ -74,9 +74,9 @@ struct RowFacts {
 }
 
 impl RegionTable {
-    pub fn load(path: &Path) -> Result<RegionTable, IngestError> {
-        let text = crate::corpus::read_to_string(path)?;
-        RegionTable::parse(&text).map_err(|message| IngestError::InvalidRegions {
+    pub fn load(path: &Path) -> Result<RegionTable, CatalogueError> {
+        let text = crate::error::read_to_string(path)?;
+        RegionTable::parse(&text).map_err(|message| CatalogueError::InvalidRegions {
             path: path.to_path_buf(),
             message,
         })
