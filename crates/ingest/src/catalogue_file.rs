@@ -13,6 +13,8 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
+use casesearch_cataloguing::derive::{age_band_in, parse_date_words, review_type_in_words};
+use casesearch_cataloguing::RegionTable;
 use casesearch_model::{
     Availability, Derivation, Review, ReviewDetails, ReviewType, Section, Slug,
 };
@@ -20,8 +22,6 @@ use serde::Deserialize;
 
 use crate::corpus::{ensure_collection, write_records, Collection, Corpus};
 use crate::IngestError;
-use casesearch_cataloguing::derive::{age_band_in, parse_date_words, review_type_in_words};
-use casesearch_cataloguing::RegionTable;
 
 /// The collection catalogue records go to.
 pub const COLLECTION: &str = "catalogue";

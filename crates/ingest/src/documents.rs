@@ -12,6 +12,8 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use casesearch_cataloguing::derive::{derive, DocumentText, Found, Page};
+use casesearch_cataloguing::RegionTable;
 use casesearch_model::{Derivation, Review, ReviewDetails, ReviewType, Section};
 use casesearch_pdf::{ExtractOptions, PdfText};
 use chrono::NaiveDate;
@@ -19,8 +21,6 @@ use sha2::{Digest, Sha256};
 
 use crate::corpus::{write_records, Collection, Corpus};
 use crate::IngestError;
-use casesearch_cataloguing::derive::{derive, DocumentText, Page};
-use casesearch_cataloguing::RegionTable;
 
 /// The collection ingested documents are added to.
 pub const COLLECTION: &str = "ingested";
@@ -423,52 +423,27 @@ fn record<'a>(
     text.publisher = hints.publisher.as_deref();
     let found = derive(&text, regions);
     let mut derived = BTreeMap::new();
-    let mut note = |field: &str, derivation: Derivation| {
-        derived.insert(field.to_owned(), derivation);
-    };
-    let review_type = match (hints.review_type, found.review_type) {
-        (Some(given_type), _) => {
-            note("type", given(given_type.slug()));
+    let review_type = match hints.review_type {
+        Some(given_type) => {
+            derived.insert("type".to_owned(), given(given_type.slug()));
             given_type
         }
-        (None, Some(found)) => {
-            note("type", found.derivation);
-            found.value
-        }
-        (None, None) => ReviewType::Other,
+        None => noted(&mut derived, "type", found.review_type).unwrap_or(ReviewType::Other),
     };
-    let publisher = match (&hints.publisher, found.publisher) {
-        (Some(publisher), _) => {
+    let publisher = match &hints.publisher {
+        Some(publisher) => {
             let canonical = regions.canonical_publisher(publisher);
-            note("publisher", given(&canonical));
+            derived.insert("publisher".to_owned(), given(&canonical));
             canonical
         }
-        (None, Some(found)) => {
-            note("publisher", found.derivation);
-            found.value.publisher
-        }
-        (None, None) => "Unknown publisher".to_owned(),
+        None => noted(&mut derived, "publisher", found.publisher)
+            .map_or_else(|| "Unknown publisher".to_owned(), |region| region.publisher),
     };
-    let date = found.published.and_then(|found| {
-        note("date", found.derivation);
-        found.value.first_day()
-    });
-    let child = found.child.map(|found| {
-        note("child", found.derivation);
-        found.value
-    });
-    let incident_year = found.incident_year.map(|found| {
-        note("incident_year", found.derivation);
-        found.value
-    });
-    let age_band = found.age_band.map(|found| {
-        note("age_band", found.derivation);
-        found.value
-    });
-    let document_kind = found.document_kind.map(|found| {
-        note("document_kind", found.derivation);
-        found.value
-    });
+    let date = noted(&mut derived, "date", found.published).and_then(|date| date.first_day());
+    let child = noted(&mut derived, "child", found.child);
+    let incident_year = noted(&mut derived, "incident_year", found.incident_year);
+    let age_band = noted(&mut derived, "age_band", found.age_band);
+    let document_kind = noted(&mut derived, "document_kind", found.document_kind);
     let title = hints
         .title
         .clone()
@@ -501,6 +476,17 @@ fn record<'a>(
             ..ReviewDetails::default()
         },
     }
+}
+
+/// A derived value, its evidence noted under `field`.
+fn noted<T>(
+    derived: &mut BTreeMap<String, Derivation>,
+    field: &str,
+    found: Option<Found<T>>,
+) -> Option<T> {
+    let found = found?;
+    derived.insert(field.to_owned(), found.derivation);
+    Some(found.value)
 }
 
 /// Word's "Microsoft Word - draft3.docx" and blank titles say nothing about the review.

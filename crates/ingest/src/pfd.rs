@@ -11,12 +11,11 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 use std::path::Path;
 
+use casesearch_cataloguing::RegionTable;
 use casesearch_model::{Review, ReviewType, Section};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
-
-use casesearch_cataloguing::RegionTable;
 
 use crate::IngestError;
 
