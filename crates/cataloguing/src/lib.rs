@@ -2,7 +2,7 @@
 //! beside the corpus. It sits between `ingest` (which reads documents and keeps records)
 //! and `index` (which stores [`CataloguedReview`]s).
 //!
-//! - [`derive`] reads a document's catalogue fields (review type, document kind,
+//! - [`derive`](mod@derive) reads a document's catalogue fields (review type, document kind,
 //!   publisher, publication date, incident year, the child's pseudonym and age band)
 //!   from its text and from what the page that linked it says, each with its evidence
 //!   and a confidence. One set of rules for every source: a PDF's cover page, an HTML

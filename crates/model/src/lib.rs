@@ -3,14 +3,21 @@
 //! [`ReviewType`], the [`Region`] its publisher sits in, and the [`ThemeTag`]s the
 //! tagger gave it with their [`Evidence`].
 //!
-//! This crate does no I/O. The pipeline is `ingest` (sources → `Review` records →
-//! [`CataloguedReview`]s) → `index` (tantivy) → `server` (HTTP); all three speak these types.
+//! Every closed set of values with a machine name (review type, age band, document kind,
+//! availability) is a [`Slug`]: one parser for stored records, search filters, the
+//! overrides file and the command line, whose error lists the values that would do. The
+//! generic names of publishing bodies ([`PUBLISHER_BODY_SUFFIXES`]) are listed once too.
+//!
+//! This crate does no I/O. The pipeline is `ingest` (sources → `Review` records) →
+//! `cataloguing` ([`CataloguedReview`]s) → `index` (tantivy) → `server` (HTTP); all of
+//! them speak these types.
 //!
 //! ```
-//! use casesearch_model::{Region, ReviewType};
+//! use casesearch_model::{Region, ReviewType, Slug};
 //! let region = Region::known("England", Some("East of England"), "Suffolk");
 //! assert_eq!(region.path(), ["England", "East of England", "Suffolk"]);
 //! assert_eq!(ReviewType::from_slug("pfd"), Some(ReviewType::PreventionOfFutureDeaths));
+//! assert!(ReviewType::parse_slug("scr").is_err());
 //! ```
 
 use std::collections::BTreeMap;

@@ -5,7 +5,9 @@
 //!
 //! Handlers are thin: parse parameters ([`params`]), run the engine on the blocking
 //! pool (tantivy work is CPU-bound and must not stall the async runtime), respond.
-//! Every error goes through [`ApiError`], which decides status and machine code once.
+//! Every error goes through [`ApiError`], which decides status and machine code once
+//! (whether an engine error is the user's is the engine's to say). Every request, a path
+//! no route matches included, is counted in `/metrics` and logged as one line.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
