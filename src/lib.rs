@@ -1,23 +1,51 @@
-//! The pipeline glue behind the `casesearch` binary: corpus → catalogue → index, and
-//! the vendoring of the bundled PFD reports. The binary adds the command line, progress
-//! bars and the server; tests call these functions directly.
+//! The pipeline glue behind the `casesearch` binary, which the tests call too: corpus →
+//! catalogue (`casesearch-cataloguing`) → index ([`index_corpus`], [`index_staleness`]), the server's admin
+//! reindex wiring ([`reindex_from_corpus`]), the hand-over of a crawl's raw store to
+//! ingest ([`crawled_documents`]: the crawler and ingest know nothing of each other), and
+//! relevance evaluation ([`eval`]). The binary (`src/main.rs`, commands in `src/cli/`)
+//! adds the command line, progress bars and the listening socket.
+//!
+//! ```no_run
+//! let summary = casesearch::index_corpus(
+//!     "corpus".as_ref(),
+//!     "index".as_ref(),
+//!     casesearch_index::BuildMode::Incremental,
+//!     &|_| {},
+//!     &|_| {},
+//! )?;
+//! println!("{} documents", summary.meta.documents);
+//! let engine = casesearch::open_engine("index".as_ref())?;
+//! let reindex = casesearch::reindex_from_corpus("corpus".as_ref(), "index".as_ref());
+//! let state = casesearch_server::AppState::new(std::sync::Arc::new(engine))
+//!     .with_admin("a-token-of-16-or-more".into(), reindex);
+//! let _app = casesearch_server::app(state);
+//! # Ok::<(), casesearch::PipelineError>(())
+//! ```
 
+mod crawled;
 pub mod eval;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::Instant;
 
+use casesearch_cataloguing::{CatalogueError, Cataloguer};
 use casesearch_index::{
     update_index, BuildInputs, BuildMode, CorpusFileStamp, Engine, IndexError, IndexMeta,
     SynonymEntry, ThemeLabel, Thesaurus, ThesaurusError,
 };
-use casesearch_ingest::{Cataloguer, Corpus, IngestError};
+use casesearch_ingest::{Corpus, IngestError};
+use casesearch_server::admin::{Reindex, ReindexError};
+
+pub use crawled::crawled_documents;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PipelineError {
     #[error(transparent)]
     Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Catalogue(#[from] CatalogueError),
     #[error(transparent)]
     Index(#[from] IndexError),
     #[error("thesaurus {path}: {source}")]
@@ -109,7 +137,7 @@ pub fn index_corpus(
     let (reviews, catalogue_folded) =
         casesearch_ingest::catalogue_file::fold_into_full_texts(records.reviews);
     records.reviews = reviews;
-    let cataloguer = Cataloguer::load(&corpus, &records.reviews)?;
+    let cataloguer = Cataloguer::load(&corpus.catalogue_files(), &records.reviews)?;
     on_start(records.reviews.len() as u64);
     let rejected: Vec<String> = records.rejected.iter().map(ToString::to_string).collect();
     let catalogued = cataloguer.catalogue_all(records.reviews);
@@ -206,4 +234,20 @@ fn relative_input_files(corpus: &Corpus) -> Vec<PathBuf> {
 /// Opens the index, which must exist.
 pub fn open_engine(index_dir: &Path) -> Result<Engine, PipelineError> {
     Ok(Engine::open(index_dir)?)
+}
+
+/// What the server's admin endpoint runs to reindex: brings the index at `index_dir` up
+/// to date with the corpus at `corpus_dir` (beside the live index, which keeps serving)
+/// and opens the result. A build already holding the index's lock, such as
+/// `casesearch index` run by hand, is reported as such, not as a failure.
+pub fn reindex_from_corpus(corpus_dir: &Path, index_dir: &Path) -> Reindex {
+    let (corpus_dir, index_dir) = (corpus_dir.to_path_buf(), index_dir.to_path_buf());
+    Arc::new(move |mode| {
+        index_corpus(&corpus_dir, &index_dir, mode, &|_| {}, &|_| {})
+            .and_then(|_| open_engine(&index_dir))
+            .map_err(|err| match err {
+                PipelineError::Index(err) => ReindexError::from(err),
+                other => ReindexError::Failed(other.to_string()),
+            })
+    })
 }

@@ -188,7 +188,7 @@ fn scale_boilerplate_threshold(themes: &str, scale: usize) -> Result<String, Str
             .iter()
             .position(|line| line.trim_start().starts_with("version"))
             .ok_or("the theme rules have no version line")?;
-        // The tagger's default is 10 (crates/ingest/src/themes.rs).
+        // The tagger's default is 10 (crates/cataloguing/src/themes.rs).
         lines.insert(version + 1, format!("{KEY} = {}", 10 * scale));
     }
     Ok(lines.join("\n") + "\n")

@@ -40,11 +40,8 @@ fn admin_app(dir: &Path) -> Router {
     let index = dir.join("index");
     casesearch::rebuild_index(&corpus, &index, &|_| {}, &|_| {}).unwrap();
     let engine = casesearch::open_engine(&index).unwrap();
-    let reindex: casesearch_server::admin::Reindex = Arc::new(move |mode| {
-        casesearch::index_corpus(&corpus, &index, mode, &|_| {}, &|_| {})
-            .and_then(|_| casesearch::open_engine(&index))
-            .map_err(|err| err.to_string())
-    });
+    // The product's own wiring, as `serve` uses it.
+    let reindex = casesearch::reindex_from_corpus(&corpus, &index);
     casesearch_server::app(
         casesearch_server::AppState::new(Arc::new(engine)).with_admin(TOKEN.into(), reindex),
     )
@@ -139,6 +136,69 @@ async fn a_failed_reindex_leaves_the_live_index_serving() {
     assert_eq!(search_json["total"].as_u64(), Some(records().len() as u64));
     let (_, status_json) = call(&app, Method::GET, "/api/admin/status", Some(TOKEN)).await;
     assert_eq!(status_json["last_reindex"]["ok"], false);
+}
+
+/// One rebuild at a time: a second request while one runs is told so, and the first
+/// still finishes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reindex_requested_while_one_runs_answers_409_reindex_running() {
+    let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+    let (finish_tx, finish_rx) = std::sync::mpsc::channel::<()>();
+    let finish_rx = std::sync::Mutex::new(finish_rx);
+    let started_tx = std::sync::Mutex::new(started_tx);
+    // A build that waits to be told to finish, so the second request surely meets it.
+    let reindex: casesearch_server::admin::Reindex = Arc::new(move |_mode| {
+        started_tx.lock().unwrap().send(()).unwrap();
+        finish_rx.lock().unwrap().recv().unwrap();
+        Err(casesearch_server::admin::ReindexError::Failed(
+            "stopped by the test".into(),
+        ))
+    });
+    let app = casesearch_server::app(
+        casesearch_server::AppState::new(engine()).with_admin(TOKEN.into(), reindex),
+    );
+    let first = {
+        let app = app.clone();
+        tokio::spawn(
+            async move { call(&app, Method::POST, "/api/admin/reindex", Some(TOKEN)).await },
+        )
+    };
+    tokio::task::spawn_blocking(move || started_rx.recv().unwrap())
+        .await
+        .unwrap();
+    let (status, json) = call(&app, Method::POST, "/api/admin/reindex", Some(TOKEN)).await;
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (StatusCode::CONFLICT, Some("reindex_running")),
+        "{json}"
+    );
+    let (_, status_json) = call(&app, Method::GET, "/api/admin/status", Some(TOKEN)).await;
+    assert_eq!(status_json["reindex_running"], true);
+    finish_tx.send(()).unwrap();
+    let (status, _) = first.await.unwrap();
+    assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
+}
+
+/// `casesearch index` run by hand holds the index's build lock: the admin endpoint
+/// answers that a build is running (409), not that the build failed (500).
+#[tokio::test]
+async fn a_reindex_while_the_cli_holds_the_build_lock_answers_409_not_500() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = admin_app(dir.path());
+    let lock = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dir.path().join("index.lock"))
+        .unwrap();
+    lock.try_lock().unwrap();
+    let (status, json) = call(&app, Method::POST, "/api/admin/reindex", Some(TOKEN)).await;
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (StatusCode::CONFLICT, Some("reindex_running")),
+        "{json}"
+    );
+    lock.unlock().unwrap();
+    let (status, json) = call(&app, Method::POST, "/api/admin/reindex", Some(TOKEN)).await;
+    assert_eq!(status, StatusCode::OK, "{json}");
 }
 
 #[tokio::test]
@@ -310,6 +370,33 @@ async fn metrics_count_requests_by_route_template_and_status_with_latency_histog
     assert_eq!(value("casesearch_index_documents"), records().len() as f64);
 }
 
+/// A path no route matches is answered 404 `not_found`, and counted like every other
+/// request, under one label (the path itself could name anything).
+#[tokio::test]
+async fn unmatched_paths_are_answered_404_and_counted_in_the_metrics() {
+    let app = casesearch_server::app(casesearch_server::AppState::new(engine()));
+    for path in ["/no/such/page", "/api/nothing-here"] {
+        let (status, json) = call(&app, Method::GET, path, None).await;
+        assert_eq!(
+            (status, json["code"].as_str()),
+            (StatusCode::NOT_FOUND, Some("not_found"))
+        );
+    }
+    let response = app
+        .oneshot(Request::get("/metrics").body(Body::empty()).unwrap())
+        .await
+        .unwrap();
+    let bytes = response.into_body().collect().await.unwrap().to_bytes();
+    let text = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(
+        text.lines()
+            .any(|line| line
+                == r#"casesearch_http_requests_total{route="unmatched",status="404"} 2"#),
+        "{text}"
+    );
+    assert!(!text.contains("no/such/page"), "{text}");
+}
+
 /// One HTTP/1.1 request over a plain socket; the status code of the answer.
 fn http_status(port: u16, path: &str) -> std::io::Result<u16> {
     use std::io::{Read, Write};
@@ -357,10 +444,11 @@ fn served_requests_are_logged_as_json_with_route_status_and_latency_but_not_the_
     let statuses = [
         http_status(port, "/api/search?q=ligature").unwrap(),
         http_status(port, "/api/documents/no-such-id").unwrap(),
+        http_status(port, "/no/such/page").unwrap(),
     ];
     server.kill().unwrap();
     let output = server.wait_with_output().unwrap();
-    assert_eq!(statuses, [200, 404]);
+    assert_eq!(statuses, [200, 404, 404]);
 
     let text = String::from_utf8(output.stderr).unwrap();
     assert!(!text.contains("ligature"), "queries stay out of the logs");
@@ -381,7 +469,11 @@ fn served_requests_are_logged_as_json_with_route_status_and_latency_but_not_the_
         .collect();
     assert_eq!(
         seen,
-        vec![("/api/search", 200), ("/api/documents/{id}", 404)],
+        vec![
+            ("/api/search", 200),
+            ("/api/documents/{id}", 404),
+            ("unmatched", 404)
+        ],
         "{text}"
     );
     for line in &requests {

@@ -139,7 +139,8 @@ async fn region_filter_is_a_path_prefix_and_region_facet_nests() {
         .iter()
         .filter(|review| {
             let table =
-                casesearch_ingest::RegionTable::load(&corpus_dir().join("regions.csv")).unwrap();
+                casesearch_cataloguing::RegionTable::load(&corpus_dir().join("regions.csv"))
+                    .unwrap();
             table.place(&review.publisher).nation == "Wales"
         })
         .count();
@@ -310,11 +311,15 @@ async fn snippets_mark_the_matched_words_and_say_which_section_they_are_in() {
 
 #[tokio::test]
 async fn snippet_html_is_escaped() {
-    // Text with "<" or "&" must never come back as markup.
-    assert!(records()
+    // Text with "<" or "&" must never come back as markup. "Camden & Islington" is in
+    // the text, and a phrase search for it puts the "&" inside the snippet.
+    assert!(records().iter().any(|r| r
+        .sections
         .iter()
-        .any(|r| r.sections.iter().any(|s| s.text.contains(" & "))));
-    let json = search("q=and&per_page=100").await;
+        .any(|s| s.text.contains("Camden & Islington"))));
+    let json = search("q=%22camden+islington%22&per_page=100").await;
+    assert!(total(&json) > 0, "{json}");
+    let mut escaped = 0;
     for hit in json["hits"].as_array().unwrap() {
         for snippet in hit["snippets"].as_array().unwrap() {
             let html = snippet["html"].as_str().unwrap();
@@ -323,8 +328,12 @@ async fn snippet_html_is_escaped() {
                 !without_marks.contains('<') && !without_marks.contains(" & "),
                 "{html}"
             );
+            if html.contains("<mark>Camden</mark> &amp; <mark>Islington</mark>") {
+                escaped += 1;
+            }
         }
     }
+    assert!(escaped > 0, "no snippet shows the escaped \"&\": {json}");
 }
 
 #[tokio::test]

@@ -177,15 +177,25 @@ const LISTING: &str = r#"<!doctype html><html><head><title>Case reviews</title><
 <p><a href="/files/child-q-overview-copy.pdf">Download</a></p>
 </main></body></html>"#;
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn crawled_documents_become_records_with_the_sources_publisher_and_type() {
+/// Serves `listing` at `/case-reviews` and a real PDF at `/files/*`, crawls the site as
+/// the one source `source` describes (TOML keys after `seeds`), and adds what the crawl
+/// kept to a copy of the corpus in `dir`. Returns the site's address, the ingest report
+/// and the records added.
+async fn crawl_and_ingest(
+    listing: &'static str,
+    source: &str,
+    dir: &Path,
+) -> (
+    String,
+    documents::IngestReport,
+    Vec<casesearch_model::Review>,
+) {
     use axum::routing::get;
-    let pdf = std::fs::read(testdata("word__issue15367.pdf")).unwrap();
-    let served = pdf.clone();
+    let served = std::fs::read(testdata("word__issue15367.pdf")).unwrap();
     let app = axum::Router::new()
         .route(
             "/case-reviews",
-            get(|| async { axum::response::Html(LISTING) }),
+            get(move || async move { axum::response::Html(listing) }),
         )
         .route(
             "/files/{name}",
@@ -205,24 +215,21 @@ async fn crawled_documents_become_records_with_the_sources_publisher_and_type() 
         delay_ms = 1
 
         [[source]]
-        name = "Example Safeguarding Children Partnership"
         seeds = ["{base}/case-reviews"]
-        review_type = "local-child-safeguarding-practice-review"
+        {source}
         "#
     ))
     .unwrap();
-    let dir = tempfile::tempdir().unwrap();
-    let store = casesearch_crawl::RawStore::open(&dir.path().join("raw")).unwrap();
+    let store = casesearch_crawl::RawStore::open(&dir.join("raw")).unwrap();
     let options = casesearch_crawl::CrawlOptions::from_settings(&sources.crawler);
     let report = casesearch_crawl::crawl(&sources, &store, &options)
         .await
         .unwrap();
     assert!(!report.has_failures(), "{}", report.summary());
 
-    let corpus = dir.path().join("corpus");
+    let corpus = dir.join("corpus");
     copy_dir(&corpus_dir(), &corpus);
-    let incoming = documents::from_store(&store, &sources).unwrap();
-    assert_eq!(incoming.len(), 2, "both links were fetched");
+    let incoming = casesearch::crawled_documents(&store, &sources).unwrap();
     let added = documents::add_documents(
         &corpus,
         incoming,
@@ -230,6 +237,25 @@ async fn crawled_documents_become_records_with_the_sources_publisher_and_type() 
         &|_| {},
     )
     .unwrap();
+    let records = casesearch_ingest::Corpus::open(&corpus)
+        .unwrap()
+        .read_collection(documents::COLLECTION)
+        .unwrap()
+        .reviews;
+    (base, added, records)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn crawled_documents_become_records_with_the_sources_publisher_and_type() {
+    let dir = tempfile::tempdir().unwrap();
+    let (base, added, records) = crawl_and_ingest(
+        LISTING,
+        r#"name = "Example Safeguarding Children Partnership"
+        review_type = "local-child-safeguarding-practice-review""#,
+        dir.path(),
+    )
+    .await;
+    assert_eq!(added.documents.len(), 2, "both links were fetched");
     let mut outcomes: Vec<&Outcome> = added.documents.iter().map(|d| &d.outcome).collect();
     outcomes.sort_by_key(|outcome| matches!(outcome, Outcome::Duplicate { .. }));
     let Outcome::Added { id, .. } = outcomes[0] else {
@@ -237,11 +263,6 @@ async fn crawled_documents_become_records_with_the_sources_publisher_and_type() 
     };
     assert_eq!(outcomes[1], &Outcome::Duplicate { of: id.clone() });
 
-    let records = casesearch_ingest::Corpus::open(&corpus)
-        .unwrap()
-        .read_collection(documents::COLLECTION)
-        .unwrap()
-        .reviews;
     assert_eq!(records.len(), 1);
     let record = &records[0];
     assert_eq!(
@@ -270,4 +291,41 @@ async fn crawled_documents_become_records_with_the_sources_publisher_and_type() 
         .map(|section| section.text.split_whitespace().collect())
         .collect();
     assert_eq!(sections, pages, "page by page, as poppler reads it");
+}
+
+/// A Scottish committee's listing page, as such pages are written: "SCR" there is a
+/// Significant Case Review. Written for this test; the PDF it links is a real one that
+/// names no review type, so the type can only come from the link's words.
+const SCOTTISH_LISTING: &str = r#"<!doctype html><html><body><main>
+<h1>Case reviews</h1>
+<h2>Child D</h2>
+<p>Published 14 June 2019</p>
+<p><a href="/files/child-d.pdf">SCR Child D: overview report (PDF, 1MB)</a></p>
+</main></body></html>"#;
+
+/// The listing page's words are evidence for the same rules the document's text goes
+/// through, not facts: "SCR" under a Scottish publisher is the Scottish review type.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scottish_partnerships_scr_link_is_a_significant_case_review_not_an_english_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, _, records) = crawl_and_ingest(
+        SCOTTISH_LISTING,
+        r#"name = "Aberdeen City Child Protection Committee""#,
+        dir.path(),
+    )
+    .await;
+    assert_eq!(records.len(), 1);
+    let record = &records[0];
+    assert_eq!(record.publisher, "Aberdeen City");
+    assert_eq!(
+        record.review_type,
+        casesearch_model::ReviewType::SignificantCaseReview
+    );
+    let derived = &record.details.derived["type"];
+    assert_eq!(derived.source, "listing page", "{derived:?}");
+    assert!(derived.evidence.contains("SCR Child D"), "{derived:?}");
+    assert!(derived.confidence < 1.0, "evidence, not a given fact");
+    // The other fields the link's neighbourhood states are read by the same rules.
+    assert_eq!(record.details.child.as_deref(), Some("Child D"));
+    assert_eq!(record.date, chrono::NaiveDate::from_ymd_opt(2019, 6, 14));
 }

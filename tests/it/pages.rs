@@ -45,10 +45,26 @@ async fn search_page_searches_bad_syntax_as_words_with_a_notice_and_keeps_filter
 async fn document_page_highlights_the_query_and_escapes_the_text() {
     let review = records()
         .iter()
-        .find(|r| r.sections.iter().any(|s| s.text.contains("&")))
-        .expect("text with &");
+        .find(|r| {
+            r.sections.iter().any(|s| s.text.contains('&'))
+                && r.sections
+                    .iter()
+                    .any(|s| s.text.to_lowercase().contains("coroner"))
+        })
+        .expect("text with & and the query's word");
     let (status, html) = get_raw(&format!("/documents/{}?q=coroner", review.id)).await;
     assert_eq!(status, StatusCode::OK);
+    let marked: Vec<String> = html
+        .split("<mark>")
+        .skip(1)
+        .filter_map(|rest| rest.split_once("</mark>"))
+        .map(|(word, _)| word.to_lowercase())
+        .collect();
+    assert!(!marked.is_empty(), "the query's word is marked");
+    assert!(
+        marked.iter().all(|word| word.starts_with("coroner")),
+        "{marked:?}"
+    );
     assert!(html.contains(&format!("<h2>{}</h2>", review.title.replace('&', "&amp;"))));
     assert!(html.contains("&amp;"));
     let (missing, _) = get_raw("/documents/no-such-id").await;

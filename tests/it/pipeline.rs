@@ -3,8 +3,9 @@
 
 use std::path::Path;
 
+use casesearch_cataloguing::RegionTable;
 use casesearch_index::{BuildChanges, BuildMode, SearchRequest};
-use casesearch_ingest::{Corpus, RegionTable};
+use casesearch_ingest::Corpus;
 
 use super::fixture::*;
 
@@ -262,25 +263,27 @@ fn staleness_trusts_unchanged_file_stamps_and_hashes_when_they_differ() {
     assert_eq!(casesearch::index_staleness(&corpus, &index).unwrap(), None);
 }
 
-/// The committed records are exactly what `import-pfd` makes of the shared source file,
-/// so the vendored corpus can be regenerated and audited.
+/// The committed records are exactly what `import-pfd` makes of the source file
+/// (vendored, gzipped, in `tests/pfd-source` with its SOURCES.md), so the corpus can be
+/// regenerated and audited.
 #[test]
 fn vendored_pfd_records_match_a_fresh_import_of_the_source() {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/pfd/reports.jsonl");
-    if !source.exists() {
-        eprintln!("skipped: {} is not beside this checkout", source.display());
-        return;
-    }
+    let packed = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pfd-source/reports.jsonl.gz");
+    let mut text = String::new();
+    std::io::Read::read_to_string(
+        &mut flate2::read::GzDecoder::new(std::fs::File::open(&packed).unwrap()),
+        &mut text,
+    )
+    .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("reports.jsonl");
+    std::fs::write(&source, &text).unwrap();
     let corpus = Corpus::open(corpus_dir()).unwrap();
     let regions = RegionTable::load(&corpus.regions_path()).unwrap();
     let import = casesearch_ingest::pfd::import_pfd_reports(&source, &regions).unwrap();
     assert!(import.rejected.is_empty());
     assert_eq!(import.reviews.as_slice(), records());
-    let lines = std::fs::read_to_string(&source)
-        .unwrap()
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .count();
+    let lines = text.lines().filter(|l| !l.trim().is_empty()).count();
     assert_eq!(
         records().len(),
         lines,

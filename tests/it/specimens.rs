@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
+use casesearch_cataloguing::RegionTable;
 use casesearch_index::Engine;
 use casesearch_ingest::documents::{self, FileFormat, Hints, IncomingDocument};
-use casesearch_ingest::RegionTable;
 use http_body_util::BodyExt;
 use serde::Deserialize;
 use serde_json::Value;

@@ -13,9 +13,9 @@ use url::Url;
 use crate::discover::{discover_links, LinkHints, LinkKind};
 use crate::error::{CrawlError, FetchError};
 use crate::fetch::{FetchOptions, FetchResult, Fetcher, SkipReason, Validators};
-use crate::sniff::{sniff_content_kind, ContentKind};
 use crate::sources::{CrawlerSettings, Sources};
 use crate::store::{sha256_hex, Provenance, RawStore, Role, StoreOutcome};
+use casesearch_html::{sniff_content_kind, ContentKind};
 
 /// Run-level settings on top of [`FetchOptions`].
 #[derive(Debug, Clone)]

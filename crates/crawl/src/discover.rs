@@ -1,21 +1,24 @@
 //! Listing-page discovery: which links on a partnership's "case reviews" page lead to
-//! review documents, and what the page says about each (title, date, child pseudonym,
-//! review type), kept as hints for the record.
+//! review documents, and what the page says around each link (its text, the heading
+//! above it, the block it sits in, the heading's own dated line), kept as written.
 //!
 //! A listing page typically has a heading per review and, under it, links to the overview
 //! report PDF, an executive summary and a learning brief; some reviews are HTML pages.
+//! The crawler reads no catalogue field from these words: the cataloguer reads them as
+//! evidence with the same rules as the document's own text (so "SCR" under a Scottish
+//! publisher is a Significant Case Review there, as it is on a Scottish cover page).
 
-use casesearch_model::ReviewType;
-use chrono::{Datelike, NaiveDate};
 use ego_tree::NodeRef;
 use scraper::{ElementRef, Html, Node};
 use serde::{Deserialize, Serialize};
 use url::Url;
 
-/// What the linking page said about a document. Every field is a hint: the record
-/// builder prefers what the document itself says.
+/// What the linking page says around a document's link, as written. Evidence for the
+/// cataloguer, not facts: the record builder weighs it with the document's own text.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LinkHints {
+    /// What to call the document: the link's text, or the heading above a link that
+    /// says only "Download".
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub title: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -23,15 +26,35 @@ pub struct LinkHints {
     /// The nearest heading before the link.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub heading: Option<String>,
+    /// The text of the block around the link (list item, paragraph, table row), when
+    /// short enough to be about it: "Child W overview report (PDF) Published 1 June 2021".
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub date: Option<NaiveDate>,
+    pub context: Option<String>,
+    /// The heading's own first short line that is not a link ("Published 3 March
+    /// 2022"), or a `<time datetime>` under it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub year: Option<i32>,
-    /// The pseudonym reviews use instead of a name: "Child Q", "Baby A".
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub child: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub review_type: Option<ReviewType>,
+    pub heading_line: Option<String>,
+}
+
+impl LinkHints {
+    /// Every piece of the page's text about the link, most specific first, each once.
+    pub fn evidence(&self) -> Vec<&str> {
+        let mut lines: Vec<&str> = Vec::new();
+        for line in [
+            &self.link_text,
+            &self.heading,
+            &self.context,
+            &self.heading_line,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if !line.is_empty() && !lines.contains(&line.as_str()) {
+                lines.push(line);
+            }
+        }
+        lines
+    }
 }
 
 /// Whether a link leads to a file or to a page about a review.
@@ -63,16 +86,17 @@ pub struct DiscoveredLink {
 /// let links = discover_links(page, &base);
 /// assert_eq!(links[0].url.as_str(), "https://partnership.example/files/child-q-lcspr.pdf");
 /// assert_eq!(links[0].kind, LinkKind::Document);
-/// assert_eq!(links[0].hints.child.as_deref(), Some("Child Q"));
-/// assert_eq!(links[0].hints.year, Some(2022));
+/// assert_eq!(links[0].hints.heading.as_deref(), Some("Child Q (published 3 March 2022)"));
+/// assert_eq!(links[0].hints.title.as_deref(), Some("Child Q (published 3 March 2022)"));
 /// ```
 pub fn discover_links(html: &str, page_url: &Url) -> Vec<DiscoveredLink> {
     let document = Html::parse_document(html);
     let base = document_base(&document, page_url);
     let mut found: Vec<DiscoveredLink> = Vec::new();
     let mut heading: Option<String> = None;
-    // The first date written under the current heading ("Published 3 March 2022").
-    let mut section_date: Option<NaiveDate> = None;
+    // The first short line under the current heading that is not a link ("Published
+    // 3 March 2022"): listing pages put a review's date there.
+    let mut heading_line: Option<String> = None;
     for node in document.tree.root().descendants() {
         let Some(element) = ElementRef::wrap(node) else {
             continue;
@@ -81,20 +105,21 @@ pub fn discover_links(html: &str, page_url: &Url) -> Vec<DiscoveredLink> {
         if matches!(name, "h1" | "h2" | "h3" | "h4" | "h5" | "h6") {
             heading = Some(collapse_whitespace(&element.text().collect::<String>()))
                 .filter(|text| !text.is_empty());
-            section_date = heading.as_deref().and_then(find_date);
+            heading_line = None;
             continue;
         }
-        if section_date.is_none() && matches!(name, "p" | "time" | "span" | "dd" | "li") {
-            section_date = element
-                .value()
-                .attr("datetime")
-                .and_then(|value| value.get(..10))
-                .and_then(|day| NaiveDate::parse_from_str(day, "%Y-%m-%d").ok())
+        if heading_line.is_none()
+            && matches!(name, "p" | "time" | "span" | "dd" | "li")
+            && !contains_a_link(node)
+        {
+            // A machine-readable date says it best: `<p><time datetime="2022-03-03">`.
+            heading_line = node
+                .descendants()
+                .find_map(|inner| inner.value().as_element()?.attr("datetime"))
+                .map(str::to_owned)
                 .or_else(|| {
                     let text = collapse_whitespace(&element.text().collect::<String>());
-                    (text.chars().count() <= 200)
-                        .then(|| find_date(&text))
-                        .flatten()
+                    (!text.is_empty() && text.chars().count() <= 200).then_some(text)
                 });
         }
         if name != "a" || in_site_furniture(node) {
@@ -127,13 +152,7 @@ pub fn discover_links(html: &str, page_url: &Url) -> Vec<DiscoveredLink> {
         else {
             continue;
         };
-        let mut hints = hints_for(&text, heading.as_deref(), &context);
-        if hints.date.is_none() {
-            if let Some(date) = section_date {
-                hints.date = Some(date);
-                hints.year = Some(date.year());
-            }
-        }
+        let hints = hints_for(&text, heading.as_deref(), &context, heading_line.as_deref());
         match found.iter_mut().find(|link| link.url == url) {
             Some(existing) => fill_missing(&mut existing.hints, hints),
             None => found.push(DiscoveredLink { url, kind, hints }),
@@ -153,6 +172,15 @@ fn document_base(document: &Html, page_url: &Url) -> Url {
         }
     }
     page_url.clone()
+}
+
+fn contains_a_link(node: NodeRef<Node>) -> bool {
+    node.descendants().any(|descendant| {
+        descendant
+            .value()
+            .as_element()
+            .is_some_and(|element| element.name() == "a")
+    })
 }
 
 fn in_site_furniture(node: NodeRef<Node>) -> bool {
@@ -209,10 +237,10 @@ fn classify_link(url: &Url, text: &str, download_attribute: bool) -> Option<Link
     {
         return None;
     }
-    let path_words = path.replace(['-', '_', '/'], " ");
-    if review_type_in(text).is_some()
-        || child_pseudonym(text).is_some()
-        || review_type_in(&path_words).is_some()
+    let path_words = path.replace(['-', '_', '/', '.'], " ");
+    if names_a_review(text)
+        || names_a_child(text)
+        || names_a_review(&path_words)
         || ["review", "learning brief", "briefing"]
             .iter()
             .any(|word| lower_text.contains(word))
@@ -222,26 +250,67 @@ fn classify_link(url: &Url, text: &str, download_attribute: bool) -> Option<Link
     None
 }
 
-fn hints_for(text: &str, heading: Option<&str>, context: &str) -> LinkHints {
+/// Whether words name a kind of case review ("serious case review", "rapid review",
+/// "7 minute briefing", "SCR"). Only to recognise review links: which type a document
+/// is, the cataloguer decides from these words and the document's own.
+fn names_a_review(text: &str) -> bool {
+    let lower = collapse_whitespace(&text.to_lowercase().replace(['-', '_'], " "));
+    const PHRASES: [&str; 6] = [
+        "case review",
+        "practice review",
+        "safeguarding review",
+        "rapid review",
+        "thematic review",
+        "learning review",
+    ];
+    const BRIEFS: [&str; 2] = ["learning brief", "briefing"];
+    PHRASES
+        .iter()
+        .chain(&BRIEFS)
+        .any(|phrase| lower.contains(phrase))
+        || words(&lower)
+            .iter()
+            .any(|word| matches!(word.trim_matches('.'), "lcspr" | "cspr" | "scr" | "susr"))
+}
+
+/// Whether words name a child as reviews do: "Child Q", "Baby A", "Children B and C".
+fn names_a_child(text: &str) -> bool {
+    words(text).windows(2).any(|pair| {
+        let [lead, name] = pair else { return false };
+        let name = name.trim_end_matches(['.', '\'', '’', '"', '”']);
+        let name = name
+            .strip_suffix("'s")
+            .or_else(|| name.strip_suffix("’s"))
+            .unwrap_or(name);
+        matches!(
+            lead.to_lowercase().as_str(),
+            "child" | "children" | "baby" | "sibling" | "siblings"
+        ) && (1..=4).contains(&name.len())
+            && name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+            && name
+                .chars()
+                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    })
+}
+
+fn hints_for(
+    text: &str,
+    heading: Option<&str>,
+    context: &str,
+    heading_line: Option<&str>,
+) -> LinkHints {
     let generic = is_generic_link_text(text);
     let title = if generic || text.is_empty() {
         heading.map(str::to_owned)
     } else {
         Some(strip_file_note(text))
     };
-    let sources = [Some(text), heading, Some(context)];
-    let date = sources.iter().flatten().find_map(|s| find_date(s));
-    let year = date
-        .map(|d| d.year())
-        .or_else(|| sources.iter().flatten().find_map(|s| find_year(s)));
     LinkHints {
         title,
         link_text: Some(text.to_owned()).filter(|t| !t.is_empty()),
         heading: heading.map(str::to_owned),
-        date,
-        year,
-        child: sources.iter().flatten().find_map(|s| child_pseudonym(s)),
-        review_type: sources.iter().flatten().find_map(|s| review_type_in(s)),
+        context: Some(context.to_owned()).filter(|c| !c.is_empty() && c != text),
+        heading_line: heading_line.map(str::to_owned),
     }
 }
 
@@ -249,10 +318,8 @@ fn fill_missing(existing: &mut LinkHints, more: LinkHints) {
     existing.title = existing.title.take().or(more.title);
     existing.link_text = existing.link_text.take().or(more.link_text);
     existing.heading = existing.heading.take().or(more.heading);
-    existing.date = existing.date.or(more.date);
-    existing.year = existing.year.or(more.year);
-    existing.child = existing.child.take().or(more.child);
-    existing.review_type = existing.review_type.or(more.review_type);
+    existing.context = existing.context.take().or(more.context);
+    existing.heading_line = existing.heading_line.take().or(more.heading_line);
 }
 
 fn is_generic_link_text(text: &str) -> bool {
@@ -302,221 +369,76 @@ fn words(text: &str) -> Vec<&str> {
         .collect()
 }
 
-const MONTHS: [&str; 12] = [
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-];
-
-fn month_number(word: &str) -> Option<u32> {
-    let lower = word.trim_end_matches('.').to_lowercase();
-    if lower.len() < 3 {
-        return None;
-    }
-    MONTHS
-        .iter()
-        .position(|month| {
-            *month == lower
-                || (lower.len() == 3 && month.starts_with(&lower))
-                || (lower == "sept" && *month == "september")
-        })
-        .and_then(|index| u32::try_from(index + 1).ok())
-}
-
-fn plausible_year(word: &str) -> Option<i32> {
-    let digits = word.trim_end_matches(['.', ')']);
-    if digits.len() != 4 || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    let year: i32 = digits.parse().ok()?;
-    // Case reviews in England began in the 1970s; anything later than next year is a
-    // number, not a date.
-    let next_year = chrono::Utc::now().year() + 1;
-    (1970..=next_year).contains(&year).then_some(year)
-}
-
-/// "12 March 2024", "12th March 2024", "March 2024" (day 1), "12/03/2024" (UK order).
-fn find_date(text: &str) -> Option<NaiveDate> {
-    let words = words(text);
-    for (index, word) in words.iter().enumerate() {
-        if let Some(month) = month_number(word) {
-            let Some(year) = words.get(index + 1).and_then(|w| plausible_year(w)) else {
-                continue;
-            };
-            let day = index
-                .checked_sub(1)
-                .and_then(|before| words.get(before))
-                .and_then(|w| {
-                    w.trim_end_matches(|c: char| c.is_ascii_alphabetic())
-                        .parse::<u32>()
-                        .ok()
-                })
-                .filter(|day| (1..=31).contains(day));
-            if let Some(date) = NaiveDate::from_ymd_opt(year, month, day.unwrap_or(1)) {
-                return Some(date);
-            }
-        }
-        let parts: Vec<&str> = word.split(['/', '.']).collect();
-        if let [day, month, year] = parts.as_slice() {
-            if let (Ok(day), Ok(month), Some(year)) = (
-                day.parse::<u32>(),
-                month.parse::<u32>(),
-                plausible_year(year),
-            ) {
-                if let Some(date) = NaiveDate::from_ymd_opt(year, month, day) {
-                    return Some(date);
-                }
-            }
-        }
-    }
-    None
-}
-
-fn find_year(text: &str) -> Option<i32> {
-    words(text).iter().find_map(|word| {
-        // "2019-20" and "2019/20" name a year too.
-        let head = word.split(['-', '/', '–']).next().unwrap_or(word);
-        plausible_year(head)
-    })
-}
-
-/// "Child Q", "Baby A", "Children B and C" (first named), "Child LR", "Child C1".
-fn child_pseudonym(text: &str) -> Option<String> {
-    let words = words(text);
-    for pair in words.windows(2) {
-        let [lead, name] = pair else { continue };
-        let lead = match lead.to_lowercase().as_str() {
-            "child" | "children" => "Child",
-            "baby" => "Baby",
-            "sibling" | "siblings" => "Sibling",
-            _ => continue,
-        };
-        let name = name.trim_end_matches(['.', '\'', '’', '"', '”']);
-        let name = name
-            .strip_suffix("'s")
-            .or_else(|| name.strip_suffix("’s"))
-            .unwrap_or(name);
-        let is_pseudonym = (1..=4).contains(&name.len())
-            && name.chars().next().is_some_and(|c| c.is_ascii_uppercase())
-            && name
-                .chars()
-                .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit());
-        if is_pseudonym {
-            return Some(format!("{lead} {name}"));
-        }
-    }
-    None
-}
-
-/// The review type a phrase names, longest phrase first ("child safeguarding practice
-/// review" before "practice review").
-fn review_type_in(text: &str) -> Option<ReviewType> {
-    let lower = collapse_whitespace(&text.to_lowercase().replace(['-', '_'], " "));
-    const PHRASES: &[(&str, ReviewType)] = &[
-        (
-            "single unified safeguarding review",
-            ReviewType::SingleUnifiedSafeguardingReview,
-        ),
-        (
-            "child safeguarding practice review",
-            ReviewType::LocalChildSafeguardingPracticeReview,
-        ),
-        ("serious case review", ReviewType::SeriousCaseReview),
-        ("significant case review", ReviewType::SignificantCaseReview),
-        ("child practice review", ReviewType::ChildPracticeReview),
-        ("case management review", ReviewType::CaseManagementReview),
-        ("initial case review", ReviewType::InitialCaseReview),
-        ("rapid review", ReviewType::RapidReview),
-        ("thematic review", ReviewType::ThematicReview),
-        ("learning review", ReviewType::LearningReview),
-        ("learning brief", ReviewType::LearningBrief),
-        ("7 minute briefing", ReviewType::LearningBrief),
-        ("seven minute briefing", ReviewType::LearningBrief),
-        ("practice briefing", ReviewType::LearningBrief),
-    ];
-    if let Some((_, review_type)) = PHRASES.iter().find(|(phrase, _)| lower.contains(phrase)) {
-        return Some(*review_type);
-    }
-    words(&lower)
-        .iter()
-        .find_map(|word| match word.trim_matches('.') {
-            "lcspr" | "cspr" => Some(ReviewType::LocalChildSafeguardingPracticeReview),
-            "scr" => Some(ReviewType::SeriousCaseReview),
-            "susr" => Some(ReviewType::SingleUnifiedSafeguardingReview),
-            _ => None,
-        })
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
-    fn pseudonyms_dates_and_review_types_are_read_from_phrases() {
-        assert_eq!(
-            child_pseudonym("Serious case review: Baby A's death").as_deref(),
-            Some("Baby A")
-        );
-        assert_eq!(
-            child_pseudonym("Children LR and M").as_deref(),
-            Some("Child LR")
-        );
-        assert_eq!(child_pseudonym("Child protection in 2020"), None);
-        assert_eq!(
-            find_date("Published 3rd March 2022"),
-            NaiveDate::from_ymd_opt(2022, 3, 3)
-        );
-        assert_eq!(
-            find_date("Sept 2019 update"),
-            NaiveDate::from_ymd_opt(2019, 9, 1)
-        );
-        assert_eq!(
-            find_date("updated 05/11/2021"),
-            NaiveDate::from_ymd_opt(2021, 11, 5)
-        );
-        assert_eq!(find_date("Report 31 February 2020"), None);
-        assert_eq!(find_year("Annual report 2019-20"), Some(2019));
-        assert_eq!(find_year("call 0800 1234 5678"), None);
-        assert_eq!(
-            review_type_in("Local Child Safeguarding Practice Review: Child T"),
-            Some(ReviewType::LocalChildSafeguardingPracticeReview)
-        );
-        assert_eq!(
-            review_type_in("SCR Child D"),
-            Some(ReviewType::SeriousCaseReview)
-        );
-        assert_eq!(
-            review_type_in("Extended Child Practice Review"),
-            Some(ReviewType::ChildPracticeReview)
-        );
-        assert_eq!(
-            review_type_in("7-minute briefing"),
-            Some(ReviewType::LearningBrief)
-        );
-        assert_eq!(review_type_in("Annual report"), None);
+    fn review_links_are_recognised_by_their_words_or_the_child_they_name() {
+        assert!(names_a_child("Serious case review: Baby A's death"));
+        assert!(names_a_child("Children LR and M"));
+        assert!(!names_a_child("Child protection in 2020"));
+        assert!(names_a_review(
+            "Local Child Safeguarding Practice Review: Child T"
+        ));
+        assert!(names_a_review("SCR Child D"));
+        assert!(names_a_review("7-minute briefing"));
+        assert!(names_a_review("lcspr child t pdf"));
+        assert!(!names_a_review("Annual report"));
+        let base = Url::parse("https://partnership.example/").expect("url");
+        let link =
+            |path: &str, text: &str| classify_link(&base.join(path).expect("url"), text, false);
+        assert_eq!(link("/scr-child-d", "Read"), Some(LinkKind::ReviewPage));
+        assert_eq!(link("/news/annual-report", "Annual report"), None);
+        assert_eq!(link("/files/report.docx", "Child Q review"), None);
     }
 
     #[test]
     fn generic_link_text_takes_the_heading_as_title_and_file_notes_are_dropped() {
-        let hints = hints_for("Download (PDF, 2.1MB)", Some("Baby B: thematic review"), "");
+        let hints = hints_for(
+            "Download (PDF, 2.1MB)",
+            Some("Baby B: thematic review"),
+            "",
+            None,
+        );
         assert_eq!(hints.title.as_deref(), Some("Baby B: thematic review"));
-        assert_eq!(hints.child.as_deref(), Some("Baby B"));
-        assert_eq!(hints.review_type, Some(ReviewType::ThematicReview));
+        assert_eq!(
+            hints.evidence(),
+            ["Download (PDF, 2.1MB)", "Baby B: thematic review"]
+        );
         let hints = hints_for(
             "Child W overview report (PDF, 900KB)",
             None,
-            "Published 1 June 2021",
+            "Child W overview report (PDF, 900KB) Published 1 June 2021",
+            Some("Published 1 June 2021"),
         );
         assert_eq!(hints.title.as_deref(), Some("Child W overview report"));
-        assert_eq!(hints.date, NaiveDate::from_ymd_opt(2021, 6, 1));
+        assert_eq!(
+            hints.evidence(),
+            [
+                "Child W overview report (PDF, 900KB)",
+                "Child W overview report (PDF, 900KB) Published 1 June 2021",
+                "Published 1 June 2021"
+            ]
+        );
+    }
+
+    #[test]
+    fn the_headings_dated_line_is_kept_but_not_another_links_line() {
+        let page = r#"<h2>Older reviews</h2><ul>
+            <li><a href="/t.pdf">Child T (PDF)</a> 12/05/2016</li>
+            <li><a href="/u.pdf">Child U (PDF)</a></li></ul>
+            <h2>Child V</h2><p><time datetime="2022-03-03">3rd March</time></p>
+            <p><a href="/v.pdf">Report (PDF)</a></p>"#;
+        let base = Url::parse("https://partnership.example/reviews").expect("url");
+        let links = discover_links(page, &base);
+        let line = |at: usize| links[at].hints.heading_line.as_deref();
+        assert_eq!(line(0), None);
+        assert_eq!(line(1), None, "Child T's line is not Child U's");
+        assert_eq!(line(2), Some("2022-03-03"));
+        assert_eq!(
+            links[0].hints.context.as_deref(),
+            Some("Child T (PDF) 12/05/2016")
+        );
     }
 }

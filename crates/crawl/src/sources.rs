@@ -17,7 +17,7 @@
 use std::collections::HashSet;
 use std::path::Path;
 
-use casesearch_model::ReviewType;
+use casesearch_model::{ReviewType, Slug};
 use serde::Deserialize;
 use url::Url;
 
@@ -162,11 +162,10 @@ impl Sources {
             }
             let review_type = match entry.review_type.as_deref() {
                 None => None,
-                Some(slug) => Some(ReviewType::from_slug(slug).ok_or_else(|| {
-                    let known: Vec<&str> = ReviewType::ALL.iter().map(|t| t.slug()).collect();
+                Some(slug) => Some(ReviewType::parse_slug(slug).map_err(|unknown| {
                     format!(
                         "{at}: review_type {slug:?} is not one of {}",
-                        known.join(", ")
+                        unknown.expected_list()
                     )
                 })?),
             };

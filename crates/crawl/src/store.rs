@@ -15,7 +15,7 @@ use sha2::{Digest, Sha256};
 
 use crate::discover::LinkHints;
 use crate::error::CrawlError;
-use crate::sniff::ContentKind;
+use casesearch_html::ContentKind;
 
 /// What a stored URL was to the crawl.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

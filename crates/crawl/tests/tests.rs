@@ -1,9 +1,8 @@
 //! One integration-test binary (link time): the crawler against a partnership-like site
-//! served on 127.0.0.1, and the HTML extractor scored on real pages.
+//! served on 127.0.0.1. (The HTML extractor is scored in `casesearch-html`.)
 
 mod suite {
     pub mod crawl_fixture_site;
     pub mod fixture_site;
-    pub mod html_articles;
     pub mod streaming_limit;
 }

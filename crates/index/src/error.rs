@@ -1,5 +1,6 @@
 /// Errors of the index crate. The first group are the user's mistakes (the server
-/// answers them with a 400 and a specific code); the rest are ours.
+/// answers them with a 400 and a specific code, [`IndexError::user_mistake`] says which);
+/// the rest are ours.
 #[derive(Debug, thiserror::Error)]
 pub enum IndexError {
     #[error("invalid query: {0}")]
@@ -31,15 +32,42 @@ pub enum IndexError {
     Tantivy(#[from] tantivy::TantivyError),
 }
 
+/// The mistakes a user can make in a request, one per user-error variant of
+/// [`IndexError`]: callers that answer users (the server) give each its own status and
+/// code, and treat every other error as internal.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UserMistake {
+    InvalidQuery,
+    UnknownQueryField,
+    QueryTooLong,
+    UnknownTheme,
+}
+
 impl IndexError {
+    /// The user's mistake this error is, or `None` when the engine, not the request,
+    /// was at fault. Every variant is listed, so a new one must be placed here.
+    pub fn user_mistake(&self) -> Option<UserMistake> {
+        match self {
+            IndexError::InvalidQuery(_) => Some(UserMistake::InvalidQuery),
+            IndexError::UnknownQueryField { .. } => Some(UserMistake::UnknownQueryField),
+            IndexError::QueryTooLong { .. } => Some(UserMistake::QueryTooLong),
+            IndexError::UnknownTheme(_) => Some(UserMistake::UnknownTheme),
+            IndexError::Missing(_)
+            | IndexError::Incompatible { .. }
+            | IndexError::Io { .. }
+            | IndexError::BuildRunning(_)
+            | IndexError::CorruptRecord(_)
+            | IndexError::Tantivy(_) => None,
+        }
+    }
+
     /// Whether the request, not the engine, was at fault.
     pub fn is_user_error(&self) -> bool {
-        matches!(
-            self,
-            IndexError::InvalidQuery(_)
-                | IndexError::UnknownQueryField { .. }
-                | IndexError::QueryTooLong { .. }
-                | IndexError::UnknownTheme(_)
-        )
+        self.user_mistake().is_some()
+    }
+
+    /// Whether another build holds the index's lock: nothing failed, try again later.
+    pub fn is_build_running(&self) -> bool {
+        matches!(self, IndexError::BuildRunning(_))
     }
 }

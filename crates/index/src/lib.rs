@@ -40,7 +40,7 @@ mod trends;
 
 pub use bm25::{Bm25Params, Proximity, Ranking};
 pub use build::{build_index, update_index, BuildChanges, BuildInputs, BuildMode};
-pub use error::IndexError;
+pub use error::{IndexError, UserMistake};
 pub use feedback::Rm3Params;
 pub use meta::{CorpusFileStamp, IndexMeta, ThemeLabel, META_FILE};
 pub use present::display_date;

@@ -150,17 +150,7 @@ pub(crate) fn sections(stored: &TantivyDocument, fields: &Fields) -> Vec<Section
 /// Review)": how practitioners cite a review. The publisher loses the body's generic
 /// name, which every partnership shares.
 fn heading(year: Option<i32>, publisher: &str, title: &str) -> String {
-    const BODIES: [&str; 9] = [
-        " Safeguarding Children Partnerships",
-        " Safeguarding Children Partnership",
-        " Local Safeguarding Children Board",
-        " Safeguarding Children Board",
-        " Regional Safeguarding Board",
-        " Safeguarding Board",
-        " Child Protection Committee",
-        " Public Protection Committee",
-        " LSCB",
-    ];
+    const BODIES: [&str; 9] = casesearch_model::PUBLISHER_BODY_SUFFIXES;
     let place = BODIES
         .iter()
         .find_map(|body| publisher.strip_suffix(body))

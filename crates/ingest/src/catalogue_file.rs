@@ -13,12 +13,15 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
-use casesearch_model::{Availability, Derivation, Review, ReviewDetails, ReviewType, Section};
+use casesearch_cataloguing::derive::{age_band_in, parse_date_words, review_type_in_words};
+use casesearch_cataloguing::RegionTable;
+use casesearch_model::{
+    Availability, Derivation, Review, ReviewDetails, ReviewType, Section, Slug,
+};
 use serde::Deserialize;
 
 use crate::corpus::{ensure_collection, write_records, Collection, Corpus};
-use crate::derive::{age_band_in, parse_date_words, review_type_in_words};
-use crate::{IngestError, RegionTable};
+use crate::IngestError;
 
 /// The collection catalogue records go to.
 pub const COLLECTION: &str = "catalogue";
@@ -286,10 +289,10 @@ fn record(row: &Row, regions: &RegionTable) -> Result<Review, String> {
         "" => Availability::Published,
         status => {
             let slug = status.to_lowercase().replace([' ', '-'], "_");
-            Availability::from_slug(&slug).ok_or_else(|| {
+            Availability::parse_slug(&slug).map_err(|unknown| {
                 format!(
                     "unknown status {status:?} (expected one of {})",
-                    Availability::ALL.map(|a| a.slug()).join(", ")
+                    unknown.expected_list()
                 )
             })?
         }

@@ -113,13 +113,22 @@ impl Corpus {
         self.dir.join(SYNONYMS_FILE)
     }
 
-    /// The librarian's overrides (optional: see [`crate::overrides`]).
+    /// The librarian's overrides (optional: see `casesearch_cataloguing::overrides`).
     pub fn overrides_path(&self) -> PathBuf {
-        self.dir.join(crate::overrides::FILE)
+        self.dir.join(casesearch_cataloguing::overrides::FILE)
     }
 
     pub fn regions_path(&self) -> PathBuf {
         self.dir.join(&self.manifest.regions)
+    }
+
+    /// The theme rules, regions table and overrides this corpus is catalogued with.
+    pub fn catalogue_files(&self) -> casesearch_cataloguing::CatalogueFiles {
+        casesearch_cataloguing::CatalogueFiles {
+            themes: self.themes_path(),
+            regions: self.regions_path(),
+            overrides: self.overrides_path(),
+        }
     }
 
     /// Reads every collection's records. Lines that do not parse, and records whose id

@@ -1,6 +1,7 @@
 //! Documents into corpus records: PDFs (through `casesearch-pdf`, one section per page
-//! labelled "p. N", so every hit can cite its page) and HTML review pages (through the
-//! crawler's main-text extraction), from local files or from the crawler's raw store.
+//! labelled "p. N", so every hit can cite its page) and HTML review pages (main text
+//! through `casesearch-html`), from local files or from a crawl (the binary hands over
+//! what the crawler's raw store kept, with the listing page's words as evidence).
 //!
 //! Ingested records live in one collection of the corpus ([`COLLECTION`]), created on
 //! first use. A document is known by a stable key (its path or URL): ingesting the same
@@ -11,14 +12,15 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
+use casesearch_cataloguing::derive::{derive, DocumentText, Found, Page};
+use casesearch_cataloguing::RegionTable;
 use casesearch_model::{Derivation, Review, ReviewDetails, ReviewType, Section};
 use casesearch_pdf::{ExtractOptions, PdfText};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
 use crate::corpus::{write_records, Collection, Corpus};
-use crate::derive::{derive, DocumentText, Page};
-use crate::{IngestError, RegionTable};
+use crate::IngestError;
 
 /// The collection ingested documents are added to.
 pub const COLLECTION: &str = "ingested";
@@ -35,6 +37,17 @@ pub enum FileFormat {
     Html,
 }
 
+impl FileFormat {
+    /// The format a sniffed kind is, if we can read it.
+    pub fn of_kind(kind: casesearch_html::ContentKind) -> Option<FileFormat> {
+        match kind {
+            casesearch_html::ContentKind::Pdf => Some(FileFormat::Pdf),
+            casesearch_html::ContentKind::Html => Some(FileFormat::Html),
+            casesearch_html::ContentKind::Other => None,
+        }
+    }
+}
+
 /// A document to add, with whatever its source knew about it.
 #[derive(Debug, Clone)]
 pub struct IncomingDocument {
@@ -48,16 +61,21 @@ pub struct IncomingDocument {
 /// A document ready to add, or its key and why it could not even be read.
 pub type Incoming = Result<IncomingDocument, (String, String)>;
 
-/// Facts from outside the document (command-line flags, the listing page that linked it).
+/// What is known about a document from outside it: facts the librarian gave (the
+/// command line's `--type` and `--publisher`, a crawled source's name and type), and the
+/// words of the listing page that linked it, which are only evidence.
 #[derive(Debug, Clone, Default)]
 pub struct Hints {
     pub title: Option<String>,
+    /// Given: wins over what the text says, and its nation settles "SCR".
     pub publisher: Option<String>,
+    /// Given: wins over what the text says.
     pub review_type: Option<ReviewType>,
-    pub date: Option<NaiveDate>,
     pub url: Option<String>,
-    /// The child's pseudonym, when the listing page names it.
-    pub child: Option<String>,
+    /// What the linking page says about the document (link text, heading, the lines
+    /// around it): read with the same rules as the document's text, weighing as its
+    /// cover page does, never taken as given.
+    pub listing: Vec<String>,
 }
 
 /// What happened to one document.
@@ -183,58 +201,9 @@ pub fn read_file(path: &Path, hints: Hints, max_bytes: u64) -> Result<IncomingDo
     })
 }
 
-/// The documents (not listing pages) a crawl kept in `store`, with the listing page's
-/// hints and the source's defaults; the publisher is the source's name.
-pub fn from_store(
-    store: &casesearch_crawl::RawStore,
-    sources: &casesearch_crawl::Sources,
-) -> Result<Vec<Incoming>, IngestError> {
-    let records = store
-        .records()
-        .map_err(|err| IngestError::Refused(format!("the raw store cannot be read: {err}")))?;
-    Ok(records
-        .into_iter()
-        .filter(|record| record.role == casesearch_crawl::Role::Document)
-        .map(|record| {
-            let kind = match record.kind {
-                casesearch_crawl::ContentKind::Pdf => FileFormat::Pdf,
-                casesearch_crawl::ContentKind::Html => FileFormat::Html,
-                casesearch_crawl::ContentKind::Other => {
-                    return Err((record.url, "neither a PDF nor an HTML page".into()))
-                }
-            };
-            let bytes = store
-                .read_blob(&record.sha256)
-                .map_err(|err| (record.url.clone(), err.to_string()))?;
-            let source = sources.sources.iter().find(|s| s.name == record.source);
-            let hints = Hints {
-                title: record.hints.title.clone(),
-                publisher: Some(record.source.clone()),
-                review_type: record
-                    .hints
-                    .review_type
-                    .or(source.and_then(|source| source.review_type)),
-                date: record.hints.date,
-                url: Some(record.final_url.clone()),
-                child: record.hints.child.clone(),
-            };
-            Ok(IncomingDocument {
-                key: record.url,
-                bytes,
-                kind,
-                hints,
-            })
-        })
-        .collect())
-}
-
 /// PDF by its magic number (anywhere in the first KiB, as readers allow), HTML by markup.
 pub fn sniff(bytes: &[u8]) -> Option<FileFormat> {
-    match casesearch_crawl::sniff_content_kind(bytes) {
-        casesearch_crawl::ContentKind::Pdf => Some(FileFormat::Pdf),
-        casesearch_crawl::ContentKind::Html => Some(FileFormat::Html),
-        _ => None,
-    }
+    FileFormat::of_kind(casesearch_html::sniff_content_kind(bytes))
 }
 
 /// Adds `documents` to the corpus's ingested collection (creating it if needed) and
@@ -397,8 +366,9 @@ fn from_pdf(
         title: meta_title,
         author: pdf.meta.author.as_deref(),
         created,
+        ..DocumentText::default()
     };
-    let review = record(document, &text, regions, sections, metadata);
+    let review = record(document, text, regions, sections, metadata);
     Ok((review, needs_ocr))
 }
 
@@ -408,7 +378,7 @@ fn from_html(
     regions: &RegionTable,
 ) -> Result<(Review, usize), String> {
     let html = String::from_utf8_lossy(&document.bytes);
-    let text = casesearch_crawl::extract_main_text(&html);
+    let text = casesearch_html::extract_main_text(&html);
     if text.split_whitespace().count() < 20 {
         return Err("the page has no main text to index".into());
     }
@@ -424,93 +394,56 @@ fn from_html(
         label: "Page".into(),
         text: text.clone(),
     }];
-    let review = record(document, &derived_from, regions, sections, BTreeMap::new());
+    let review = record(document, derived_from, regions, sections, BTreeMap::new());
     Ok((review, 0))
 }
 
-/// What a field's value rests on when the source gave it (the listing page that
-/// linked the document, or the librarian's `--type`/`--publisher`).
+/// What a field's value rests on when the librarian gave it (`--type`/`--publisher`,
+/// or a crawled source's name and type in the sources file).
 fn given(value: &str) -> Derivation {
     Derivation {
         value: value.to_owned(),
         evidence: "given with the document".to_owned(),
-        source: "source (listing page or command line)".to_owned(),
+        source: "source (command line or sources file)".to_owned(),
         confidence: 1.0,
     }
 }
 
-/// The record: fields the source gave win; the rest are derived from the text, each
-/// with its evidence.
-fn record(
-    document: &IncomingDocument,
-    text: &DocumentText,
+/// The record: fields the librarian gave win; the rest are derived from the text and
+/// the listing page's words, each with its evidence.
+fn record<'a>(
+    document: &'a IncomingDocument,
+    mut text: DocumentText<'a>,
     regions: &RegionTable,
     sections: Vec<Section>,
     metadata: BTreeMap<String, String>,
 ) -> Review {
-    let found = derive(text, regions);
     let hints = &document.hints;
+    text.listing = hints.listing.iter().map(String::as_str).collect();
+    text.publisher = hints.publisher.as_deref();
+    let found = derive(&text, regions);
     let mut derived = BTreeMap::new();
-    let mut note = |field: &str, derivation: Derivation| {
-        derived.insert(field.to_owned(), derivation);
-    };
-    let review_type = match (hints.review_type, found.review_type) {
-        (Some(given_type), _) => {
-            note("type", given(given_type.slug()));
+    let review_type = match hints.review_type {
+        Some(given_type) => {
+            derived.insert("type".to_owned(), given(given_type.slug()));
             given_type
         }
-        (None, Some(found)) => {
-            note("type", found.derivation);
-            found.value
-        }
-        (None, None) => ReviewType::Other,
+        None => noted(&mut derived, "type", found.review_type).unwrap_or(ReviewType::Other),
     };
-    let publisher = match (&hints.publisher, found.publisher) {
-        (Some(publisher), _) => {
+    let publisher = match &hints.publisher {
+        Some(publisher) => {
             let canonical = regions.canonical_publisher(publisher);
-            note("publisher", given(&canonical));
+            derived.insert("publisher".to_owned(), given(&canonical));
             canonical
         }
-        (None, Some(found)) => {
-            note("publisher", found.derivation);
-            found.value.publisher
-        }
-        (None, None) => "Unknown publisher".to_owned(),
+        None => noted(&mut derived, "publisher", found.publisher)
+            .map_or_else(|| "Unknown publisher".to_owned(), |region| region.publisher),
     };
-    let date = match (hints.date, found.published) {
-        (Some(date), _) => {
-            note("date", given(&date.to_string()));
-            Some(date)
-        }
-        (None, Some(found)) => {
-            note("date", found.derivation);
-            found.value.first_day()
-        }
-        (None, None) => None,
-    };
-    let child = match (&hints.child, found.child) {
-        (Some(child), _) => {
-            note("child", given(child));
-            Some(child.clone())
-        }
-        (None, Some(found)) => {
-            note("child", found.derivation);
-            Some(found.value)
-        }
-        (None, None) => None,
-    };
-    let incident_year = found.incident_year.map(|found| {
-        note("incident_year", found.derivation);
-        found.value
-    });
-    let age_band = found.age_band.map(|found| {
-        note("age_band", found.derivation);
-        found.value
-    });
-    let document_kind = found.document_kind.map(|found| {
-        note("document_kind", found.derivation);
-        found.value
-    });
+    let date = noted(&mut derived, "date", found.published).and_then(|date| date.first_day());
+    let child = noted(&mut derived, "child", found.child);
+    let incident_year = noted(&mut derived, "incident_year", found.incident_year);
+    let age_band = noted(&mut derived, "age_band", found.age_band);
+    let document_kind = noted(&mut derived, "document_kind", found.document_kind);
     let title = hints
         .title
         .clone()
@@ -543,6 +476,17 @@ fn record(
             ..ReviewDetails::default()
         },
     }
+}
+
+/// A derived value, its evidence noted under `field`.
+fn noted<T>(
+    derived: &mut BTreeMap<String, Derivation>,
+    field: &str,
+    found: Option<Found<T>>,
+) -> Option<T> {
+    let found = found?;
+    derived.insert(field.to_owned(), found.derivation);
+    Some(found.value)
 }
 
 /// Word's "Microsoft Word - draft3.docx" and blank titles say nothing about the review.

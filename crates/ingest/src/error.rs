@@ -24,12 +24,9 @@ pub enum IngestError {
         line: usize,
         message: String,
     },
-    #[error("invalid themes file {path}: {message}")]
-    InvalidThemes { path: PathBuf, message: String },
-    #[error("invalid regions table {path}: {message}")]
-    InvalidRegions { path: PathBuf, message: String },
-    #[error("invalid overrides file {path}: {message}")]
-    InvalidOverrides { path: PathBuf, message: String },
+    /// The theme rules, regions table or overrides file cannot be used.
+    #[error(transparent)]
+    Catalogue(#[from] casesearch_cataloguing::CatalogueError),
     #[error("invalid catalogue {path}: {message}")]
     InvalidCatalogue { path: PathBuf, message: String },
     #[error("the corpus cannot take new documents: {0}")]

@@ -11,12 +11,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::io::BufRead;
 use std::path::Path;
 
+use casesearch_cataloguing::RegionTable;
 use casesearch_model::{Review, ReviewType, Section};
 use chrono::NaiveDate;
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use crate::{IngestError, RegionTable};
+use crate::IngestError;
 
 /// Record id prefix for this collection.
 pub const ID_PREFIX: &str = "pfd-";

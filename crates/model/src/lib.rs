@@ -3,14 +3,21 @@
 //! [`ReviewType`], the [`Region`] its publisher sits in, and the [`ThemeTag`]s the
 //! tagger gave it with their [`Evidence`].
 //!
-//! This crate does no I/O. The pipeline is `ingest` (sources → `Review` records →
-//! [`CataloguedReview`]s) → `index` (tantivy) → `server` (HTTP); all three speak these types.
+//! Every closed set of values with a machine name (review type, age band, document kind,
+//! availability) is a [`Slug`]: one parser for stored records, search filters, the
+//! overrides file and the command line, whose error lists the values that would do. The
+//! generic names of publishing bodies ([`PUBLISHER_BODY_SUFFIXES`]) are listed once too.
+//!
+//! This crate does no I/O. The pipeline is `ingest` (sources → `Review` records) →
+//! `cataloguing` ([`CataloguedReview`]s) → `index` (tantivy) → `server` (HTTP); all of
+//! them speak these types.
 //!
 //! ```
-//! use casesearch_model::{Region, ReviewType};
+//! use casesearch_model::{Region, ReviewType, Slug};
 //! let region = Region::known("England", Some("East of England"), "Suffolk");
 //! assert_eq!(region.path(), ["England", "East of England", "Suffolk"]);
 //! assert_eq!(ReviewType::from_slug("pfd"), Some(ReviewType::PreventionOfFutureDeaths));
+//! assert!(ReviewType::parse_slug("scr").is_err());
 //! ```
 
 use std::collections::BTreeMap;
@@ -168,10 +175,6 @@ impl AgeBand {
             AgeBand::SixteenToSeventeen => "16–17",
         }
     }
-
-    pub fn from_slug(slug: &str) -> Option<AgeBand> {
-        AgeBand::ALL.into_iter().find(|band| band.slug() == slug)
-    }
 }
 
 /// What form a document takes: the review itself or a shorter companion to it.
@@ -222,12 +225,6 @@ impl DocumentKind {
             DocumentKind::LearningBrief => "Learning brief",
             DocumentKind::Thematic => "Thematic review",
         }
-    }
-
-    pub fn from_slug(slug: &str) -> Option<DocumentKind> {
-        DocumentKind::ALL
-            .into_iter()
-            .find(|kind| kind.slug() == slug)
     }
 }
 
@@ -292,11 +289,103 @@ impl Availability {
             Availability::NotPublished => "Not published",
         }
     }
+}
 
-    pub fn from_slug(slug: &str) -> Option<Availability> {
-        Availability::ALL.into_iter().find(|a| a.slug() == slug)
+/// A value from a closed set with a stable machine name, its slug: the stored form, the
+/// value of a search filter, and what a librarian writes in the overrides file or on the
+/// command line. Every slug is parsed by [`Slug::parse_slug`], whose error lists the
+/// values it accepts.
+///
+/// ```
+/// use casesearch_model::{AgeBand, Slug};
+/// assert_eq!(AgeBand::parse_slug("11-15"), Ok(AgeBand::ElevenToFifteen));
+/// let err = AgeBand::parse_slug("12-15").unwrap_err();
+/// assert_eq!(
+///     err.to_string(),
+///     r#"unknown age band "12-15" (expected one of under-1, 1-4, 5-10, 11-15, 16-17)"#
+/// );
+/// ```
+pub trait Slug: Copy + 'static {
+    /// What one value is called in messages: "review type", "age band".
+    const WHAT: &'static str;
+    /// Every value, in the order they are listed to people.
+    const VALUES: &'static [Self];
+
+    fn slug(self) -> &'static str;
+
+    /// The value whose slug is `slug`, exactly.
+    fn from_slug(slug: &str) -> Option<Self> {
+        Self::VALUES
+            .iter()
+            .copied()
+            .find(|value| value.slug() == slug)
+    }
+
+    /// As [`Slug::from_slug`], with an error that says what was expected.
+    fn parse_slug(slug: &str) -> Result<Self, UnknownSlug> {
+        Self::from_slug(slug).ok_or_else(|| UnknownSlug {
+            what: Self::WHAT,
+            given: slug.to_owned(),
+            expected: Self::VALUES.iter().map(|value| value.slug()).collect(),
+        })
     }
 }
+
+/// A slug that names no value: what was given, and every slug that would do.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UnknownSlug {
+    pub what: &'static str,
+    pub given: String,
+    pub expected: Vec<&'static str>,
+}
+
+impl UnknownSlug {
+    /// The accepted slugs, comma-separated: "under-1, 1-4, 5-10, 11-15, 16-17".
+    pub fn expected_list(&self) -> String {
+        self.expected.join(", ")
+    }
+}
+
+impl std::fmt::Display for UnknownSlug {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "unknown {} {:?} (expected one of {})",
+            self.what,
+            self.given,
+            self.expected_list()
+        )
+    }
+}
+
+impl std::error::Error for UnknownSlug {}
+
+/// Implements [`Slug`] over a type's own `slug()` and `ALL`, and gives the type a
+/// `from_slug` that needs no trait import.
+macro_rules! slug_type {
+    ($type:ident, $what:literal) => {
+        impl Slug for $type {
+            const WHAT: &'static str = $what;
+            const VALUES: &'static [$type] = &$type::ALL;
+
+            fn slug(self) -> &'static str {
+                $type::slug(self)
+            }
+        }
+
+        impl $type {
+            /// The value whose slug is `slug` ([`Slug::from_slug`]).
+            pub fn from_slug(slug: &str) -> Option<$type> {
+                <$type as Slug>::from_slug(slug)
+            }
+        }
+    };
+}
+
+slug_type!(ReviewType, "review type");
+slug_type!(AgeBand, "age band");
+slug_type!(DocumentKind, "document kind");
+slug_type!(Availability, "availability");
 
 /// A citable part of a review's text: "Concerns" in a PFD report, "p. 37" in a PDF.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -417,10 +506,6 @@ impl ReviewType {
         }
     }
 
-    pub fn from_slug(slug: &str) -> Option<ReviewType> {
-        ReviewType::ALL.into_iter().find(|t| t.slug() == slug)
-    }
-
     /// The nation whose statutory guidance defines this type, if only one does.
     pub fn nation(self) -> Option<&'static str> {
         match self {
@@ -487,6 +572,22 @@ impl Region {
     }
 }
 
+/// The generic names of the bodies that publish reviews, as they follow a place name
+/// (leading space included), longest first: "Suffolk Safeguarding Children
+/// Partnership" is Suffolk's partnership. The cataloguer tries them after a place to
+/// find its publisher; headings strip them, since every partnership shares them.
+pub const PUBLISHER_BODY_SUFFIXES: [&str; 9] = [
+    " Safeguarding Children Partnerships",
+    " Safeguarding Children Partnership",
+    " Local Safeguarding Children Board",
+    " Safeguarding Children Board",
+    " Regional Safeguarding Board",
+    " Safeguarding Board",
+    " Child Protection Committee",
+    " Public Protection Committee",
+    " LSCB",
+];
+
 /// A theme the tagger gave a review, with the text that made it do so.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct ThemeTag {
@@ -543,6 +644,7 @@ mod tests {
         for kind in DocumentKind::ALL {
             let stored = serde_json::to_string(&kind).expect("unit variant serialises");
             assert_eq!(stored, format!("\"{}\"", kind.slug()));
+            assert_eq!(DocumentKind::from_slug(kind.slug()), Some(kind));
         }
         for availability in Availability::ALL {
             let stored = serde_json::to_string(&availability).expect("unit variant serialises");
@@ -552,6 +654,21 @@ mod tests {
                 Some(availability)
             );
         }
+    }
+
+    #[test]
+    fn an_unknown_slug_is_refused_with_every_value_that_would_do() {
+        let err = ReviewType::parse_slug("scr").unwrap_err();
+        assert_eq!(err.what, "review type");
+        assert_eq!(err.expected.len(), ReviewType::ALL.len());
+        assert!(err.to_string().starts_with(
+            r#"unknown review type "scr" (expected one of pfd, serious-case-review, "#
+        ));
+        assert_eq!(
+            Availability::parse_slug("withdrawn"),
+            Ok(Availability::Withdrawn)
+        );
+        assert_eq!(DocumentKind::from_slug("Full-Report"), None);
     }
 
     #[test]

@@ -9,14 +9,36 @@ use std::time::Instant;
 use axum::extract::{RawQuery, State};
 use axum::http::{header, HeaderMap};
 use axum::Json;
-use casesearch_index::{BuildChanges, BuildMode, Engine, IndexMeta};
+use casesearch_index::{BuildChanges, BuildMode, Engine, IndexError, IndexMeta};
 use serde::Serialize;
 
 use crate::{params, ApiError, AppState, ErrorBody};
 
 /// Builds a new index beside the live one (incrementally or in full) and opens it; a
-/// failure leaves the live index untouched and is reported as text.
-pub type Reindex = Arc<dyn Fn(BuildMode) -> Result<Engine, String> + Send + Sync>;
+/// failure leaves the live index untouched.
+pub type Reindex = Arc<dyn Fn(BuildMode) -> Result<Engine, ReindexError> + Send + Sync>;
+
+/// Why a reindex swapped nothing in.
+#[derive(Debug, thiserror::Error)]
+pub enum ReindexError {
+    /// Another build holds the index's lock (`casesearch index` run by hand): nothing
+    /// failed, and the caller may try again when it is done.
+    #[error("another index build is running")]
+    BuildRunning,
+    /// The build failed; the reason is the librarian's to see.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl From<IndexError> for ReindexError {
+    fn from(err: IndexError) -> Self {
+        if err.is_build_running() {
+            ReindexError::BuildRunning
+        } else {
+            ReindexError::Failed(err.to_string())
+        }
+    }
+}
 
 pub struct Admin {
     token: String,
@@ -121,7 +143,7 @@ pub async fn status(
         (status = 400, description = "A bad parameter", body = ErrorBody),
         (status = 401, description = "Missing or wrong token", body = ErrorBody),
         (status = 403, description = "No admin token is configured", body = ErrorBody),
-        (status = 409, description = "A reindex is already running", body = ErrorBody),
+        (status = 409, description = "A reindex is already running (here, or `casesearch index` beside the server)", body = ErrorBody),
         (status = 500, description = "The build failed; the live index is unchanged", body = ErrorBody)))]
 pub async fn reindex(
     State(state): State<AppState>,
@@ -154,7 +176,11 @@ pub async fn reindex(
                 error: None,
             }
         }
-        Ok(Err(message)) => failed(&state, started, message),
+        Ok(Err(ReindexError::BuildRunning)) => {
+            tracing::info!("reindex refused: another index build is running");
+            return Err(ApiError::ReindexRunning);
+        }
+        Ok(Err(ReindexError::Failed(message))) => failed(&state, started, message),
         Err(join_error) => failed(
             &state,
             started,

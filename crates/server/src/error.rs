@@ -1,7 +1,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use casesearch_index::IndexError;
+use casesearch_index::{IndexError, UserMistake};
 use serde::Serialize;
 
 /// The one error type of the HTTP API, mapped to a status and a stable machine code in
@@ -76,12 +76,14 @@ impl ApiError {
 
 impl From<IndexError> for ApiError {
     fn from(err: IndexError) -> Self {
-        match err {
-            IndexError::InvalidQuery(_) => ApiError::InvalidQuery(err.to_string()),
-            IndexError::UnknownQueryField { .. } => ApiError::UnknownQueryField(err.to_string()),
-            IndexError::QueryTooLong { .. } => ApiError::QueryTooLong(err.to_string()),
-            IndexError::UnknownTheme(_) => ApiError::invalid("theme", err.to_string()),
-            other => ApiError::Internal(other.to_string()),
+        let message = err.to_string();
+        match err.user_mistake() {
+            Some(UserMistake::InvalidQuery) => ApiError::InvalidQuery(message),
+            Some(UserMistake::UnknownQueryField) => ApiError::UnknownQueryField(message),
+            Some(UserMistake::QueryTooLong) => ApiError::QueryTooLong(message),
+            Some(UserMistake::UnknownTheme) => ApiError::invalid("theme", message),
+            None if err.is_build_running() => ApiError::ReindexRunning,
+            None => ApiError::Internal(message),
         }
     }
 }

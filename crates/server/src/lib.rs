@@ -5,7 +5,9 @@
 //!
 //! Handlers are thin: parse parameters ([`params`]), run the engine on the blocking
 //! pool (tantivy work is CPU-bound and must not stall the async runtime), respond.
-//! Every error goes through [`ApiError`], which decides status and machine code once.
+//! Every error goes through [`ApiError`], which decides status and machine code once
+//! (whether an engine error is the user's is the engine's to say). Every request, a path
+//! no route matches included, is counted in `/metrics` and logged as one line.
 //!
 //! ```no_run
 //! # async fn run() -> std::io::Result<()> {
@@ -90,14 +92,14 @@ impl AppState {
 
 pub fn app(state: AppState) -> Router {
     let (router, api) = described_routes().split_for_parts();
+    let track = || axum::middleware::from_fn_with_state(state.clone(), metrics::track);
+    // Route layers see the matched route template, which labels the metrics; they do not
+    // run for the fallback, so it carries the same layer itself (its label: "unmatched").
+    let not_found = || async { ApiError::NotFound("no such page".into()) };
     router
-        // Route layers see the matched route template, which labels the metrics.
-        .route_layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            metrics::track,
-        ))
+        .route_layer(track())
         .layer(Extension(Arc::new(api)))
-        .fallback(|| async { ApiError::NotFound("no such page".into()) })
+        .fallback(axum::handler::Handler::layer(not_found, track()))
         .with_state(state)
 }
 

@@ -3,7 +3,7 @@
 //! "no filter".
 
 use casesearch_index::{SearchRequest, Sort, MAX_PER_PAGE};
-use casesearch_model::{AgeBand, Availability, ReviewType};
+use casesearch_model::Slug;
 
 use crate::ApiError;
 
@@ -37,6 +37,11 @@ pub fn parse_pairs(raw: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The value a filter's slug names; an unknown one is a 400 listing the values that would do.
+fn slug<T: Slug>(name: &str, value: &str) -> Result<T, ApiError> {
+    T::parse_slug(value).map_err(|unknown| ApiError::invalid(name, unknown.to_string()))
+}
+
 /// Builds a search request. Theme ids are checked by the engine, which knows them.
 pub fn search_request(pairs: &[(String, String)]) -> Result<SearchRequest, ApiError> {
     let mut request = SearchRequest::default();
@@ -61,37 +66,10 @@ pub fn search_request(pairs: &[(String, String)]) -> Result<SearchRequest, ApiEr
             "q" => request.query = value.to_owned(),
             "theme" => request.themes.push(value.to_owned()),
             "region" => request.regions.push(value.to_owned()),
-            "type" => {
-                let review_type = ReviewType::from_slug(value).ok_or_else(|| {
-                    ApiError::invalid("type", format!("unknown review type {value:?}"))
-                })?;
-                request.types.push(review_type);
-            }
+            "type" => request.types.push(slug(name, value)?),
             "publisher" => request.publishers.push(value.to_owned()),
-            "availability" => {
-                let availability = Availability::from_slug(value).ok_or_else(|| {
-                    ApiError::invalid(
-                        "availability",
-                        format!(
-                            "{value:?} is not one of {}",
-                            Availability::ALL.map(|a| a.slug()).join(", ")
-                        ),
-                    )
-                })?;
-                request.availability.push(availability);
-            }
-            "age_band" => {
-                let band = AgeBand::from_slug(value).ok_or_else(|| {
-                    ApiError::invalid(
-                        "age_band",
-                        format!(
-                            "{value:?} is not one of {}",
-                            AgeBand::ALL.map(|b| b.slug()).join(", ")
-                        ),
-                    )
-                })?;
-                request.age_bands.push(band);
-            }
+            "availability" => request.availability.push(slug(name, value)?),
+            "age_band" => request.age_bands.push(slug(name, value)?),
             "year_from" => request.year_from = Some(year(name, value)?),
             "year_to" => request.year_to = Some(year(name, value)?),
             "sort" => {

@@ -1,13 +1,12 @@
 //! A partnership website served by the test itself on 127.0.0.1.
 //!
-//! The documents are real: PDFs from `../shared/testdata/pdf` and a news page from
-//! `../shared/testdata/html-articles` standing in for an HTML learning brief (see the
-//! SOURCES.md files there). The listing page and the small review page are written here,
-//! because no real partnership listing page is in the test data; they follow the shape
-//! such pages have (a heading per review, links to the report PDF and the brief).
+//! The PDFs are real, from `../shared/testdata/pdf` (see the SOURCES.md there). The
+//! listing page, the small review page and the HTML learning brief are written here,
+//! because no real partnership pages are in the test data; they follow the shape such
+//! pages have (a heading per review, links to the report PDF and the brief). How well
+//! real pages' main text is extracted is `casesearch-html`'s test.
 
 use std::collections::HashMap;
-use std::io::Read;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
@@ -24,7 +23,6 @@ pub const PDF_SERVED_AS_HTML: &str = "font__Type3WordSpacing.pdf";
 pub const FLAKY_PDF: &str = "distiller__rotation.pdf";
 pub const RECOVERING_PDF: &str = "font__sampleOneByteIdentityEncode.pdf";
 pub const MOVED_PDF: &str = "indesign__issue20453.pdf";
-pub const BRIEF_PAGE_KEY: &str = "14cc2a0ca59c62a8c9f205a171e9ccf4ef4cf69b0c642f51c8c65c051b39024f";
 /// Bodies past this are refused by the crawler in these tests.
 pub const BODY_LIMIT: usize = 256 * 1024;
 
@@ -34,17 +32,6 @@ pub fn testdata() -> PathBuf {
 
 pub fn pdf(name: &str) -> Vec<u8> {
     std::fs::read(testdata().join("pdf").join(name)).expect("test PDF")
-}
-
-pub fn html_article(key: &str) -> String {
-    let path = testdata()
-        .join("html-articles/html")
-        .join(format!("{key}.html.gz"));
-    let mut text = String::new();
-    flate2::read::GzDecoder::new(std::fs::File::open(path).expect("test page"))
-        .read_to_string(&mut text)
-        .expect("gzip");
-    text
 }
 
 /// What the site saw, for assertions.
@@ -180,9 +167,7 @@ impl Site {
                 response
             }
             "/reviews/child-q" => text(StatusCode::OK, "text/html", CHILD_Q_PAGE),
-            "/reviews/baby-a-learning-brief" => {
-                text(StatusCode::OK, "text/html", &html_article(BRIEF_PAGE_KEY))
-            }
+            "/reviews/baby-a-learning-brief" => text(StatusCode::OK, "text/html", BRIEF_PAGE),
             "/files/child-q-overview-report.pdf" => {
                 if if_none_match == Some(REVIEW_PDF_ETAG) {
                     return empty(StatusCode::NOT_MODIFIED);
@@ -317,6 +302,17 @@ const LISTING_PAGE: &str = r#"<!DOCTYPE html>
 <footer><a href="/files/privacy-notice.pdf">Privacy notice (PDF)</a></footer>
 </body></html>
 "#;
+
+/// Written for the test: an HTML learning brief, the whole review as a web page.
+pub const BRIEF_PAGE: &str = r#"<!DOCTYPE html><html><head><title>Baby A learning brief</title></head>
+<body><nav><a href="/">Home</a></nav><main>
+<h1>Baby A: learning brief</h1>
+<p>Baby A was seven weeks old when he was admitted to hospital with injuries.</p>
+<p>Health visitors, the GP and children's social care each knew part of the family's story;
+nobody put the parts together before the injuries happened.</p>
+<h2>What we learned</h2>
+<p>Share concerns about a baby's bruising with the partnership's safeguarding team the same day.</p>
+</main><footer>Cookies</footer></body></html>"#;
 
 /// Written for the test: a review page that links to its report again.
 const CHILD_Q_PAGE: &str = r#"<!DOCTYPE html><html><body><main>

@@ -6,10 +6,25 @@
 //! the mean by well under 0.001 here).
 
 use std::collections::HashMap;
+use std::io::Read;
+use std::path::PathBuf;
 
-use casesearch_crawl::extract_main_text;
+use casesearch_html::extract_main_text;
 
-use super::fixture_site::{html_article, testdata};
+fn testdata() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
+}
+
+fn html_article(key: &str) -> String {
+    let path = testdata()
+        .join("html-articles/html")
+        .join(format!("{key}.html.gz"));
+    let mut text = String::new();
+    flate2::read::GzDecoder::new(std::fs::File::open(path).expect("test page"))
+        .read_to_string(&mut text)
+        .expect("gzip");
+    text
+}
 
 fn tokens(text: &str) -> Vec<String> {
     text.to_lowercase()
@@ -20,7 +35,7 @@ fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
-pub fn token_f1(got: &str, reference: &str) -> f64 {
+fn token_f1(got: &str, reference: &str) -> f64 {
     let (got, reference) = (tokens(got), tokens(reference));
     if got.is_empty() && reference.is_empty() {
         return 1.0;
@@ -52,13 +67,6 @@ pub fn token_f1(got: &str, reference: &str) -> f64 {
 fn ground_truth_file() -> serde_json::Value {
     let path = testdata().join("html-articles/ground-truth.json");
     serde_json::from_slice(&std::fs::read(path).expect("ground truth")).expect("json")
-}
-
-pub fn ground_truth(key: &str) -> String {
-    ground_truth_file()[key]["articleBody"]
-        .as_str()
-        .expect("articleBody")
-        .to_owned()
 }
 
 /// The bar is a mean F1 of 0.955 (readability-lxml scores 0.950 on these pages

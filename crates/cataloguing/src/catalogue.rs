@@ -1,8 +1,19 @@
 use casesearch_model::{CataloguedReview, Review};
 use rayon::prelude::*;
 
+use std::path::PathBuf;
+
 use crate::overrides::Overrides;
-use crate::{Corpus, IngestError, RegionTable, ThemeRules, ThemeTagger};
+use crate::{CatalogueError, RegionTable, ThemeRules, ThemeTagger};
+
+/// Where the librarian's cataloguing files are (a corpus knows its own:
+/// `casesearch_ingest::Corpus::catalogue_files`). The overrides file may be missing.
+#[derive(Debug, Clone)]
+pub struct CatalogueFiles {
+    pub themes: PathBuf,
+    pub regions: PathBuf,
+    pub overrides: PathBuf,
+}
 
 /// Turns records into catalogued reviews: the librarian's overrides first, then themes
 /// from the tagger and region from the table (so an overridden publisher is placed).
@@ -25,13 +36,13 @@ impl Cataloguer {
         Cataloguer { overrides, ..self }
     }
 
-    /// Loads the corpus's theme rules and regions table, and learns the boilerplate of
+    /// Loads the theme rules, regions table and overrides, and learns the boilerplate of
     /// `reviews` (normally the whole corpus) so template sentences tag nothing.
-    pub fn load(corpus: &Corpus, reviews: &[Review]) -> Result<Cataloguer, IngestError> {
-        let mut tagger = ThemeTagger::new(ThemeRules::load(&corpus.themes_path())?);
+    pub fn load(files: &CatalogueFiles, reviews: &[Review]) -> Result<Cataloguer, CatalogueError> {
+        let mut tagger = ThemeTagger::new(ThemeRules::load(&files.themes)?);
         tagger.learn_boilerplate(reviews);
-        let regions = RegionTable::load(&corpus.regions_path())?;
-        let overrides = Overrides::load(&corpus.overrides_path())?;
+        let regions = RegionTable::load(&files.regions)?;
+        let overrides = Overrides::load(&files.overrides)?;
         Ok(Cataloguer::new(tagger, regions).with_overrides(overrides))
     }
 

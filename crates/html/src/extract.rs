@@ -21,7 +21,7 @@ use scraper::{Html, Node};
 /// let html = r#"<html><body><nav><a href="/">Home</a></nav>
 ///   <main><h1>Child Q</h1><p>The review found that agencies did not share information.</p></main>
 ///   <footer>Cookies</footer></body></html>"#;
-/// let text = casesearch_crawl::extract_main_text(html);
+/// let text = casesearch_html::extract_main_text(html);
 /// assert_eq!(text, "Child Q\nThe review found that agencies did not share information.");
 /// ```
 pub fn extract_main_text(html: &str) -> String {

@@ -1,7 +1,7 @@
 //! Writes the main text of every page in `../shared/testdata/html-articles/html` to
 //! `OUTDIR/KEY.txt`, for `extract_score.py --gt-json ... --got OUTDIR`.
 //!
-//! `cargo run -p casesearch-crawl --example extract_html_articles -- PAGES_DIR OUTDIR`
+//! `cargo run -p casesearch-html --example extract_html_articles -- PAGES_DIR OUTDIR`
 
 use std::io::Read;
 
@@ -21,7 +21,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         };
         let mut bytes = Vec::new();
         flate2::read::GzDecoder::new(std::fs::File::open(&path)?).read_to_end(&mut bytes)?;
-        let text = casesearch_crawl::extract_main_text(&String::from_utf8_lossy(&bytes));
+        let text = casesearch_html::extract_main_text(&String::from_utf8_lossy(&bytes));
         std::fs::write(format!("{out}/{key}.txt"), text)?;
     }
     Ok(())

@@ -23,11 +23,11 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use casesearch_model::{AgeBand, Availability, Derivation, DocumentKind, Review, ReviewType};
+use casesearch_model::{AgeBand, Availability, Derivation, DocumentKind, Review, ReviewType, Slug};
 use serde::Deserialize;
 
 use crate::derive::parse_date_words;
-use crate::IngestError;
+use crate::CatalogueError;
 
 /// The file's name beside the manifest.
 pub const FILE: &str = "overrides.toml";
@@ -70,14 +70,28 @@ pub struct Overrides {
     by_id: BTreeMap<String, Override>,
 }
 
+/// The value `slug` names, if given; a slug that names none is an error naming the
+/// record, the key and every value that would do.
+fn checked_slug<T: Slug>(id: &str, key: &str, slug: Option<&str>) -> Result<Option<T>, String> {
+    slug.map(|slug| {
+        T::parse_slug(slug).map_err(|unknown| {
+            format!(
+                "[{id}] {key} = {slug:?}: expected one of {}",
+                unknown.expected_list()
+            )
+        })
+    })
+    .transpose()
+}
+
 impl Overrides {
     /// Loads `path`; a missing file is no overrides.
-    pub fn load(path: &Path) -> Result<Overrides, IngestError> {
+    pub fn load(path: &Path) -> Result<Overrides, CatalogueError> {
         if !path.exists() {
             return Ok(Overrides::default());
         }
-        let text = crate::corpus::read_to_string(path)?;
-        Overrides::parse(&text).map_err(|message| IngestError::InvalidOverrides {
+        let text = crate::error::read_to_string(path)?;
+        Overrides::parse(&text).map_err(|message| CatalogueError::InvalidOverrides {
             path: path.to_path_buf(),
             message,
         })
@@ -88,51 +102,11 @@ impl Overrides {
             toml::from_str(text).map_err(|err| err.message().to_owned())?;
         let mut by_id = BTreeMap::new();
         for (id, entry) in entries {
-            let bad = |key: &str, value: &str, expected: String| {
-                format!("[{id}] {key} = {value:?}: expected one of {expected}")
-            };
-            let slugs = |all: Vec<&str>| all.join(", ");
             let checked = Override {
-                review_type: match entry.review_type.as_deref() {
-                    Some(slug) => Some(ReviewType::from_slug(slug).ok_or_else(|| {
-                        bad(
-                            "type",
-                            slug,
-                            slugs(ReviewType::ALL.map(|t| t.slug()).to_vec()),
-                        )
-                    })?),
-                    None => None,
-                },
-                age_band: match entry.age_band.as_deref() {
-                    Some(slug) => Some(AgeBand::from_slug(slug).ok_or_else(|| {
-                        bad(
-                            "age_band",
-                            slug,
-                            slugs(AgeBand::ALL.map(|b| b.slug()).to_vec()),
-                        )
-                    })?),
-                    None => None,
-                },
-                document_kind: match entry.document_kind.as_deref() {
-                    Some(slug) => Some(DocumentKind::from_slug(slug).ok_or_else(|| {
-                        bad(
-                            "document_kind",
-                            slug,
-                            slugs(DocumentKind::ALL.map(|k| k.slug()).to_vec()),
-                        )
-                    })?),
-                    None => None,
-                },
-                availability: match entry.availability.as_deref() {
-                    Some(slug) => Some(Availability::from_slug(slug).ok_or_else(|| {
-                        bad(
-                            "availability",
-                            slug,
-                            slugs(Availability::ALL.map(|a| a.slug()).to_vec()),
-                        )
-                    })?),
-                    None => None,
-                },
+                review_type: checked_slug(&id, "type", entry.review_type.as_deref())?,
+                age_band: checked_slug(&id, "age_band", entry.age_band.as_deref())?,
+                document_kind: checked_slug(&id, "document_kind", entry.document_kind.as_deref())?,
+                availability: checked_slug(&id, "availability", entry.availability.as_deref())?,
                 date: match entry.date {
                     Some(written) => {
                         let day = parse_date_words(&written)

@@ -16,7 +16,7 @@ pub enum ContentKind {
 /// carry a preamble), so we look there too; HTML by the WHATWG sniffing prefixes.
 ///
 /// ```
-/// use casesearch_crawl::{sniff_content_kind, ContentKind};
+/// use casesearch_html::{sniff_content_kind, ContentKind};
 /// assert_eq!(sniff_content_kind(b"%PDF-1.7\n..."), ContentKind::Pdf);
 /// assert_eq!(sniff_content_kind(b"\xEF\xBB\xBF <!DOCTYPE html><p>hi"), ContentKind::Html);
 /// assert_eq!(sniff_content_kind(b"PK\x03\x04"), ContentKind::Other);

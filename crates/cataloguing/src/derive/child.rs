@@ -3,7 +3,7 @@
 
 use casesearch_model::AgeBand;
 
-use super::{flat, page_weight, prose_sentences, Ballot, DocumentText, Found};
+use super::{flat, page_weight, prose_sentences, Ballot, DocumentText, Found, LISTING_PAGE};
 use crate::text::{words, Word};
 
 /// Words that begin a letter pseudonym, and how the pseudonym is written.
@@ -134,6 +134,11 @@ const COMMON_CAPITALISED: [&str; 9] = [
 /// examples) has no single subject, and gets none.
 pub(super) fn pseudonym(document: &DocumentText) -> Option<Found<String>> {
     let mut ballot = Ballot::new();
+    for line in &document.listing {
+        for name in pseudonyms_in(line) {
+            ballot.vote(name, page_weight(1), line, LISTING_PAGE);
+        }
+    }
     if let Some(title) = document.title {
         for name in pseudonyms_in(title) {
             ballot.vote(name, 3.0, title, "PDF metadata (title)");

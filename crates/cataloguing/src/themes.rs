@@ -21,7 +21,7 @@ use rust_stemmers::{Algorithm, Stemmer};
 use serde::Deserialize;
 
 use crate::text::{sentences, words};
-use crate::IngestError;
+use crate::CatalogueError;
 
 /// How many matches are kept per theme to explain the tag.
 const EVIDENCE_PER_THEME: usize = 3;
@@ -62,9 +62,9 @@ fn one() -> usize {
 }
 
 impl ThemeRules {
-    pub fn load(path: &Path) -> Result<ThemeRules, IngestError> {
-        let text = crate::corpus::read_to_string(path)?;
-        ThemeRules::parse(&text).map_err(|message| IngestError::InvalidThemes {
+    pub fn load(path: &Path) -> Result<ThemeRules, CatalogueError> {
+        let text = crate::error::read_to_string(path)?;
+        ThemeRules::parse(&text).map_err(|message| CatalogueError::InvalidThemes {
             path: path.to_path_buf(),
             message,
         })

@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 
-use super::{flat, page_weight, prose_sentences, Ballot, DocumentText, Found};
+use super::{flat, page_weight, prose_sentences, Ballot, DocumentText, Found, LISTING_PAGE};
 use crate::text::{words, Word};
 
 /// How precisely a document states a date.
@@ -221,8 +221,15 @@ fn names_a_law_or_birth(line: &str) -> bool {
 /// line says it, then the PDF's creation date (usually the export for publication).
 pub(super) fn publication(document: &DocumentText) -> Option<Found<PartialDate>> {
     let mut ballot = Ballot::new();
-    for page in document.pages.iter().take(2) {
-        for line in page.text.lines() {
+    // The listing page's lines about the document count as its cover's.
+    let listing = document.listing.iter().map(|line| (*line, 1, LISTING_PAGE));
+    let pages = document
+        .pages
+        .iter()
+        .take(2)
+        .map(|page| (page.text, page.number, page.label));
+    for (text, number, label) in listing.chain(pages) {
+        for line in text.lines() {
             let lower = line.to_lowercase();
             if names_a_law_or_birth(line) {
                 continue;
@@ -261,12 +268,7 @@ pub(super) fn publication(document: &DocumentText) -> Option<Found<PartialDate>>
                 } else {
                     0.0
                 };
-                ballot.vote(
-                    Dated(date),
-                    weight * page_weight(page.number) / 5.0,
-                    line,
-                    page.label,
-                );
+                ballot.vote(Dated(date), weight * page_weight(number) / 5.0, line, label);
             }
         }
     }

@@ -12,12 +12,12 @@
 use std::collections::HashMap;
 use std::path::Path;
 
-use casesearch_model::Region;
+use casesearch_model::{Region, PUBLISHER_BODY_SUFFIXES};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
 use crate::text::name_key;
-use crate::IngestError;
+use crate::CatalogueError;
 
 /// The table's columns, in order.
 pub const HEADER: [&str; 6] = [
@@ -74,9 +74,9 @@ struct RowFacts {
 }
 
 impl RegionTable {
-    pub fn load(path: &Path) -> Result<RegionTable, IngestError> {
-        let text = crate::corpus::read_to_string(path)?;
-        RegionTable::parse(&text).map_err(|message| IngestError::InvalidRegions {
+    pub fn load(path: &Path) -> Result<RegionTable, CatalogueError> {
+        let text = crate::error::read_to_string(path)?;
+        RegionTable::parse(&text).map_err(|message| CatalogueError::InvalidRegions {
             path: path.to_path_buf(),
             message,
         })
@@ -206,16 +206,9 @@ impl RegionTable {
         if found.is_some_and(|region| self.kind_of(&region.publisher) != Some("coroner_area")) {
             return found;
         }
-        const BODIES: [&str; 5] = [
-            "Safeguarding Children Partnership",
-            "Safeguarding Children Board",
-            "Safeguarding Board",
-            "Child Protection Committee",
-            "Public Protection Committee",
-        ];
-        BODIES
+        PUBLISHER_BODY_SUFFIXES
             .iter()
-            .find_map(|body| self.lookup(&format!("{name} {body}")))
+            .find_map(|body| self.lookup(&format!("{name}{body}")))
             .or(found)
     }
 

@@ -35,7 +35,8 @@ pub struct Page<'a> {
     pub text: &'a str,
 }
 
-/// What the rules read: the pages in order and the file's own metadata.
+/// What the rules read: the pages in order, the file's own metadata, and what is known
+/// from outside it.
 #[derive(Debug, Clone, Default)]
 pub struct DocumentText<'a> {
     pub pages: Vec<Page<'a>>,
@@ -43,7 +44,17 @@ pub struct DocumentText<'a> {
     pub author: Option<&'a str>,
     /// The PDF's creation date: usually the day it was exported for publication.
     pub created: Option<NaiveDate>,
+    /// What the page that linked the document says about it (link text, heading, the
+    /// lines around the link): read for the review type, the child and the publication
+    /// date as the cover page is, and cited as "listing page".
+    pub listing: Vec<&'a str>,
+    /// The publisher the librarian gave (command line, sources file), if any: its
+    /// nation settles "SCR" and the types only one nation uses.
+    pub publisher: Option<&'a str>,
 }
+
+/// Where listing-page evidence is said to come from.
+const LISTING_PAGE: &str = "listing page";
 
 /// A derived value with its evidence.
 #[derive(Debug, Clone, PartialEq)]
@@ -70,7 +81,12 @@ pub struct Derived {
 /// Significant Case Review in Scotland).
 pub fn derive(document: &DocumentText, regions: &RegionTable) -> Derived {
     let publisher = publisher::find(document, regions);
-    let nation = publisher.as_ref().map(|found| found.value.nation.as_str());
+    let given_nation = document
+        .publisher
+        .and_then(|name| regions.lookup(name))
+        .map(|region| region.nation.as_str());
+    let nation =
+        given_nation.or_else(|| publisher.as_ref().map(|found| found.value.nation.as_str()));
     let published = dates::publication(document);
     let year = published.as_ref().map(|found| found.value.year);
     let child = child::pseudonym(document);
@@ -391,6 +407,51 @@ mod tests {
             let found = derive(&document, &regions);
             assert!(found.age_band.is_none(), "{text:?}: {found:?}");
         }
+    }
+
+    #[test]
+    fn listing_page_words_are_evidence_read_by_the_publishers_nation() {
+        let regions = RegionTable::parse(
+            "publisher,kind,nation,region,aliases,authorities\n\
+             Aberdeen City,council,Scotland,,Aberdeen City Child Protection Committee,\n\
+             Kent,local_authority,England,South East,Kent Safeguarding Children Partnership,\n",
+        )
+        .unwrap();
+        let read = |publisher: &'static str| {
+            let document = DocumentText {
+                pages: vec![Page {
+                    label: "p. 1",
+                    number: 1,
+                    text: "Overview report\n\nThe panel met in 2018.",
+                }],
+                listing: vec![
+                    "SCR Child D: overview report (PDF)",
+                    "Published 14 June 2019",
+                ],
+                publisher: Some(publisher),
+                ..DocumentText::default()
+            };
+            derive(&document, &regions)
+        };
+        let scottish = read("Aberdeen City Child Protection Committee");
+        let found = scottish.review_type.expect("a type");
+        assert_eq!(found.value, ReviewType::SignificantCaseReview);
+        assert_eq!(found.derivation.source, LISTING_PAGE);
+        assert!(found.derivation.confidence < 1.0);
+        let child = scottish.child.expect("a child");
+        assert_eq!(
+            (child.value.as_str(), child.derivation.source.as_str()),
+            ("Child D", LISTING_PAGE)
+        );
+        assert_eq!(
+            scottish.published.map(|found| found.value.to_string()),
+            Some("2019-06-14".to_owned())
+        );
+        let english = read("Kent Safeguarding Children Partnership");
+        assert_eq!(
+            english.review_type.map(|found| found.value),
+            Some(ReviewType::SeriousCaseReview)
+        );
     }
 
     #[test]

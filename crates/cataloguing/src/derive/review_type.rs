@@ -3,7 +3,7 @@
 
 use casesearch_model::{DocumentKind, ReviewType};
 
-use super::{line_around, page_weight, Ballot, DocumentText, Found, Phrases};
+use super::{line_around, page_weight, Ballot, DocumentText, Found, Phrases, LISTING_PAGE};
 
 /// What a phrase says about a document.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -121,7 +121,9 @@ pub(super) fn find(
     let phrases = phrases();
     let mut types = Ballot::new();
     let mut kinds = Ballot::new();
-    let mut read = |text: &str, weight: f32, source: &str| {
+    // `kinds_too`: whether the text can say what form the document takes (its own pages
+    // can; a listing page's line may be about a sibling document).
+    let mut read = |text: &str, weight: f32, source: &str, kinds_too: bool| {
         for (says, range) in phrases.find_in(text) {
             let evidence = line_around(text, &range);
             match says {
@@ -138,15 +140,21 @@ pub(super) fn find(
                     &evidence,
                     source,
                 ),
-                Says::Kind(kind) => kinds.vote(KindSlug(kind), weight, &evidence, source),
+                Says::Kind(kind) if kinds_too => {
+                    kinds.vote(KindSlug(kind), weight, &evidence, source)
+                }
+                Says::Kind(_) => {}
             }
         }
     };
+    for line in &document.listing {
+        read(line, page_weight(1), LISTING_PAGE, false);
+    }
     for page in document.pages.iter().take(PAGES_READ) {
-        read(page.text, page_weight(page.number), page.label);
+        read(page.text, page_weight(page.number), page.label, true);
     }
     if let Some(title) = document.title {
-        read(title, 3.0, "PDF metadata (title)");
+        read(title, 3.0, "PDF metadata (title)", true);
     }
     let review_type = types.winner().map(|found| Found {
         value: found.value.0,
