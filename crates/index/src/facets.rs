@@ -13,7 +13,7 @@ use tantivy::{Searcher, TantivyError, Term};
 
 use crate::results::{FacetValue, Facets};
 use crate::schema::names;
-use crate::search::Engine;
+use crate::search::{search_segments, Engine};
 use crate::tally::FacetTally;
 use crate::{IndexError, SearchRequest};
 
@@ -129,7 +129,7 @@ impl Engine {
         let mut tallies: HashMap<FacetKind, FacetTally> = HashMap::new();
         if !shared_handles.is_empty() {
             let all: Vec<&FilterClause> = filters.iter().collect();
-            let mut fruits = searcher.search(&combine(text_query, &all), &shared)?;
+            let mut fruits = search_segments(searcher, &combine(text_query, &all), &shared)?;
             for (kind, handle) in shared_handles {
                 tallies.insert(kind, handle.extract(&mut fruits));
             }
@@ -139,7 +139,7 @@ impl Engine {
             let collector = self.facet_tables.collector(field)?;
             tallies.insert(
                 kind,
-                searcher.search(&combine(text_query, &others), &collector)?,
+                search_segments(searcher, &combine(text_query, &others), &collector)?,
             );
         }
         // Every kind was counted by exactly one of the two loops above.
@@ -233,7 +233,11 @@ impl Engine {
         query: &dyn Query,
         request: &SearchRequest,
     ) -> Result<Vec<FacetValue>, IndexError> {
-        let tally = searcher.search(query, &self.facet_tables.collector(names::REGION)?)?;
+        let tally = search_segments(
+            searcher,
+            query,
+            &self.facet_tables.collector(names::REGION)?,
+        )?;
         Ok(region_values(&tally, request))
     }
 }

@@ -456,20 +456,24 @@ impl<'a> Compiler<'a> {
             .map(|(occur, query)| (*occur, query.box_clone()))
             .collect();
         if !concepts.is_empty() {
-            let coordination = CoordinationQuery::new(
-                concepts
-                    .iter()
-                    .map(|concept| concept.query.box_clone())
-                    .collect(),
-                bonuses,
-                self.ranking.coordination,
-            );
+            let coordination: Box<dyn Query> = match concepts.as_slice() {
+                // One concept has nothing to coordinate: its own query is faster.
+                [only] if bonuses.is_empty() => only.query.box_clone(),
+                _ => Box::new(CoordinationQuery::new(
+                    concepts
+                        .iter()
+                        .map(|concept| concept.query.box_clone())
+                        .collect(),
+                    bonuses,
+                    self.ranking.coordination,
+                )),
+            };
             let occur = if constraints.iter().any(|(occur, _)| *occur == Occur::Must) {
                 Occur::Should
             } else {
                 Occur::Must
             };
-            clauses.push((occur, Box::new(coordination)));
+            clauses.push((occur, coordination));
         } else if !has_positive {
             // Only exclusions: everything else.
             clauses.push((Occur::Must, Box::new(AllQuery)));
