@@ -163,7 +163,11 @@ impl Thesaurus {
 
     /// The words of `text` as the thesaurus compares them.
     pub fn compared_words(text: &str) -> Vec<String> {
-        Normalizer::default().words(text)
+        thread_local! {
+            // A stemmer per thread, not per word: queries are read word by word.
+            static NORMALIZER: std::cell::RefCell<Normalizer> = std::cell::RefCell::new(Normalizer::default());
+        }
+        NORMALIZER.with(|normalizer| normalizer.borrow_mut().words(text))
     }
 
     /// Entries found in `words` (already [`Thesaurus::compared_words`]), longest first
