@@ -75,7 +75,6 @@ pub fn search_request(flags: &SearchFlags) -> Result<SearchRequest> {
             SortArg::Newest => Sort::Newest,
             SortArg::Oldest => Sort::Oldest,
         },
-        page: 1,
         per_page: flags.limit.clamp(1, MAX_PER_PAGE),
         expand: flags.expand,
         strict: flags.strict,
