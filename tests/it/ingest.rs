@@ -1,4 +1,4 @@
-//! Ingesting PDFs: real files from `shared/testdata/pdf` (see its SOURCES.md) become
+//! Ingesting PDFs: real files from `testdata/pdf` (see its SOURCES.md) become
 //! records with one section per page, bad files are reported one by one, re-ingesting
 //! is a no-op, and after indexing a hit cites the page the words are on — checked
 //! against poppler's own page breaks in the reference text.
@@ -13,7 +13,7 @@ use super::fixture::*;
 
 fn testdata(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../shared/testdata/pdf")
+        .join("testdata/pdf")
         .join(name)
 }
 

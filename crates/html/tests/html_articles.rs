@@ -1,5 +1,5 @@
 //! The HTML extractor scored on real pages with hand-made ground truth
-//! (`../shared/testdata/html-articles`, from scrapinghub/article-extraction-benchmark).
+//! (`testdata/html-articles`, vendored from `../shared`; from scrapinghub/article-extraction-benchmark).
 //!
 //! The score is bag-of-words token F1, as `../shared/tools/extract_score.py` computes it
 //! (lower-cased runs of letters and digits; the script also NFKC-normalises, which moves
@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use casesearch_html::extract_main_text;
 
 fn testdata() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
 fn html_article(key: &str) -> String {

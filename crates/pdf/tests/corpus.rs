@@ -9,13 +9,13 @@ use std::path::PathBuf;
 use unicode_normalization::UnicodeNormalization;
 
 pub fn dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata/pdf")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata/pdf")
 }
 
 /// Every PDF of the set, sorted by name.
 pub fn pdfs() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(dir())
-        .expect("shared/testdata/pdf is beside the repository")
+        .expect("testdata/pdf in the repository")
         .filter_map(|e| e.ok().map(|e| e.path()))
         .filter(|p| p.extension().is_some_and(|x| x == "pdf"))
         .collect();

@@ -1,4 +1,4 @@
-//! Integration tests over the real PDFs in `../shared/testdata/pdf`
+//! Integration tests over the real PDFs in `testdata/pdf` (vendored from `../shared`)
 //! (sources in its SOURCES.md): text quality against poppler's reference
 //! output, encryption, damaged files and a bounded mutation fuzz.
 

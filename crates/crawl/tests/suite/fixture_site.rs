@@ -1,6 +1,6 @@
 //! A partnership website served by the test itself on 127.0.0.1.
 //!
-//! The PDFs are real, from `../shared/testdata/pdf` (see the SOURCES.md there). The
+//! The PDFs are real, from `testdata/pdf` (vendored from `../shared`; see the SOURCES.md there). The
 //! listing page, the small review page and the HTML learning brief are written here,
 //! because no real partnership pages are in the test data; they follow the shape such
 //! pages have (a heading per review, links to the report PDF and the brief). How well
@@ -27,7 +27,7 @@ pub const MOVED_PDF: &str = "indesign__issue20453.pdf";
 pub const BODY_LIMIT: usize = 256 * 1024;
 
 pub fn testdata() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/testdata")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../testdata")
 }
 
 pub fn pdf(name: &str) -> Vec<u8> {
