@@ -444,7 +444,11 @@ async fn bad_requests_get_400_with_specific_codes_and_unknown_ids_404() {
         assert_eq!(json["code"], code, "{uri}: {json}");
         assert!(json["message"].as_str().is_some_and(|m| !m.is_empty()));
     }
-    let (status, json) = get_json(&format!("/api/search?q={}", encode(&long_query))).await;
+    let (status, json) = get_json(&format!(
+        "/api/search?q={}&strict=true",
+        encode(&long_query)
+    ))
+    .await;
     assert_eq!(
         (status.as_u16(), json["code"].as_str()),
         (400, Some("query_too_long"))

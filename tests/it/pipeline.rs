@@ -291,3 +291,29 @@ fn vendored_pfd_records_match_a_fresh_import_of_the_source() {
     );
     assert!(records().iter().all(|r| r.title.starts_with("PFD report ")));
 }
+
+/// A malformed thesaurus entry stops the build and names the entry; the live index is
+/// untouched.
+#[test]
+fn a_bad_thesaurus_entry_fails_the_build_naming_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    copy_dir(&corpus_dir(), &corpus);
+    let index = dir.path().join("index");
+    casesearch::rebuild_index(&corpus, &index, &|_| {}, &|_| {}).unwrap();
+    let synonyms = corpus.join("synonyms.toml");
+    let mut text = std::fs::read_to_string(&synonyms).unwrap();
+    text.push_str("\n[[entry]]\nterms = [\"Zebra crossing\"]\nsource = \"test\"\n");
+    std::fs::write(&synonyms, text).unwrap();
+    let err = casesearch::rebuild_index(&corpus, &index, &|_| {}, &|_| {})
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("synonyms.toml"), "{err}");
+    assert!(
+        err.contains("(\"Zebra crossing\"): needs at least two terms"),
+        "{err}"
+    );
+    let engine = casesearch::open_engine(&index).unwrap();
+    assert_eq!(engine.document_count(), records().len() as u64);
+    assert!(engine.thesaurus().entries().len() >= 80);
+}

@@ -152,3 +152,18 @@ async fn a_pasted_paragraph_of_ten_thousand_characters_is_searched() {
         "a report it was pasted from comes first, not {first}"
     );
 }
+
+#[tokio::test]
+async fn text_past_the_limit_is_searched_by_its_beginning_unless_strict() {
+    let text = "neglect ".repeat(3_000);
+    let json = search(&format!("q={}", encode(&text))).await;
+    assert!(total(&json) > 0);
+    assert!(
+        notice_codes(&json).contains(&"query_shortened".to_owned()),
+        "{:?}",
+        json["notices"]
+    );
+    let (status, html) = get_raw(&format!("/?q={}", encode(&text))).await;
+    assert_eq!(status, StatusCode::OK, "the page never refuses its q");
+    assert!(html.contains("were searched"));
+}

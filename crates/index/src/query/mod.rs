@@ -144,15 +144,37 @@ impl QueryPlan {
         options: PlanOptions,
         context: &PlanContext<'_>,
     ) -> Result<QueryPlan, IndexError> {
-        if text.chars().count() > MAX_QUERY_CHARS {
-            return Err(IndexError::QueryTooLong {
-                max: MAX_QUERY_CHARS,
-            });
-        }
+        let mut cut = None;
+        let text = match text.char_indices().nth(MAX_QUERY_CHARS) {
+            Some(_) if options.strict => {
+                return Err(IndexError::QueryTooLong {
+                    max: MAX_QUERY_CHARS,
+                })
+            }
+            // Read leniently, a text past the limit is searched by its beginning, cut
+            // at a space: the page never refuses what was pasted into it.
+            Some((end, _)) => {
+                let head = &text[..end];
+                let head = head
+                    .rsplit_once(char::is_whitespace)
+                    .map_or(head, |(h, _)| h);
+                cut = Some(text.chars().count());
+                head
+            }
+            None => text,
+        };
         if text.trim().is_empty() {
             return Ok(QueryPlan::everything());
         }
         let mut compiler = Compiler::new(options, context)?;
+        if let Some(length) = cut {
+            compiler.notice(
+                "query_shortened",
+                format!(
+                    "Your text has {length} characters: its first {MAX_QUERY_CHARS} were searched."
+                ),
+            );
+        }
         let (reading, repairs) = syntax::read(text);
         for repair in repairs {
             if options.strict && repair.is_syntax_error() {
