@@ -5,7 +5,6 @@
 //! (lower-cased runs of letters and digits; the script also NFKC-normalises, which moves
 //! the mean by well under 0.001 here).
 
-use std::collections::HashMap;
 use std::io::Read;
 use std::path::PathBuf;
 
@@ -35,33 +34,11 @@ fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
+#[path = "../../../tests/support/token_f1.rs"]
+mod scorer;
+
 fn token_f1(got: &str, reference: &str) -> f64 {
-    let (got, reference) = (tokens(got), tokens(reference));
-    if got.is_empty() && reference.is_empty() {
-        return 1.0;
-    }
-    if got.is_empty() || reference.is_empty() {
-        return 0.0;
-    }
-    let mut counts: HashMap<&str, i64> = HashMap::new();
-    for token in &reference {
-        *counts.entry(token).or_default() += 1;
-    }
-    let mut common = 0;
-    for token in &got {
-        if let Some(count) = counts.get_mut(token.as_str()) {
-            if *count > 0 {
-                *count -= 1;
-                common += 1;
-            }
-        }
-    }
-    if common == 0 {
-        return 0.0;
-    }
-    let precision = common as f64 / got.len() as f64;
-    let recall = common as f64 / reference.len() as f64;
-    2.0 * precision * recall / (precision + recall)
+    scorer::f1(&tokens(got), &tokens(reference))
 }
 
 fn ground_truth_file() -> serde_json::Value {

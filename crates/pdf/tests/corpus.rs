@@ -3,7 +3,6 @@
 //! digits, multiset overlap), so the quality test needs neither python nor
 //! pdftotext.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 
 use unicode_normalization::UnicodeNormalization;
@@ -40,30 +39,6 @@ pub fn tokens(text: &str) -> Vec<String> {
         .collect()
 }
 
-pub fn f1(got: &[String], reference: &[String]) -> f64 {
-    if got.is_empty() && reference.is_empty() {
-        return 1.0;
-    }
-    if got.is_empty() || reference.is_empty() {
-        return 0.0;
-    }
-    let mut counts: HashMap<&str, i64> = HashMap::new();
-    for t in reference {
-        *counts.entry(t).or_default() += 1;
-    }
-    let mut common = 0;
-    for t in got {
-        if let Some(c) = counts.get_mut(t.as_str()) {
-            if *c > 0 {
-                *c -= 1;
-                common += 1;
-            }
-        }
-    }
-    if common == 0 {
-        return 0.0;
-    }
-    let p = common as f64 / got.len() as f64;
-    let r = common as f64 / reference.len() as f64;
-    2.0 * p * r / (p + r)
-}
+#[path = "../../../tests/support/token_f1.rs"]
+mod token_f1;
+pub use token_f1::f1;
