@@ -2,8 +2,20 @@
 //! reviews ([`build_index`]), and answering faceted searches with highlighted,
 //! located snippets ([`Engine`]).
 //!
-//! The index sits between `ingest` (which produces `CataloguedReview`s) and `server`
-//! (which turns requests into [`SearchRequest`]s). Nothing here knows about HTTP.
+//! A search goes through three steps, each in its own place:
+//! - [`query`]: the query plan. What a user typed is read leniently (`query::syntax`),
+//!   expanded by the librarians' thesaurus (`query::thesaurus`) and compiled into
+//!   tantivy queries whose matches are ranked every-word-first (`query::coordination`),
+//!   with our BM25 (`bm25`). Pure, with unit tests on a small index.
+//! - `search`: the engine runs a plan with the request's filters (`facets`), and says
+//!   how it read the query (`report`: notices, "did you mean" from `query::suggest`).
+//! - `present`: stored documents become the [`Hit`]s every caller shows (API, pages,
+//!   feeds, exports, command line); `documents` looks single documents up; `trends`
+//!   counts hits by year.
+//!
+//! The index sits between `cataloguing`/`ingest` (which produce `CataloguedReview`s)
+//! and `server` (which turns requests into [`SearchRequest`]s). Nothing here knows
+//! about HTTP.
 //!
 //! ```no_run
 //! use casesearch_index::{Engine, SearchRequest};
