@@ -17,6 +17,9 @@ use crate::schema::QUERYABLE_FIELDS;
 pub const MAX_FUZZY_DISTANCE: u8 = 2;
 /// Letters a prefix needs before `*`: shorter ones expand to most of the vocabulary.
 pub const MIN_PREFIX_CHARS: usize = 3;
+/// Longer texts are prose even with AND, OR or NOT in capitals ("the child was NOT
+/// seen"): a pasted paragraph must not become one strict expression.
+pub const MAX_BOOLEAN_PIECES: usize = 24;
 
 /// Whether a clause must, may or must not match.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -120,7 +123,7 @@ pub enum Reading {
 pub fn read(text: &str) -> (Reading, Vec<Repair>) {
     let mut repairs = Vec::new();
     let pieces = split(text, &mut repairs);
-    if is_boolean(&pieces) {
+    if pieces.len() <= MAX_BOOLEAN_PIECES && is_boolean(&pieces) {
         return (Reading::Boolean, Vec::new());
     }
     let mut clauses = Vec::new();
@@ -540,6 +543,9 @@ mod tests {
     fn operators_make_a_boolean_query_and_brackets_alone_do_not() {
         assert_eq!(read("neglect AND (camhs OR cahms)").0, Reading::Boolean);
         assert_eq!(read("AND OR").0, Reading::Boolean);
+        let prose = "The health visitor did NOT see the baby again and the family was NOT \
+                     referred to children's social care for an assessment of need or of risk";
+        assert!(matches!(read(prose).0, Reading::Plain(_)));
         assert_eq!(
             atoms("time sharing (TSS) systems"),
             [word("time"), word("sharing"), word("TSS"), word("systems")]
