@@ -374,7 +374,7 @@ impl<'a> Compiler<'a> {
                     Target::Phrase(terms, _) => terms.len(),
                 })
                 .sum::<usize>();
-            let single = match targets.as_slice() {
+            let mut single = match targets.as_slice() {
                 [Target::Term(term)] if clause.field.is_none() && clause.boost.is_none() => {
                     Some(term.clone())
                 }
@@ -387,6 +387,8 @@ impl<'a> Compiler<'a> {
                 // "e" to it) is searched by its alternatives alone.
                 if weighted.iter().all(|(target, _)| !searchable(target)) {
                     weighted.clear();
+                    // Nor does its one term stand for it (suggestions, proximity).
+                    single = None;
                 }
                 for (target, weight) in alternatives {
                     weighted.push((target.clone(), *weight));
@@ -658,13 +660,15 @@ impl<'a> Compiler<'a> {
 
     /// Terms of `text` with their positions, as `field` indexes them.
     fn analyse(&mut self, field: Field, text: &str) -> Vec<(usize, String)> {
-        let mut analyzer = if field == self.fields.text || field == self.fields.title {
-            self.text_analyzer.clone()
+        let mut other;
+        let analyzer = if field == self.fields.text || field == self.fields.title {
+            &mut self.text_analyzer
         } else {
-            match self.context.index.tokenizer_for_field(field) {
+            other = match self.context.index.tokenizer_for_field(field) {
                 Ok(analyzer) => analyzer,
                 Err(_) => self.text_analyzer.clone(),
-            }
+            };
+            &mut other
         };
         let mut stream = analyzer.token_stream(text);
         let mut terms = Vec::new();
