@@ -204,13 +204,13 @@ fn split(text: &str, repairs: &mut Vec<Repair>) -> Vec<Piece> {
             '"' | '“' | '”' => {
                 // A sign or field name just before the quote belongs to the phrase.
                 let (presence, field, prefix_typed) = phrase_prefix(&token, repairs);
-                let leftover = if field.is_none() && presence == Presence::Optional {
+                let mut leftover = if field.is_none() && presence == Presence::Optional {
                     std::mem::take(&mut token)
                 } else {
                     token.clear();
                     String::new()
                 };
-                flush(&mut leftover.clone(), &mut pieces);
+                flush(&mut leftover, &mut pieces);
                 let mut phrase = String::new();
                 let mut closed = false;
                 for c in chars.by_ref() {
