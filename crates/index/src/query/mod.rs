@@ -29,7 +29,7 @@ use tantivy::{Index, Score, Searcher, Term};
 
 use crate::bm25::{rescore_terms, Bm25TermQuery, Ranking};
 use crate::request::MAX_QUERY_CHARS;
-use crate::schema::{Fields, QUERYABLE_FIELDS};
+use crate::schema::{Fields, MAX_WORD_BYTES, QUERYABLE_FIELDS};
 use crate::IndexError;
 use coordination::CoordinationQuery;
 use syntax::{Atom, Clause, Presence, Reading};
@@ -700,7 +700,9 @@ impl<'a> Compiler<'a> {
         let boost = clause.boost.unwrap_or(1.0) * count;
         let mut alternatives: Vec<(Occur, Box<dyn Query>)> = Vec::new();
         match &clause.atom {
-            Atom::Prefix(prefix) => {
+            // No indexed word is as long as MAX_WORD_BYTES: a longer prefix matches
+            // nothing, and its automaton would only cost time.
+            Atom::Prefix(prefix) if prefix.len() < MAX_WORD_BYTES => {
                 for &(field, field_boost) in &fields {
                     let term = Term::from_field_text(field, &prefix.to_lowercase());
                     let query = FuzzyTermQuery::new_prefix(term, 0, false);
@@ -776,17 +778,32 @@ impl<'a> Compiler<'a> {
     /// `"information shar*"`: the words, the last one a prefix.
     fn phrase_prefix(&mut self, field: Field, text: &str) -> Option<Box<dyn Query>> {
         let (head, last) = text.trim().rsplit_once(char::is_whitespace)?;
-        let mut terms: Vec<(usize, Term)> = self
-            .analyse(field, head)
+        // The head analysed with a stand-in for the last word: its position counts the
+        // stop words in between ("voice of the chi*"), as the index's positions do.
+        let mut analysed = self.analyse(field, &format!("{head} casesearchprefix"));
+        let (next, _) = analysed.pop()?;
+        let mut terms: Vec<(usize, Term)> = analysed
             .into_iter()
             .map(|(position, term)| (position, Term::from_field_text(field, &term)))
             .collect();
-        let next = terms.last().map_or(0, |(position, _)| position + 1);
         let last = last
             .trim_matches(|c: char| !c.is_alphanumeric())
             .to_lowercase();
-        if last.is_empty() {
+        if last.is_empty() || last.len() >= MAX_WORD_BYTES {
             return None;
+        }
+        let gap = terms.last().map_or(1, |(position, _)| next - position);
+        if terms.len() >= 2 && gap > 1 {
+            // tantivy's phrase-prefix scorer places the prefix right after the last
+            // word when the phrase has two or more words, so stop words between them
+            // ("oral testimony of the dri*") would never match: the phrase, and a word
+            // with the prefix in the same document, instead.
+            let phrase = PhraseQuery::new_with_offset(terms);
+            let prefix = FuzzyTermQuery::new_prefix(Term::from_field_text(field, &last), 0, false);
+            return Some(Box::new(BooleanQuery::new(vec![
+                (Occur::Must, Box::new(phrase) as Box<dyn Query>),
+                (Occur::Must, Box::new(prefix)),
+            ])));
         }
         terms.push((next, Term::from_field_text(field, &last)));
         if terms.len() < 2 {

@@ -268,6 +268,20 @@ fn prefixes_fuzzy_words_and_phrase_prefixes_find_what_they_say() {
     assert_eq!(ids(&search(&engine, "neglekt~1")), ["hv-d"]);
     assert_eq!(ids(&search(&engine, "\"information shar*\"")), ["court-f"]);
     assert_eq!(ids(&search(&engine, "\"information shar\"*")), ["court-f"]);
+    // Stop words between keep their places, as in the index.
+    assert_eq!(
+        ids(&search(&engine, "\"oral testimony of the dri*\"")),
+        ["split-g"]
+    );
+    // Longer than any indexed word: nothing, quickly, and no error.
+    let long = "a".repeat(5_000);
+    for query in [
+        format!("{long}*"),
+        format!("{long}~2"),
+        format!("\"information {long}*\""),
+    ] {
+        assert_eq!(search(&engine, &query).total, 0, "{}", &query[..20]);
+    }
 }
 
 #[test]
