@@ -1,16 +1,17 @@
 //! Ranking that degrades gracefully: a document matches when it has any of the query's
-//! concepts (a word, with its thesaurus alternatives; a phrase; a prefix), and is
-//! ranked by how many it has before how well it scores.
+//! concepts (a word, with its thesaurus alternatives; a phrase; a prefix). Documents
+//! with every concept come first (a fixed tier, for queries of 2 to 12 concepts, short
+//! enough that every concept can be expected); the rest follow by their BM25 sum, with a
+//! bonus for query words found near each other.
 //!
 //! Requiring every word, as the search did, left plain sentences with no results
-//! ("teenager took her own life": 0). Matching any word, as BM25 evaluations do, ranks
-//! a report with four of five words below one that repeats a rare word. Here documents
-//! with every concept come first (a fixed tier, for queries short enough that every
-//! concept can be expected), and the rest follow by their BM25 sum scaled by the share
-//! of concepts they have (Lucene's classic coordination factor, `(m / n)^p`), with a
-//! bonus for query words that occur near each other. [`CoordinationQuery`] is the one
-//! query that does this; tantivy's boolean union sums scores and cannot tell how many
-//! of its clauses matched.
+//! ("teenager took her own life": 0). The sum can be scaled by the share of concepts a
+//! document has (Lucene's classic coordination factor, `(m / n)^p`), and the tiers could
+//! count concepts (Meilisearch's "words" rule), but both cost MAP on all four shared
+//! collections (README): BM25 already ranks a document with more of the words higher,
+//! weighing rare ones more, so the exponent defaults to 0 and only the every-concept
+//! tier is kept. [`CoordinationQuery`] is the one query that does this; tantivy's
+//! boolean union sums scores and cannot tell how many of its clauses matched.
 
 use tantivy::query::{BooleanQuery, EnableScoring, Explanation, Occur, Query, Scorer, Weight};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};

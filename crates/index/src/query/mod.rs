@@ -20,8 +20,8 @@ use std::collections::HashMap;
 
 use serde::Serialize;
 use tantivy::query::{
-    AllQuery, BooleanQuery, BoostQuery, EnableScoring, FuzzyTermQuery, Occur, PhrasePrefixQuery,
-    PhraseQuery, Query, QueryParser, QueryParserError,
+    AllQuery, BooleanQuery, BoostQuery, DisjunctionMaxQuery, EnableScoring, FuzzyTermQuery, Occur,
+    PhrasePrefixQuery, PhraseQuery, Query, QueryParser, QueryParserError,
 };
 use tantivy::schema::Field;
 use tantivy::tokenizer::TextAnalyzer;
@@ -37,6 +37,8 @@ use thesaurus::Thesaurus;
 
 /// Concepts kept from a long query (a pasted paragraph): the most informative ones.
 pub const MAX_CONCEPTS: usize = 64;
+/// How much a concept's other matching alternatives add to its best one (dismax).
+const ALTERNATIVES_TIE_BREAKER: f32 = 0.1;
 
 /// What the user asked of the query text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -741,7 +743,14 @@ impl<'a> Compiler<'a> {
             }
             _ => {}
         }
+        // Each target scores in its fields summed (a title match adds to the text's);
+        // a word and its thesaurus alternatives are one concept, so the best of them
+        // counts, plus a little of the others: summed, a word with three alternatives
+        // ("GP": "general practitioner", "general practice", "family doctor") outweighed
+        // the rest of the query.
+        let mut per_target: Vec<Box<dyn Query>> = Vec::new();
         for (target, weight) in targets {
+            let mut in_fields: Vec<(Occur, Box<dyn Query>)> = Vec::new();
             for &(field, field_boost) in &fields {
                 let boost = boost * weight * field_boost;
                 let query: Box<dyn Query> = match target {
@@ -759,8 +768,23 @@ impl<'a> Compiler<'a> {
                         Box::new(BoostQuery::new(Box::new(phrase), boost))
                     }
                 };
-                alternatives.push((Occur::Should, query));
+                in_fields.push((Occur::Should, query));
             }
+            per_target.push(match in_fields.len() {
+                1 => in_fields.remove(0).1,
+                _ => Box::new(BooleanQuery::new(in_fields)),
+            });
+        }
+        match per_target.len() {
+            0 => {}
+            1 => alternatives.push((Occur::Should, per_target.remove(0))),
+            _ => alternatives.push((
+                Occur::Should,
+                Box::new(DisjunctionMaxQuery::with_tie_breaker(
+                    per_target,
+                    ALTERNATIVES_TIE_BREAKER,
+                )),
+            )),
         }
         if alternatives.is_empty() {
             // A fuzzy or prefix clause on a common word, or a phrase prefix of nothing.
