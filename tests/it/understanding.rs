@@ -118,8 +118,23 @@ async fn a_misspelt_word_gets_a_suggestion_that_searches_with_one_click() {
     assert_eq!(suggestion["suggestion"], "neglect");
     let query = suggestion["query"].as_str().unwrap();
     assert!(total(&search(&format!("q={}", encode(query))).await) > 0);
+    // Nothing has "neglet": its suggestion's results, said so, with a way back.
+    assert_eq!(notice_codes(&json)[0], "showing_suggestion");
+    assert!(total(&json) > 0);
     let (_, html) = get_raw("/?q=neglet").await;
-    assert!(html.contains("Did you mean"), "suggestion on the page");
+    assert!(
+        html.contains("Search instead for"),
+        "a way back on the page"
+    );
+    assert!(html.contains("correct=false"));
+    let exact = search("q=neglet&correct=false").await;
+    assert_eq!(total(&exact), 0);
+    assert_eq!(exact["suggestions"][0]["suggestion"], "neglect");
+    let (_, html) = get_raw("/?q=neglet&correct=false").await;
+    assert!(
+        html.contains("Did you mean"),
+        "the suggestion offered instead"
+    );
 }
 
 #[tokio::test]

@@ -32,7 +32,7 @@ impl Engine {
     ) -> Result<SearchResults, IndexError> {
         // Nothing found, but a close word is in the reports: show what it finds, as
         // search engines do, and say so (the suggestion stays, to be seen).
-        if results.total == 0 && !request.strict {
+        if results.total == 0 && request.correct && !request.strict {
             if let Some(suggestion) = results.suggestions.first().cloned() {
                 let corrected = SearchRequest {
                     query: suggestion.query.clone(),

@@ -60,6 +60,9 @@ pub struct SearchRequest {
     /// Also search the thesaurus's alternatives of the query's words ("HV" → "health
     /// visitor").
     pub synonyms: bool,
+    /// When nothing matches and a close word is in the reports, show what that word
+    /// finds (with a notice) instead of nothing.
+    pub correct: bool,
 }
 
 impl SearchRequest {
@@ -91,6 +94,7 @@ impl Default for SearchRequest {
             expand: false,
             strict: false,
             synonyms: true,
+            correct: true,
         }
     }
 }

@@ -85,6 +85,9 @@ pub struct SearchParams {
     /// `true`: expand the query with words from its best matches (RM3 pseudo-relevance
     /// feedback; a second search). Default `false`.
     expand: Option<bool>,
+    /// `false`: when nothing matches, answer nothing rather than the results of the
+    /// closest word the reports use (default `true`; `suggestions` lists it either way).
+    correct: Option<bool>,
 }
 
 /// The only parameter of the document endpoints.

@@ -208,11 +208,18 @@ fn query_report(pairs: &[(String, String)], results: &SearchResults) -> Markup {
                 @for notice in &results.notices {
                     p.notice { (notice.message) }
                 }
-                @for suggestion in &results.suggestions {
+                @if results.notices.iter().any(|notice| notice.code == "showing_suggestion") {
                     p.suggestion {
-                        "Did you mean "
-                        a href=(format!("/?{}", query_string(&replaced(pairs, "q", &suggestion.query), &[]))) { (suggestion.suggestion) }
-                        " (for " em { (suggestion.word) } ")?"
+                        "Search instead for "
+                        a href=(format!("/?{}", query_string(&replaced(pairs, "correct", "false"), &[]))) { (value_of(pairs, "q")) }
+                    }
+                } @else {
+                    @for suggestion in &results.suggestions {
+                        p.suggestion {
+                            "Did you mean "
+                            a href=(format!("/?{}", query_string(&replaced(pairs, "q", &suggestion.query), &[]))) { (suggestion.suggestion) }
+                            " (for " em { (suggestion.word) } ")?"
+                        }
                     }
                 }
                 @if !results.also_searched.is_empty() {

@@ -13,7 +13,7 @@ pub const MAX_PAGE: usize = 1_000;
 const YEARS: std::ops::RangeInclusive<usize> = 1900..=2100;
 
 /// The parameter names the search accepts.
-pub const SEARCH_PARAMETERS: [&str; 15] = [
+pub const SEARCH_PARAMETERS: [&str; 16] = [
     "q",
     "theme",
     "region",
@@ -29,6 +29,7 @@ pub const SEARCH_PARAMETERS: [&str; 15] = [
     "strict",
     "synonyms",
     "expand",
+    "correct",
 ];
 
 pub fn parse_pairs(raw: Option<&str>) -> Vec<(String, String)> {
@@ -85,6 +86,7 @@ pub fn search_request(pairs: &[(String, String)]) -> Result<SearchRequest, ApiEr
             "strict" => request.strict = flag(name, value)?,
             "synonyms" => request.synonyms = flag(name, value)?,
             "expand" => request.expand = flag(name, value)?,
+            "correct" => request.correct = flag(name, value)?,
             _ => return Err(ApiError::UnknownParameter(name.clone())),
         }
     }
