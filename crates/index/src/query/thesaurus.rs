@@ -6,8 +6,11 @@
 //! entry's other terms, with less weight than the words typed.
 //!
 //! Terms are compared with the query word by word, case-insensitively and on the
-//! words' stems, so "Health Visitors" finds the entry "health visitor". A term may hold
-//! punctuation (`A&E`): words are split at spaces, hyphens and slashes only.
+//! words' stems, so "Health Visitors" finds the entry "health visitor"; words of three
+//! letters or fewer are compared as written (acronyms: "EDS" is not "ED"), and an
+//! acronym's plural is the acronym ("GPs"). A term may hold punctuation (`A&E`): words
+//! are split at spaces, hyphens and slashes only. Where entries overlap, the longest
+//! term at a place wins ("attempted suicide" before "suicide").
 
 use std::collections::HashMap;
 
