@@ -419,6 +419,13 @@ impl<'a> Compiler<'a> {
             }
             built.push((clause, weighted, single));
         }
+        // Informativeness costs a term lookup per word: only a text that will be
+        // shortened needs it.
+        let shortening = built
+            .iter()
+            .filter(|(clause, _, _)| clause.presence == Presence::Optional)
+            .count()
+            > MAX_CONCEPTS;
         for (order, (clause, weighted, single)) in built.into_iter().enumerate() {
             let count = single
                 .as_ref()
@@ -434,7 +441,11 @@ impl<'a> Compiler<'a> {
                 }
                 Presence::Optional => {
                     marked.push((Occur::Should, query.box_clone()));
-                    let weight = self.informativeness(&weighted) * count as f32;
+                    let weight = if shortening {
+                        self.informativeness(&weighted) * count as f32
+                    } else {
+                        0.0
+                    };
                     concepts.push(Concept {
                         typed: clause.typed.clone(),
                         query,
