@@ -22,7 +22,10 @@
 //! `--reuse` to keep indexes already built (skips the indexing comparison),
 //! `--start-up-only` to measure only start-up, at every scale given (indexes must exist:
 //! `cargo bench --bench scale -- --start-up-only --scales 1,10,100`), `--index-only` to
-//! run only the indexing comparison (no queries, no start-up).
+//! run only the indexing comparison (no queries, no start-up), `--long N` to measure only
+//! a corpus of N long reviews (20–120 pages of ~3 KB, like real case reviews; issue 18):
+//! its build, the query mix, and the record page of its 120-page review
+//! (`cargo bench --bench scale -- --long 1500`).
 
 #[path = "support/scaled_corpus.rs"]
 mod scaled_corpus;
@@ -49,6 +52,11 @@ fn main() {
     }
     let options = Options::parse(&args);
     println!("{}", machine_line());
+    if let Some(documents) = options.long {
+        bench_long(&options, documents);
+        println!("\nload at the end: {}", load_average());
+        return;
+    }
     if options.start_up_only {
         for &scale in &options.scales {
             bench_start_up(&options, scale);
@@ -64,7 +72,13 @@ fn main() {
             );
             let corpus = corpus_for(&options, scale);
             let index = options.dir.join(format!("index-{scale}x"));
-            bench_indexing(&options, scale, &corpus, &index);
+            bench_indexing(
+                &options,
+                &format!("{scale}x"),
+                rounds_of_builds(scale),
+                &corpus,
+                &index,
+            );
         }
         println!("\nload at the end: {}", load_average());
         return;
@@ -85,6 +99,8 @@ struct Options {
     reuse: bool,
     start_up_only: bool,
     index_only: bool,
+    /// Documents of the long-review corpus, when only it is measured.
+    long: Option<usize>,
 }
 
 impl Options {
@@ -98,6 +114,7 @@ impl Options {
             reuse: false,
             start_up_only: false,
             index_only: false,
+            long: None,
         };
         let mut args = args.iter();
         while let Some(flag) = args.next() {
@@ -120,6 +137,7 @@ impl Options {
                 "--reuse" => options.reuse = true,
                 "--start-up-only" => options.start_up_only = true,
                 "--index-only" => options.index_only = true,
+                "--long" => options.long = Some(value().parse().expect("--long: a number")),
                 other => panic!("unknown argument {other:?} (see benches/scale.rs)"),
             }
         }
@@ -168,7 +186,13 @@ fn bench_scale(options: &Options, scale: usize) {
     let current =
         || casesearch::index_staleness(&corpus, &index).is_ok_and(|stale| stale.is_none());
     if !(options.reuse && current()) {
-        bench_indexing(options, scale, &corpus, &index);
+        bench_indexing(
+            options,
+            &format!("{scale}x"),
+            rounds_of_builds(scale),
+            &corpus,
+            &index,
+        );
     }
     let engine = casesearch::open_engine(&index).expect("index opens");
     let rounds = options.rounds.unwrap_or(if scale <= 1 {
@@ -179,6 +203,130 @@ fn bench_scale(options: &Options, scale: usize) {
         8
     });
     bench_queries(engine, rounds);
+}
+
+fn rounds_of_builds(scale: usize) -> usize {
+    if scale <= 10 {
+        2
+    } else {
+        1
+    }
+}
+
+/// The long-review corpus (issue 18): `documents` reviews of 20–120 pages of ~3 KB.
+fn bench_long(options: &Options, documents: usize) {
+    println!(
+        "\n## {documents} long reviews of {}–{} pages (load: {})",
+        scaled_corpus::LONG_PAGES.start(),
+        scaled_corpus::LONG_PAGES.end(),
+        load_average()
+    );
+    let corpus = options.dir.join(format!("corpus-long-{documents}"));
+    let regions = |corpus: &Path| std::fs::read(corpus.join("regions.csv")).ok();
+    if regions(&corpus).is_none() || regions(&corpus) != regions(&bundled_corpus()) {
+        let started = Instant::now();
+        let made = scaled_corpus::generate_long(
+            &bundled_corpus(),
+            &corpus,
+            documents,
+            scaled_corpus::DEFAULT_SEED,
+        )
+        .expect("long-review corpus");
+        println!(
+            "generated {} documents ({:.1} MB of text) at {} in {:.1}s",
+            made.documents,
+            made.text_bytes as f64 / 1e6,
+            made.dir.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    let index = options.dir.join(format!("index-long-{documents}"));
+    let current =
+        || casesearch::index_staleness(&corpus, &index).is_ok_and(|stale| stale.is_none());
+    if !(options.reuse && current()) {
+        bench_indexing(options, &format!("long-{documents}"), 1, &corpus, &index);
+    }
+    let engine = casesearch::open_engine(&index).expect("index opens");
+    let engine = bench_queries(engine, options.rounds.unwrap_or(8));
+    bench_record_page(&engine, options.rounds.unwrap_or(8));
+}
+
+/// The record page of the longest review (120 pages, `long-0000000`) with a query's
+/// words marked, in-process and over HTTP (the HTML page), against the same page of a
+/// short review: what a practitioner waits for when opening a hit.
+fn bench_record_page(engine: &Arc<casesearch_index::Engine>, rounds: usize) {
+    let longest = "long-0000000";
+    let Some(document) = engine.document(longest, "").expect("document") else {
+        panic!("{longest} is not in the index");
+    };
+    let pages = document.record.review.sections.len();
+    // The shortest review in the index: the reference measured in the same run.
+    let shortest = engine
+        .all_hits(
+            &SearchRequest {
+                per_page: 100,
+                ..SearchRequest::default()
+            },
+            10_000,
+        )
+        .expect("browse")
+        .1
+        .into_iter()
+        .min_by_key(|hit| {
+            hit.title
+                .split('(')
+                .nth(1)
+                .and_then(|tail| tail.split(' ').next())
+                .and_then(|pages| pages.parse::<usize>().ok())
+                .unwrap_or(usize::MAX)
+        })
+        .expect("a review")
+        .id;
+    let server = HttpServer::start(engine.clone());
+    let mut client = HttpClient::connect(server.addr);
+    let query = "mental health";
+    let encoded = "mental+health";
+    let mut rows = Vec::new();
+    for id in [longest, shortest.as_str()] {
+        let path = format!("/documents/{id}?q={encoded}");
+        let (status, body) = client.get(&path);
+        assert_eq!(status, 200, "{path}");
+        let (mut in_process, mut http) = (Vec::new(), Vec::new());
+        for _ in 0..rounds.max(5) {
+            in_process.push(time(|| {
+                engine.document(id, query).expect("document");
+            }));
+            http.push(time(|| {
+                let (status, _) = client.get(&path);
+                assert_eq!(status, 200);
+            }));
+        }
+        let pages = engine
+            .document(id, "")
+            .expect("document")
+            .map_or(0, |view| view.record.review.sections.len());
+        rows.push((id.to_owned(), pages, body.len(), in_process, http));
+    }
+    println!(
+        "\nrecord page ({query:?} marked), {} rounds:\n| review | pages | HTML | in-process p50 | HTTP p50 | HTTP p99 |\n|---|---|---|---|---|---|",
+        rounds.max(5)
+    );
+    for (id, pages, bytes, in_process, http) in &rows {
+        println!(
+            "| {id} | {pages} | {:.0} KB | {} | {} | {} |",
+            *bytes as f64 / 1024.0,
+            ms(percentile(in_process, 0.5)),
+            ms(percentile(http, 0.5)),
+            ms(percentile(http, 0.99))
+        );
+    }
+    println!(
+        "longest ÷ shortest (HTTP p50): {:.1}× for {:.1}× the pages ({pages} pages; target ≤ 100 ms)",
+        ratio(percentile(&rows[0].4, 0.5), percentile(&rows[1].4, 0.5)),
+        rows[0].1 as f64 / rows[1].1.max(1) as f64
+    );
+    drop(client);
+    server.stop();
 }
 
 /// What one build child reports.
@@ -193,10 +341,10 @@ struct Build {
     peak_kb: u64,
 }
 
-fn bench_indexing(options: &Options, scale: usize, corpus: &Path, index: &Path) {
-    let bare = options.dir.join(format!("bare-{scale}x"));
-    // Alternating rounds, best of each: the fairest reading on a machine others share.
-    let rounds = if scale <= 10 { 2 } else { 1 };
+/// Alternating rounds of the product's and the bare build, best of each: the fairest
+/// reading on a machine others share. `name` names the corpus (`10x`, `long-1500`).
+fn bench_indexing(options: &Options, name: &str, rounds: usize, corpus: &Path, index: &Path) {
+    let bare = options.dir.join(format!("bare-{name}"));
     let mut product: Option<Build> = None;
     let mut reference: Option<Build> = None;
     for _ in 0..rounds {
@@ -485,7 +633,7 @@ fn query_mix() -> Vec<MixQuery> {
     ]
 }
 
-fn bench_queries(engine: casesearch_index::Engine, rounds: usize) {
+fn bench_queries(engine: casesearch_index::Engine, rounds: usize) -> Arc<casesearch_index::Engine> {
     let engine = Arc::new(engine);
     let server = HttpServer::start(engine.clone());
     let mut client = HttpClient::connect(server.addr);
@@ -595,6 +743,7 @@ fn bench_queries(engine: casesearch_index::Engine, rounds: usize) {
     }
     drop(client);
     server.stop();
+    engine
 }
 
 fn time(run: impl FnOnce()) -> Duration {

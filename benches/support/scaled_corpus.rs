@@ -123,6 +123,121 @@ pub fn generate(
         });
     }
 
+    write_generated(&corpus, source, out, &generated, scale)?;
+    Ok(GeneratedCorpus {
+        dir: out.to_path_buf(),
+        documents: generated.len(),
+        text_bytes,
+    })
+}
+
+/// Pages of a generated long review, and about how many bytes of text each holds: real
+/// case reviews run to 20–120 PDF pages of ~3 KB (issue 18).
+pub const LONG_PAGES: std::ops::RangeInclusive<usize> = 20..=120;
+pub const LONG_PAGE_BYTES: usize = 3_000;
+
+/// Writes a corpus of `documents` long reviews shaped like real case reviews: each has
+/// 20–120 pages labelled "p. N" (as the PDF extractor labels them) of about 3 KB, filled
+/// with real paragraphs of the source's reports drawn at random, and a case-review type.
+/// Every generated review has one page count from [`LONG_PAGES`]; the first always has
+/// the most, so benchmarks know where the longest review is (`long-0000000`).
+pub fn generate_long(
+    source: &Path,
+    out: &Path,
+    documents: usize,
+    seed: u64,
+) -> Result<GeneratedCorpus, String> {
+    use casesearch_model::ReviewType;
+    if documents == 0 {
+        return Err("at least one document".into());
+    }
+    let corpus = Corpus::open(source).map_err(|err| err.to_string())?;
+    let records = corpus.read_reviews().map_err(|err| err.to_string())?;
+    // Paragraphs (blank-line or line separated) of every real section, long enough to
+    // be prose rather than a heading.
+    let paragraphs: Vec<&str> = records
+        .reviews
+        .iter()
+        .flat_map(|review| &review.sections)
+        .flat_map(|section| section.text.split('\n'))
+        .map(str::trim)
+        .filter(|paragraph| paragraph.len() >= 80)
+        .collect();
+    if paragraphs.is_empty() {
+        return Err(format!("{} has no paragraphs", source.display()));
+    }
+    let publishers = canonical_publishers(&corpus.regions_path())?;
+    const TYPES: [ReviewType; 5] = [
+        ReviewType::SeriousCaseReview,
+        ReviewType::LocalChildSafeguardingPracticeReview,
+        ReviewType::ChildPracticeReview,
+        ReviewType::SignificantCaseReview,
+        ReviewType::LearningReview,
+    ];
+    let first_day = NaiveDate::from_ymd_opt(2010, 1, 1).ok_or("bad first day")?;
+    let days = 16 * 365; // 2010–2025
+    let mut rng = SplitMix64::new(seed);
+    let mut generated = Vec::with_capacity(documents);
+    let mut text_bytes = 0u64;
+    let span = LONG_PAGES.end() - LONG_PAGES.start() + 1;
+    let mut draws = 0usize;
+    for number in 0..documents {
+        let pages = if number == 0 {
+            *LONG_PAGES.end()
+        } else {
+            LONG_PAGES.start() + rng.below(span)
+        };
+        let sections = (1..=pages)
+            .map(|page| {
+                let mut text = String::with_capacity(LONG_PAGE_BYTES + 1_000);
+                while text.len() < LONG_PAGE_BYTES {
+                    if !text.is_empty() {
+                        text.push('\n');
+                    }
+                    text.push_str(paragraphs[rng.below(paragraphs.len())]);
+                    draws += 1;
+                }
+                text_bytes += text.len() as u64;
+                Section {
+                    label: format!("p. {page}"),
+                    text,
+                }
+            })
+            .collect();
+        let publisher = publishers[rng.below(publishers.len())].clone();
+        let date = first_day + chrono::Days::new(rng.below(days) as u64);
+        generated.push(Review {
+            title: format!("Generated review {number} ({pages} pages) — {publisher}"),
+            id: format!("long-{number:07}"),
+            review_type: TYPES[rng.below(TYPES.len())],
+            publisher,
+            date: Some(date),
+            url: None,
+            sections,
+            metadata: Default::default(),
+            details: Default::default(),
+        });
+    }
+    // Each paragraph recurs in about draws ÷ paragraphs documents; the tagger's
+    // boilerplate threshold must sit above that, as in a scaled corpus.
+    let recurrence = draws.div_ceil(paragraphs.len()).max(1);
+    write_generated(&corpus, source, out, &generated, 2 * recurrence)?;
+    Ok(GeneratedCorpus {
+        dir: out.to_path_buf(),
+        documents: generated.len(),
+        text_bytes,
+    })
+}
+
+/// Writes `generated` as `out`'s records, with `source`'s manifest, theme rules (the
+/// boilerplate threshold scaled by `scale`, see [`scale_boilerplate_threshold`]) and regions table.
+fn write_generated(
+    corpus: &Corpus,
+    source: &Path,
+    out: &Path,
+    generated: &[Review],
+    scale: usize,
+) -> Result<(), String> {
     fs::create_dir_all(out).map_err(|err| format!("creating {}: {err}", out.display()))?;
     let manifest = corpus.manifest();
     let themes = fs::read_to_string(corpus.themes_path())
@@ -148,15 +263,11 @@ pub fn generate(
         .collections
         .first()
         .ok_or("the source manifest has no collection")?;
-    write_records(&out.join(&collection.records), &generated).map_err(|err| err.to_string())?;
+    write_records(&out.join(&collection.records), generated).map_err(|err| err.to_string())?;
     for extra in manifest.collections.iter().skip(1) {
         write_records(&out.join(&extra.records), &[]).map_err(|err| err.to_string())?;
     }
-    Ok(GeneratedCorpus {
-        dir: out.to_path_buf(),
-        documents: generated.len(),
-        text_bytes,
-    })
+    Ok(())
 }
 
 /// The tagger treats a sentence found in `boilerplate_min_documents` documents (default

@@ -139,6 +139,107 @@ impl Tokenizer for EnglishTokenizer {
     }
 }
 
+/// The next run of alphanumeric characters in `text` from `cursor`, as byte offsets,
+/// moving the cursor past it. ASCII bytes are classified without decoding; anything
+/// else as `char`, as `SimpleTokenizer` does.
+fn next_word(text: &str, cursor: &mut usize) -> Option<(usize, usize)> {
+    let bytes = text.as_bytes();
+    let mut at = *cursor;
+    let mut start = None;
+    while let Some(&byte) = bytes.get(at) {
+        let (alphanumeric, width) = if byte.is_ascii() {
+            (byte.is_ascii_alphanumeric(), 1)
+        } else {
+            match text.get(at..).and_then(|rest| rest.chars().next()) {
+                Some(c) => (c.is_alphanumeric(), c.len_utf8()),
+                None => break,
+            }
+        };
+        match (alphanumeric, start) {
+            (true, None) => start = Some(at),
+            (false, Some(from)) => {
+                *cursor = at + width;
+                return Some((from, at));
+            }
+            _ => {}
+        }
+        at += width;
+    }
+    *cursor = bytes.len();
+    start.map(|from| (from, bytes.len()))
+}
+
+/// Where each section of a multi-valued text field starts among the field's positions,
+/// as tantivy numbers them: the first section at 0, each next one right after the
+/// previous one's last *indexed* word plus tantivy's one-position gap between values
+/// (`POSITION_GAP` in tantivy's postings writer). Within a section our tokenizer puts
+/// the n-th word (stop words and long words count) at `SECTION_GAP - 1 + n`. Written at
+/// index time (a stored field), read at search time to tell which section a match's
+/// position is in, without reading the text.
+///
+/// Only the words are measured (as the tokenizer splits them); whether a word is
+/// indexed is asked of `filters` only for the last words of a section, back to the
+/// last one indexed.
+pub(crate) struct SectionStarts {
+    /// Lower-casing and the stop-word filter, as in our analyzer: the only filters that
+    /// drop a word besides the length limit.
+    filters: TextAnalyzer,
+}
+
+impl Default for SectionStarts {
+    fn default() -> SectionStarts {
+        let lowercased = TextAnalyzer::builder(RawTokenizer::default()).filter(LowerCaser);
+        let filters = match StopWordFilter::new(Language::English) {
+            Some(stop_words) => lowercased.filter(stop_words).build(),
+            None => lowercased.build(),
+        };
+        SectionStarts { filters }
+    }
+}
+
+impl SectionStarts {
+    pub(crate) fn starts<'a>(&mut self, sections: impl IntoIterator<Item = &'a str>) -> Vec<u64> {
+        let mut starts = Vec::new();
+        let mut start = 0u64;
+        let mut words: Vec<(usize, usize)> = Vec::new();
+        for text in sections {
+            starts.push(start);
+            words.clear();
+            let mut cursor = 0;
+            while let Some(word) = next_word(text, &mut cursor) {
+                words.push(word);
+            }
+            let last_indexed = words.iter().rposition(|&(from, to)| {
+                text.get(from..to)
+                    .is_some_and(|written| self.is_indexed(written))
+            });
+            start = match last_indexed {
+                // The n-th word (n = index + 1) is at start + SECTION_GAP - 1 + n; the
+                // next value starts one past the end of that token, plus the gap of 1.
+                Some(index) => start + (SECTION_GAP + index) as u64 + 2,
+                None => start + 1,
+            };
+        }
+        starts
+    }
+
+    fn is_indexed(&mut self, written: &str) -> bool {
+        if written.len() >= MAX_WORD_BYTES {
+            return false;
+        }
+        let mut stream = self.filters.token_stream(written);
+        stream.advance()
+    }
+}
+
+/// The section of a position, given the sections' [`SectionStarts`]; `None` before the
+/// first (never, for positions of the same document).
+pub(crate) fn section_of(starts: &[u64], position: u32) -> Option<usize> {
+    starts
+        .partition_point(|&start| start <= u64::from(position))
+        .checked_sub(1)
+}
+
 pub struct EnglishTokenStream<'a> {
     text: &'a str,
     /// Byte offset where the search for the next word starts; always a char boundary.
@@ -150,34 +251,8 @@ pub struct EnglishTokenStream<'a> {
 }
 
 impl EnglishTokenStream<'_> {
-    /// The next run of alphanumeric characters from the cursor, as byte offsets.
-    /// ASCII bytes are classified without decoding; anything else as `char`, as
-    /// `SimpleTokenizer` does.
     fn next_word(&mut self) -> Option<(usize, usize)> {
-        let bytes = self.text.as_bytes();
-        let mut at = self.cursor;
-        let mut start = None;
-        while let Some(&byte) = bytes.get(at) {
-            let (alphanumeric, width) = if byte.is_ascii() {
-                (byte.is_ascii_alphanumeric(), 1)
-            } else {
-                match self.text.get(at..).and_then(|rest| rest.chars().next()) {
-                    Some(c) => (c.is_alphanumeric(), c.len_utf8()),
-                    None => break,
-                }
-            };
-            match (alphanumeric, start) {
-                (true, None) => start = Some(at),
-                (false, Some(from)) => {
-                    self.cursor = at + width;
-                    return Some((from, at));
-                }
-                _ => {}
-            }
-            at += width;
-        }
-        self.cursor = bytes.len();
-        start.map(|from| (from, bytes.len()))
+        next_word(self.text, &mut self.cursor)
     }
 
     /// What tantivy's filters make of one word: its text, or `None` when dropped.

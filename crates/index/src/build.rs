@@ -12,6 +12,7 @@ use sha2::{Digest, Sha256};
 use tantivy::schema::Facet;
 use tantivy::{DateTime, Index, IndexWriter, TantivyDocument, Term};
 
+use crate::analysis::SectionStarts;
 use crate::meta::{CorpusFileStamp, IndexMeta, ThemeLabel, META_FILE};
 use crate::query::thesaurus::SynonymEntry;
 use crate::schema::{build_schema, names, Fields, SCHEMA_VERSION};
@@ -153,6 +154,7 @@ fn write_index(
         ..BuildChanges::default()
     };
     let mut seen = HashSet::with_capacity(reviews.len());
+    let mut section_starts = SectionStarts::default();
     for (done, review) in reviews.iter().enumerate() {
         let id = review.review.id.as_str();
         seen.insert(id);
@@ -162,11 +164,23 @@ fn write_index(
             Some(old) if *old == hash => changes.unchanged += 1,
             Some(_) => {
                 writer.delete_term(Term::from_field_text(fields.id, id));
-                writer.add_document(review_document(&fields, review, &hash, record))?;
+                writer.add_document(review_document(
+                    &fields,
+                    review,
+                    &hash,
+                    record,
+                    &mut section_starts,
+                ))?;
                 changes.updated += 1;
             }
             None => {
-                writer.add_document(review_document(&fields, review, &hash, record))?;
+                writer.add_document(review_document(
+                    &fields,
+                    review,
+                    &hash,
+                    record,
+                    &mut section_starts,
+                ))?;
                 changes.added += 1;
             }
         }
@@ -331,6 +345,7 @@ fn review_document(
     catalogued: &CataloguedReview,
     content_hash: &str,
     record: String,
+    section_starts: &mut SectionStarts,
 ) -> TantivyDocument {
     let review = &catalogued.review;
     let mut document = TantivyDocument::default();
@@ -340,6 +355,10 @@ fn review_document(
     for section in &review.sections {
         document.add_text(fields.text, &section.text);
         document.add_text(fields.section, &section.label);
+    }
+    let texts = review.sections.iter().map(|section| section.text.as_str());
+    for start in section_starts.starts(texts) {
+        document.add_u64(fields.section_start, start);
     }
     document.add_text(fields.publisher, &review.publisher);
     // A multi-authority partnership is found by any of its authorities' names too

@@ -105,6 +105,14 @@ impl Highlighter {
         Ok(Highlighter { terms, words })
     }
 
+    /// The query's terms in `field` (the field this highlighter marks), as index terms.
+    pub fn terms(&self, field: Field) -> Vec<tantivy::Term> {
+        self.terms
+            .iter()
+            .map(|text| tantivy::Term::from_field_text(field, text))
+            .collect()
+    }
+
     /// Calls `visit` with each word of `text` that the analyzer yields, in order.
     fn for_each_word(&self, text: &str, visit: impl FnMut(Word)) {
         match &self.words {

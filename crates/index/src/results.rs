@@ -82,7 +82,7 @@ pub struct ThemeSummary {
 }
 
 /// A piece of a hit's text around the matches, with where it is.
-#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Snippet {
     /// Section or page label: "Concerns", "p. 37".
     pub section: String,

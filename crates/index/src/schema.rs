@@ -11,7 +11,9 @@ use tantivy::schema::{
 /// fast field only (no longer indexed).
 /// 7: each section's words start [`SECTION_GAP`] positions after the previous
 /// section's, so no phrase spans two sections.
-pub const SCHEMA_VERSION: u32 = 7;
+/// 8: where each section starts among the text's positions is stored
+/// ([`names::SECTION_START`]), so snippets read only the sections with matches.
+pub const SCHEMA_VERSION: u32 = 8;
 
 /// Positions between the last word of one section and the first of the next: more
 /// than any phrase slop a user writes or the proximity bonus uses.
@@ -43,6 +45,9 @@ pub mod names {
     pub const TEXT: &str = "text";
     /// Section labels, stored in the same order as the `text` values.
     pub const SECTION: &str = "section";
+    /// Where each section starts among the `text` field's positions, in the same order
+    /// (`crate::analysis::SectionStarts`): a match's position tells its section.
+    pub const SECTION_START: &str = "section_start";
     pub const PUBLISHER: &str = "publisher";
     /// The publisher's canonical name untokenized, for the exact `publisher` filter.
     pub const PUBLISHER_NAME: &str = "publisher_name";
@@ -83,6 +88,7 @@ pub struct Fields {
     pub title: Field,
     pub text: Field,
     pub section: Field,
+    pub section_start: Field,
     pub publisher: Field,
     pub publisher_name: Field,
     pub date: Field,
@@ -121,6 +127,7 @@ pub fn build_schema() -> (Schema, Fields) {
         title: builder.add_text_field(names::TITLE, english.clone()),
         text: builder.add_text_field(names::TEXT, english),
         section: builder.add_text_field(names::SECTION, STORED),
+        section_start: builder.add_u64_field(names::SECTION_START, STORED),
         publisher: builder.add_text_field(names::PUBLISHER, words),
         publisher_name: builder.add_text_field(names::PUBLISHER_NAME, STRING),
         date: builder.add_date_field(names::DATE, INDEXED | STORED | FAST),

@@ -18,8 +18,10 @@ use tantivy::{
 use crate::bm25::Ranking;
 use crate::facets::{combine, FilterClause};
 use crate::highlight::Highlighter;
+use crate::hit_sections::match_positions;
 use crate::meta::IndexMeta;
 use crate::present;
+use crate::present::SnippetSource;
 use crate::query::thesaurus::Thesaurus;
 use crate::query::{PlanContext, PlanOptions, QueryPlan};
 use crate::request::{SearchRequest, Sort, MAX_PER_PAGE};
@@ -226,11 +228,24 @@ impl Engine {
                 let (total, ranked) =
                     self.ranked(&searcher, &combined, request, per_page, offset)?;
                 let highlighter = Highlighter::new(&self.index, &*plan.marked, self.fields.text)?;
+                let addresses: Vec<DocAddress> =
+                    ranked.iter().map(|&(_, address)| address).collect();
+                let positions = match_positions(
+                    &searcher,
+                    self.fields.text,
+                    &highlighter.terms(self.fields.text),
+                    &addresses,
+                )?;
                 let hits = ranked
                     .iter()
-                    .map(|&(score, address)| {
+                    .zip(&positions)
+                    .map(|(&(score, address), positions)| {
                         let stored: TantivyDocument = searcher.doc(address)?;
-                        present::hit(&self.fields, &stored, score, Some(&highlighter))
+                        let source = SnippetSource {
+                            highlighter: &highlighter,
+                            positions,
+                        };
+                        present::hit(&self.fields, &stored, score, Some(source))
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok((total, ranked, hits))
