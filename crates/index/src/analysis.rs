@@ -177,7 +177,7 @@ fn next_word(text: &str, cursor: &mut usize) -> Option<(usize, usize)> {
 /// index time (a stored field), read at search time to tell which section a match's
 /// position is in, without reading the text.
 ///
-/// Only the words are measured (as the tokenizer splits them); whether a word is
+/// Only the words are counted (as the tokenizer splits them); whether a word is
 /// indexed is asked of `filters` only for the last words of a section, back to the
 /// last one indexed.
 pub(crate) struct SectionStarts {
@@ -201,26 +201,29 @@ impl SectionStarts {
     pub(crate) fn starts<'a>(&mut self, sections: impl IntoIterator<Item = &'a str>) -> Vec<u64> {
         let mut starts = Vec::new();
         let mut start = 0u64;
-        let mut words: Vec<(usize, usize)> = Vec::new();
         for text in sections {
             starts.push(start);
-            words.clear();
-            let mut cursor = 0;
-            while let Some(word) = next_word(text, &mut cursor) {
-                words.push(word);
-            }
-            let last_indexed = words.iter().rposition(|&(from, to)| {
-                text.get(from..to)
-                    .is_some_and(|written| self.is_indexed(written))
-            });
-            start = match last_indexed {
-                // The n-th word (n = index + 1) is at start + SECTION_GAP - 1 + n; the
-                // next value starts one past the end of that token, plus the gap of 1.
-                Some(index) => start + (SECTION_GAP + index) as u64 + 2,
+            start = match self.last_indexed_word(text) {
+                // The n-th word is at start + SECTION_GAP - 1 + n; the next value starts
+                // one past the end of that token, plus tantivy's gap of 1.
+                Some(n) => start + (SECTION_GAP + n) as u64 + 1,
                 None => start + 1,
             };
         }
         starts
+    }
+
+    /// The number (from 1) of the last word of `text` that is indexed, if any. Words
+    /// are counted in one pass that remembers only the last few; only when none of
+    /// those is indexed (a section ending in a long run of stop words or long tokens)
+    /// are all the words gone through again.
+    /// Words are counted in one fast pass; then the last words are read backwards to
+    /// the last one indexed (usually the very last).
+    fn last_indexed_word(&mut self, text: &str) -> Option<usize> {
+        let count = count_words(text);
+        let behind = words_backwards(text)
+            .position(|(from, to)| text.get(from..to).is_some_and(|word| self.is_indexed(word)))?;
+        Some(count - behind)
     }
 
     fn is_indexed(&mut self, written: &str) -> bool {
@@ -230,6 +233,62 @@ impl SectionStarts {
         let mut stream = self.filters.token_stream(written);
         stream.advance()
     }
+}
+
+/// How many words `text` has, as [`next_word`] splits them. It runs over every byte
+/// of a build, so ASCII (most bytes) is classified by a table without branching; a
+/// UTF-8 continuation byte belongs to the character before it.
+fn count_words(text: &str) -> usize {
+    const ASCII_ALPHANUMERIC: [bool; 128] = {
+        let mut table = [false; 128];
+        let mut byte = 0;
+        while byte < 128 {
+            table[byte] = (byte as u8).is_ascii_alphanumeric();
+            byte += 1;
+        }
+        table
+    };
+    let bytes = text.as_bytes();
+    let mut count = 0;
+    let mut previous = false;
+    for (at, &byte) in bytes.iter().enumerate() {
+        let alphanumeric = if byte < 128 {
+            ASCII_ALPHANUMERIC[byte as usize]
+        } else if byte & 0xC0 == 0x80 {
+            continue;
+        } else {
+            text.get(at..)
+                .and_then(|rest| rest.chars().next())
+                .is_some_and(char::is_alphanumeric)
+        };
+        count += usize::from(alphanumeric & !previous);
+        previous = alphanumeric;
+    }
+    count
+}
+
+/// The words of `text` from its end backwards, as byte ranges.
+fn words_backwards(text: &str) -> impl Iterator<Item = (usize, usize)> + '_ {
+    let mut characters = text.char_indices().rev().peekable();
+    std::iter::from_fn(move || {
+        // Skip to the last character of the next word back.
+        let (last, c) = loop {
+            let (at, c) = characters.next()?;
+            if c.is_alphanumeric() {
+                break (at, c);
+            }
+        };
+        let end = last + c.len_utf8();
+        let mut from = last;
+        while let Some(&(at, c)) = characters.peek() {
+            if !c.is_alphanumeric() {
+                break;
+            }
+            from = at;
+            characters.next();
+        }
+        Some((from, end))
+    })
 }
 
 /// The section of a position, given the sections' [`SectionStarts`]; `None` before the
@@ -420,6 +479,42 @@ mod tests {
             }
         }
         assert!(compared > 1000, "{compared} sections");
+    }
+
+    #[test]
+    fn words_are_counted_and_read_backwards_as_the_tokenizer_splits_them() {
+        let split = |text: &str| {
+            let mut cursor = 0;
+            std::iter::from_fn(|| next_word(text, &mut cursor)).collect::<Vec<_>>()
+        };
+        let records = std::fs::read_to_string(
+            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/pfd/records.jsonl"),
+        )
+        .expect("the bundled corpus");
+        let mut texts: Vec<String> = [
+            "",
+            " ",
+            "a",
+            "é",
+            "’quoted’ — words…",
+            "İstanbul ΟΔΥΣΣΕΥΣ 日本語のテキスト 👶🏽child a\u{300}b ½²",
+            "trailing space ",
+        ]
+        .map(String::from)
+        .to_vec();
+        for line in records.lines().take(200) {
+            let record: serde_json::Value = serde_json::from_str(line).expect("a record");
+            for section in record["sections"].as_array().expect("sections") {
+                texts.push(section["text"].as_str().expect("text").to_owned());
+            }
+        }
+        for text in &texts {
+            let words = split(text);
+            assert_eq!(count_words(text), words.len(), "{text}");
+            let mut backwards: Vec<_> = words_backwards(text).collect();
+            backwards.reverse();
+            assert_eq!(backwards, words, "{text}");
+        }
     }
 
     #[test]
