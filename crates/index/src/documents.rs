@@ -13,6 +13,20 @@ use crate::results::{DocumentView, Hit, Snippet};
 use crate::search::Engine;
 use crate::IndexError;
 
+/// Bytes of a document's text that more-like-this reads. It analyses every word it is
+/// given and looks up each distinct one in the term dictionary: over a 120-page review
+/// that was most of the record page's time, and the terms that characterise a document
+/// show in any sample of its pages.
+const LIKE_THIS_SAMPLE_BYTES: usize = 64 * 1024;
+
+/// Sections spread evenly over the document, about [`LIKE_THIS_SAMPLE_BYTES`] in all
+/// (every section when the document is shorter).
+fn like_this_sample<'a>(sections: &[&'a str]) -> impl Iterator<Item = &'a str> + use<'a> {
+    let total: usize = sections.iter().map(|text| text.len()).sum();
+    let step = total.div_ceil(LIKE_THIS_SAMPLE_BYTES).max(1);
+    sections.to_vec().into_iter().step_by(step)
+}
+
 impl Engine {
     /// Documents like the one with `id`, most alike first: tantivy's more-like-this over
     /// its text, nudged by the themes they share. `None` if there is no such document.
@@ -22,9 +36,11 @@ impl Engine {
             return Ok(None);
         };
         let stored: TantivyDocument = searcher.doc(address)?;
-        let text: Vec<OwnedValue> = stored
+        let sections: Vec<&str> = stored
             .get_all(self.fields.text)
             .filter_map(|value| value.as_str())
+            .collect();
+        let text: Vec<OwnedValue> = like_this_sample(&sections)
             .map(|text| OwnedValue::Str(text.to_owned()))
             .collect();
         let like_this = MoreLikeThisQuery::builder()
@@ -103,5 +119,22 @@ impl Engine {
         let found =
             searcher.search(&self.id_query(id), &TopDocs::with_limit(1).order_by_score())?;
         Ok(found.into_iter().next().map(|(_, address)| address))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn more_like_this_reads_a_bounded_even_sample_of_a_long_document() {
+        let page = "x".repeat(3_000);
+        let long: Vec<&str> = vec![page.as_str(); 120];
+        let sample: Vec<&str> = like_this_sample(&long).collect();
+        let bytes: usize = sample.iter().map(|text| text.len()).sum();
+        assert!(bytes <= LIKE_THIS_SAMPLE_BYTES + 3_000, "{bytes}");
+        assert!(sample.len() >= 15, "{} sections", sample.len());
+        let short: Vec<&str> = vec!["a", "b", "c"];
+        assert_eq!(like_this_sample(&short).collect::<Vec<_>>(), short);
     }
 }
