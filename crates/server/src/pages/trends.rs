@@ -89,6 +89,13 @@ pub(crate) fn render(pairs: &[(String, String)], trends: &Trends, all: &Trends) 
         .map(|year| count_in(all, *year, &all.counts))
         .collect();
     let max = counts.iter().copied().max().unwrap_or(1).max(1);
+    // One scale for the whole table, so a darker cell always means more reports.
+    let cell_max = trends
+        .themes
+        .iter()
+        .flat_map(|theme| theme.counts.iter().copied())
+        .max()
+        .unwrap_or(1);
     let year_link = |extra: &[(&str, &str)], year: u64| {
         let mut link = replaced(
             &replaced(&search, "year_from", &year.to_string()),
@@ -139,12 +146,11 @@ pub(crate) fn render(pairs: &[(String, String)], trends: &Trends, all: &Trends) 
                         thead { tr { th scope="col" { "Theme" } @for year in &years { th scope="col" { (year) } } th scope="col" { "All" } } }
                         tbody {
                             @for theme in &trends.themes {
-                                @let theme_max = theme.counts.iter().copied().max().unwrap_or(1);
                                 tr {
                                     th scope="row" { (theme.label) }
                                     @for year in &years {
                                         @let count = count_in(trends, *year, &theme.counts);
-                                        @let (background, ink) = shade(count, theme_max);
+                                        @let (background, ink) = shade(count, cell_max);
                                         td style=(format!("background:{background};color:{ink}")) {
                                             @if count > 0 {
                                                 a style=(format!("color:{ink}")) href=(year_link(&[("theme", &theme.id)], *year)) { (count) }
