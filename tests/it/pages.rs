@@ -157,8 +157,14 @@ async fn trends_page_draws_a_bar_per_year_and_a_theme_table() {
         html.matches("<th scope=\"row\">").count(),
         trends["themes"].as_array().unwrap().len()
     );
-    let (bad, _) = get_raw("/trends?year_from=abc").await;
-    assert_eq!(bad, StatusCode::BAD_REQUEST);
+    // What cannot be used is left out with a notice, as on the search page.
+    let (status, bad) = get_raw("/trends?q=camhs&year_from=abc&theme=no-such-theme").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        bad.contains("Enter the “From” year as four digits, like 2019; the years were left out.")
+    );
+    assert!(bad.contains("“no-such-theme” is not one of our themes"));
+    assert!(bad.contains(&format!("{} reports match", trends["total"])));
 }
 
 /// The `href`s of the links in `html` whose text is `text`.

@@ -224,6 +224,17 @@ pub fn site_base(headers: &axum::http::HeaderMap) -> String {
     format!("http://{host}")
 }
 
+/// One JSON object per line, the same fields as a search hit.
+pub fn jsonl_export(hits: &[Hit]) -> Result<Vec<u8>, ApiError> {
+    let mut out = Vec::new();
+    for hit in hits {
+        serde_json::to_writer(&mut out, hit)
+            .map_err(|err| ApiError::Internal(format!("jsonl export: {err}")))?;
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -298,15 +309,4 @@ mod tests {
         let long = "word ".repeat(40);
         assert!(file_name(&pairs(&[("q", &long)]), "csv").len() <= 64);
     }
-}
-
-/// One JSON object per line, the same fields as a search hit.
-pub fn jsonl_export(hits: &[Hit]) -> Result<Vec<u8>, ApiError> {
-    let mut out = Vec::new();
-    for hit in hits {
-        serde_json::to_writer(&mut out, hit)
-            .map_err(|err| ApiError::Internal(format!("jsonl export: {err}")))?;
-        out.push(b'\n');
-    }
-    Ok(out)
 }

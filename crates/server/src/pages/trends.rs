@@ -12,22 +12,33 @@ use crate::{openapi, params, AppState};
 
 #[utoipa::path(get, path = "/trends", tag = "pages", params(openapi::SearchParams),
     responses((status = 200, description = "Trends chart and tables", content_type = "text/html", body = String),
-        (status = 400, description = "Bad parameters", content_type = "text/html", body = String)))]
+        (status = 400, description = "A query the engine refuses (values it cannot use are left out with a notice)", content_type = "text/html", body = String)))]
 pub(crate) async fn trends_page(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
 ) -> Response {
     let pairs = params::parse_pairs(raw.as_deref());
-    let back = search_link(&pairs);
+    // As on the search page, what cannot be used is left out and said so, not refused.
+    let checked = super::search::check_search(&pairs, &state.engine());
+    let mut notices = checked.notices;
+    notices.extend(
+        checked
+            .errors
+            .into_iter()
+            .map(|error| format!("{}; the years were left out.", error.message)),
+    );
+    let back = search_link(&checked.search);
     // The whole collection by year: the denominator of each year's share.
-    let found = match crate::run_trends(&state, &pairs).await {
+    let found = match crate::run_trends(&state, &checked.search).await {
         Ok(trends) => crate::run_trends(&state, &[])
             .await
             .map(|all| (trends, all)),
         Err(err) => Err(err),
     };
     match found {
-        Ok((trends, all)) => Html(render(&pairs, &trends, &all).into_string()).into_response(),
+        Ok((trends, all)) => {
+            Html(render(&checked.search, &notices, &trends, &all).into_string()).into_response()
+        }
         Err(err) => crate::error_page(&err, &back),
     }
 }
@@ -49,7 +60,12 @@ fn shade(count: u64, max: u64) -> (&'static str, &'static str) {
     SHADES[(step + 1).min(SHADES.len() - 1)]
 }
 
-pub(crate) fn render(pairs: &[(String, String)], trends: &Trends, all: &Trends) -> Markup {
+pub(crate) fn render(
+    pairs: &[(String, String)],
+    notices: &[String],
+    trends: &Trends,
+    all: &Trends,
+) -> Markup {
     let query = value_of(pairs, "q").trim();
     let search: Vec<(String, String)> =
         pairs.iter().filter(|(n, _)| n != "page").cloned().collect();
@@ -116,6 +132,9 @@ pub(crate) fn render(pairs: &[(String, String)], trends: &Trends, all: &Trends) 
         main.single id="main" {
             p.back.noprint { a href=(search_link(pairs)) { "← Back to the results" } }
             h1 { (heading) }
+            @if !notices.is_empty() {
+                div.notices role="status" { @for notice in notices { p.notice { (notice) } } }
+            }
             p.summary { (count_of(trends.total as u64, "report matches", "reports match")) "." }
             @if !years.is_empty() {
                 h2 id="by-year" { "Reports per year" }
