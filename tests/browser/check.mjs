@@ -96,6 +96,16 @@ for (const width of [1366, 390]) {
   await page.close();
 }
 
+// On a wide screen the filters show unfolded, and Apply is in view.
+{
+  const { page } = await open(results, 1366, 900, false);
+  const shown = await page.$eval('fieldset.facet input[name=theme]', (input) => input.getBoundingClientRect().height > 0);
+  check(shown, '1366px without JavaScript: the filters show without opening anything');
+  const apply = await page.$eval('.apply button', (b) => { const r = b.getBoundingClientRect(); return r.bottom <= window.innerHeight && r.height > 0; });
+  check(apply, '1366px: an Apply filters button is in view');
+  await page.close();
+}
+
 // The filters work without JavaScript on a phone: open, tick, apply.
 {
   const { page } = await open('/?q=police', 390, 844, false);

@@ -144,6 +144,10 @@ pub(crate) async fn search_page(
     let mut checked = check_search(&pairs, &engine);
     let results = match crate::run_search(&state, &checked.search).await {
         Ok(results) => Some(results),
+        // Ours, not the user's: no form field to point at.
+        Err(err) if err.status_and_code().0.is_server_error() => {
+            return crate::error_page(&err, "/");
+        }
         Err(err) => {
             checked.errors.push(FieldError {
                 field: "q",
