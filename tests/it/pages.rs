@@ -449,13 +449,15 @@ async fn paging_has_numbered_pages_and_says_when_a_page_is_past_the_end() {
 
 #[tokio::test]
 async fn counts_agree_with_their_nouns() {
-    let review = &records()[0];
-    let (_, html) = get_raw(&format!("/?q=%22{}%22", review.title.replace(' ', "+"))).await;
-    let api = search(&format!("q=%22{}%22", review.title.replace(' ', "+"))).await;
-    if total(&api) == 1 {
-        assert!(html.contains("1 report matches"));
-    }
-    assert!(!html.contains("1 documents") && !html.contains("1 reports match"));
+    // A report's own number, in its title: exactly one match.
+    let query = "q=title%3A%222017-0264%22";
+    assert_eq!(total(&search(query).await), 1);
+    let (_, html) = get_raw(&format!("/?{query}")).await;
+    assert!(html.contains("<p class=\"summary\">1 report matches ("));
+    assert!(html.contains("(1 report) — casesearch</title>"));
+    assert!(!html.contains("1 documents") && !html.contains("1 reports"));
+    let (_, trends) = get_raw(&format!("/trends?{query}")).await;
+    assert!(trends.contains("1 report matches."));
 }
 
 #[tokio::test]

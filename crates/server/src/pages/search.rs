@@ -492,7 +492,7 @@ fn hit_item(hit: &Hit, search: &[(String, String)]) -> Markup {
             @for snippet in &hit.snippets {
                 p.snippet {
                     a.where href=(format!("{link}#{}", hit_anchor(&snippet.section))) {
-                        (snippet.section) span.visually-hidden { ": go to this match" }
+                        (snippet.section)
                     }
                     " " (PreEscaped(&snippet.html))
                 }
