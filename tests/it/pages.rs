@@ -77,8 +77,12 @@ async fn document_page_highlights_the_query_and_escapes_the_text() {
     );
     assert!(html.contains(&format!("<h1>{}</h1>", review.title.replace('&', "&amp;"))));
     assert!(html.contains("&amp;"));
-    let (missing, _) = get_raw("/documents/no-such-id").await;
+    let (missing, page) = get_raw("/documents/no-such-id").await;
     assert_eq!(missing, StatusCode::NOT_FOUND);
+    assert!(
+        page.contains("<h1>Page not found</h1>")
+            && page.contains("There is no review at this address")
+    );
 }
 
 #[tokio::test]
@@ -419,7 +423,9 @@ async fn unknown_filter_values_and_settings_are_left_out_with_a_notice() {
             .await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("“no-such-theme” is not one of our themes"));
-    assert!(html.contains("“no-such-type” is not a type of review"));
+    assert!(html
+        .contains("“no-such-type” is not a type of review this page knows, so it was left out."));
+    assert!(!html.contains("expected one of"), "no developers' words");
     assert!(html.contains("“colour” is not a setting"));
     let api = search("q=police&theme=adolescents").await;
     assert!(

@@ -74,7 +74,11 @@ pub fn error_page(status: StatusCode, message: &str, back: &str) -> Markup {
         html! {
             main.single id="main" {
                 h1 { (heading) }
-                p { (message) }
+                @match status {
+                    StatusCode::NOT_FOUND => p { "There is no review at this address. It may have been removed, or the link may be mistyped." },
+                    status if status.is_server_error() => p { "Please try again in a few minutes." },
+                    _ => p { (message) },
+                }
                 p { a href=(back) { "Go back to the search" } }
             }
         },

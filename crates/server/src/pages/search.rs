@@ -81,11 +81,11 @@ pub(crate) fn check_search(pairs: &[(String, String)], engine: &Engine) -> Check
                         if known == "year_from" { "From" } else { "To" }
                     ),
                 }),
-                _ => checked.notices.push(format!(
-                    "“{value}” is not a {} this page knows, so it was left out ({}).",
-                    filter_noun(known),
-                    err.body().message
-                )),
+                _ => {
+                    // The API's message names codes; the page says what it did instead.
+                    tracing::debug!(parameter = known, error = %err.body().message, "left out of a page search");
+                    checked.notices.push(left_out(known, value));
+                }
             }
             continue;
         }
@@ -121,14 +121,20 @@ pub(crate) fn check_search(pairs: &[(String, String)], engine: &Engine) -> Check
     checked
 }
 
-fn filter_noun(name: &str) -> &'static str {
+/// What the page did with a value it could not use, in words.
+fn left_out(name: &str, value: &str) -> String {
     match name {
-        "type" => "type of review",
-        "age_band" => "age band",
-        "availability" => "availability",
-        "sort" => "sort order",
-        "page" | "per_page" => "page number",
-        _ => "setting",
+        "type" => format!("“{value}” is not a type of review this page knows, so it was left out."),
+        "age_band" => format!("“{value}” is not an age band this page knows, so it was left out."),
+        "availability" => {
+            format!("“{value}” is not an availability this page knows, so it was left out.")
+        }
+        "sort" => format!("“{value}” is not an order this page knows, so best match is used."),
+        "page" => format!("“{value}” is not a page we can show, so the first page is shown."),
+        "per_page" => {
+            format!("“{value}” is not a number of results per page we can show, so 20 are shown.")
+        }
+        _ => format!("“{value}” is not a value “{name}” can take, so it was ignored."),
     }
 }
 
@@ -359,7 +365,9 @@ fn filter_panel(
                     }
                 }
                 @if !results.facets.year.is_empty() {
-                    details.browse-years {
+                    // Open when browsing the whole collection: year lists are how many
+                    // readers start.
+                    details.browse-years open[!has_filters(search) && value_of(search, "q").trim().is_empty()] {
                         summary { "Browse by year" }
                         ul {
                             @for year in results.facets.year.iter().filter(|year| year.count > 0) {
