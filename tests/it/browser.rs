@@ -14,7 +14,7 @@ use super::fixture::engine;
 
 fn chromium() -> Option<PathBuf> {
     if let Some(path) = std::env::var_os("CHROMIUM") {
-        return Some(PathBuf::from(path));
+        return Some(PathBuf::from(path)).filter(|path| path.exists());
     }
     ["/usr/bin/chromium", "/usr/bin/chromium-browser"]
         .into_iter()
