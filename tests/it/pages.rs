@@ -32,6 +32,9 @@ async fn search_page_shows_results_with_marks_facet_checkboxes_and_labels() {
             "{id} has a label"
         );
     }
+    // Theme evidence is written out on the page, not left to a hover tooltip.
+    assert!(html.contains("<span class=\"because\">: ‘"));
+    assert!(!html.contains("title=\"tagged because"));
     let first_id = api["hits"][0]["id"].as_str().unwrap();
     assert!(html.contains(&format!("/documents/{first_id}?q=ligature")));
 }

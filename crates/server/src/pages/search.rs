@@ -349,6 +349,7 @@ fn filter_panel(
             summary { "Filter results" @if selected > 0 { " (" (selected) " selected)" } }
             div.filter-body aria-label="Filters" role="group" {
                 p.apply-top { button type="submit" form="search" { "Apply filters" } }
+                p.hint { "Reports must match every group you choose from, and any of the values you tick within a group." }
                 fieldset.years {
                     legend { "Year" }
                     @for (field, label) in [("year_from", "From"), ("year_to", "To")] {
