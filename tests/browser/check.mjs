@@ -87,12 +87,12 @@ for (const width of [1366, 390]) {
 }
 
 // On a phone, the first result shows without scrolling, and the filters are folded.
-{
-  const { page } = await open(results, 390, 844);
+for (const url of ['/', '/?q=neglect', results]) {
+  const { page } = await open(url, 390, 844);
   const box = await page.$eval('ol.hits > li h3', (h) => { const r = h.getBoundingClientRect(); return { top: r.top, bottom: r.bottom }; });
-  check(box.bottom <= 844, `390x844 results: first hit visible without scrolling (its heading ends at ${Math.round(box.bottom)}px)`);
+  check(box.bottom <= 844, `390x844 ${url}: first hit visible without scrolling (its heading ends at ${Math.round(box.bottom)}px)`);
   const folded = await page.$eval('details.filters', (d) => !d.open);
-  check(folded, '390x844 results: filters folded behind their summary');
+  check(folded, `390x844 ${url}: filters folded behind their summary`);
   await page.close();
 }
 
