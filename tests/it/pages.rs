@@ -359,6 +359,46 @@ async fn snippet_page_labels_link_to_the_first_match_on_that_page_of_the_record(
         .next()
         .unwrap();
     assert!(listed.contains(&format!("href=\"#{fragment}\"")));
+    // Every in-page link lands somewhere, and every match can be reached by number.
+    for target in record
+        .split("href=\"#")
+        .skip(1)
+        .map(|rest| rest.split('"').next().unwrap())
+    {
+        assert!(
+            record.contains(&format!("id=\"{target}\"")),
+            "#{target} has no target"
+        );
+    }
+    let marks = record.matches("<mark id=").count();
+    assert_eq!(
+        marks,
+        record.matches("<mark").count(),
+        "every match has an id"
+    );
+    // The section with most matches links each by number (the API says how many).
+    let api_path = path.replacen("/documents/", "/api/documents/", 1);
+    let (_, api) = get_json(&api_path).await;
+    let (label, most) = api["highlighted_sections"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            (
+                s["section"].as_str().unwrap().to_owned(),
+                s["html"].as_str().unwrap().matches("<mark>").count(),
+            )
+        })
+        .max_by_key(|(_, count)| *count)
+        .unwrap();
+    if most > 1 {
+        assert!(record.contains(&format!(
+            "aria-label=\"Matches in {label}\">{most} matches here: "
+        )));
+        assert!(record.contains(&format!(
+            "aria-label=\"Match {most} of {most} here\">{most}</a>"
+        )));
+    }
 }
 
 #[tokio::test]

@@ -61,8 +61,23 @@ struct SectionView<'a> {
     label: &'a str,
     anchor: String,
     matches: usize,
+    /// The id of each match, in order: the first is where the section's links land.
+    match_ids: Vec<String>,
     html: String,
 }
+
+impl SectionView<'_> {
+    /// Where a link to this section's first match lands.
+    fn first_match(&self) -> String {
+        self.match_ids
+            .first()
+            .cloned()
+            .unwrap_or_else(|| self.anchor.clone())
+    }
+}
+
+/// Matches in one section linked by number; beyond this, "next" steps on.
+const NUMBERED_MATCHES: usize = 30;
 
 pub(crate) fn render(
     document: &DocumentView,
@@ -132,12 +147,12 @@ pub(crate) fn render(
                             p {
                                 (count_of(total_matches as u64, "match", "matches")) " in "
                                 (count_of(with_hits.len() as u64, "section", "sections")) ". "
-                                a href=(format!("#{}", hit_anchor(sections[with_hits[0]].label))) { "Go to the first match" }
+                                a href=(format!("#{}", sections[with_hits[0]].first_match())) { "Go to the first match" }
                             }
                             ul.hit-sections {
                                 @for index in with_hits.iter().take(LISTED_HIT_SECTIONS) {
                                     @let section = &sections[*index];
-                                    li { a href=(format!("#{}", hit_anchor(section.label))) { (section.label) } " (" (section.matches) ")" }
+                                    li { a href=(format!("#{}", section.first_match())) { (section.label) } " (" (section.matches) ")" }
                                 }
                             }
                         }
@@ -210,14 +225,22 @@ pub(crate) fn render(
                         h3 id=(format!("{}-label", section.anchor)) { (section.label) }
                         @if section.matches > 0 {
                             @let position = with_hits.iter().position(|i| *i == index).unwrap_or(0);
-                            p.hit-step.noprint {
-                                (count_of(section.matches as u64, "match", "matches")) " here · "
+                            nav.hit-step.noprint aria-label=(format!("Matches in {}", section.label)) {
+                                (count_of(section.matches as u64, "match", "matches")) " here"
+                                @if section.matches > 1 {
+                                    ": "
+                                    @for (number, id) in section.match_ids.iter().enumerate().take(NUMBERED_MATCHES) {
+                                        a href=(format!("#{id}")) aria-label=(format!("Match {} of {} here", number + 1, section.matches)) { (number + 1) } " "
+                                    }
+                                    @if section.matches > NUMBERED_MATCHES { "… " }
+                                }
+                                " · "
                                 @if let Some(previous) = position.checked_sub(1).and_then(|p| with_hits.get(p)) {
-                                    a href=(format!("#{}", hit_anchor(sections[*previous].label))) { "← Previous match" }
+                                    a href=(format!("#{}", sections[*previous].first_match())) { "← Previous section with a match" }
                                 } @else { "first section with a match" }
                                 " · "
                                 @if let Some(next) = with_hits.get(position + 1) {
-                                    a href=(format!("#{}", hit_anchor(sections[*next].label))) { "Next match →" }
+                                    a href=(format!("#{}", sections[*next].first_match())) { "Next section with a match →" }
                                 } @else { "last section with a match" }
                             }
                         }
@@ -249,6 +272,7 @@ pub(crate) fn render(
 /// without matches carries that anchor at its start, so a link still lands on the page.
 fn section_views(document: &DocumentView) -> Vec<SectionView<'_>> {
     let mut used: Vec<String> = Vec::new();
+    let mut numbered = 0;
     document
         .highlighted_sections
         .iter()
@@ -260,23 +284,37 @@ fn section_views(document: &DocumentView) -> Vec<SectionView<'_>> {
                 copy += 1;
                 anchor = format!("{base}-{copy}");
             }
+            // Only the first section of a label owns `hit-…`: that is what the
+            // results page's snippet links name.
             let first_of_label = copy == 1;
             used.push(anchor.clone());
-            let matches = section.html.matches("<mark>").count();
-            let hit_id = hit_anchor(&section.section);
-            let html = if !first_of_label {
-                section.html.clone()
-            } else if matches > 0 {
-                section
-                    .html
-                    .replacen("<mark>", &format!("<mark id=\"{hit_id}\">"), 1)
-            } else {
-                format!("<span id=\"{hit_id}\"></span>{}", section.html)
-            };
+            let mut html = String::with_capacity(section.html.len() + 64);
+            let mut match_ids = Vec::new();
+            let mut rest = section.html.as_str();
+            while let Some(at) = rest.find("<mark>") {
+                let id = if match_ids.is_empty() && first_of_label {
+                    hit_anchor(&section.section)
+                } else {
+                    numbered += 1;
+                    format!("m{numbered}")
+                };
+                html.push_str(&rest[..at]);
+                html.push_str(&format!("<mark id=\"{id}\">"));
+                match_ids.push(id);
+                rest = &rest[at + "<mark>".len()..];
+            }
+            html.push_str(rest);
+            if match_ids.is_empty() && first_of_label {
+                html.insert_str(
+                    0,
+                    &format!("<span id=\"{}\"></span>", hit_anchor(&section.section)),
+                );
+            }
             SectionView {
                 label: &section.section,
                 anchor,
-                matches,
+                matches: match_ids.len(),
+                match_ids,
                 html,
             }
         })
