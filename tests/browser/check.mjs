@@ -167,6 +167,19 @@ for (const width of [1366, 390]) {
   await page.close();
 }
 
+// Printed, a record is its text: no search form, filters, skip link or match steps.
+{
+  const { page } = await open(recordHref, 1366);
+  await page.emulateMediaType('print');
+  const hidden = await page.evaluate(() => ['a.skip', 'p.back', '.hit-step', 'nav[aria-labelledby=similar-heading]']
+    .filter((selector) => document.querySelector(selector))
+    .every((selector) => getComputedStyle(document.querySelector(selector)).display === 'none'));
+  const text = await page.$eval('.section-text', (el) => getComputedStyle(el).display !== 'none');
+  check(hidden && text, 'printed record: the text without the page furniture');
+  await page.pdf({ path: path.join(shots, 'record-print.pdf'), format: 'A4' });
+  await page.close();
+}
+
 await browser.close();
 console.log(`screenshots: ${path.resolve(shots)}`);
 if (failures.length) {
