@@ -470,6 +470,13 @@ async fn unknown_filter_values_and_settings_are_left_out_with_a_notice() {
         .contains("“no-such-type” is not a type of review this page knows, so it was left out."));
     assert!(!html.contains("expected one of"), "no developers' words");
     assert!(html.contains("“colour” is not a setting"));
+    let (_, sorted) = get_raw("/?q=police&sort=bogus&sort=newest&sort=oldest").await;
+    assert!(sorted.contains("“bogus” is not an order this page knows"));
+    assert!(
+        sorted.contains("<option value=\"newest\" selected>"),
+        "the first usable value is used"
+    );
+    assert!(sorted.contains("“sort” was given more than once; the first was used."));
     let api = search("q=police&theme=adolescents").await;
     assert!(
         html.contains(&format!(" of {} reports", total(&api)))

@@ -71,7 +71,6 @@ pub(crate) fn check_search(pairs: &[(String, String)], engine: &Engine) -> Check
             ));
             continue;
         }
-        seen.push(known);
         if let Err(err) = params::search_request(&[(name.clone(), value.clone())]) {
             match known {
                 "year_from" | "year_to" => checked.errors.push(FieldError {
@@ -102,6 +101,8 @@ pub(crate) fn check_search(pairs: &[(String, String)], engine: &Engine) -> Check
             ));
             continue;
         }
+        // A value left out above does not count: a later, usable one is used.
+        seen.push(known);
         checked.search.push((name.clone(), value.clone()));
     }
     let year = |name| value_of(&checked.search, name).trim().parse::<u64>().ok();
