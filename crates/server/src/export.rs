@@ -110,7 +110,10 @@ const UTF8_BOM: &[u8] = "\u{feff}".as_bytes();
 /// cell a spreadsheet would run as a formula.
 pub fn csv_export(base: &str, hits: &[Hit]) -> Result<Vec<u8>, ApiError> {
     let mut out = UTF8_BOM.to_vec();
-    let mut writer = csv::Writer::from_writer(&mut out);
+    // Every cell quoted, as OWASP's CSV-injection advice has it (with the `'` below).
+    let mut writer = csv::WriterBuilder::new()
+        .quote_style(csv::QuoteStyle::Always)
+        .from_writer(&mut out);
     let failed = |err: csv::Error| ApiError::Internal(format!("csv export: {err}"));
     writer
         .write_record([
@@ -275,6 +278,12 @@ mod tests {
         };
         let bytes = csv_export("http://example.org", &[hit]).expect("export");
         assert!(bytes.starts_with(UTF8_BOM));
+        let text = String::from_utf8(bytes[UTF8_BOM.len()..].to_vec()).expect("utf-8");
+        let line = text.lines().nth(1).expect("a data line");
+        assert!(
+            line.starts_with(r#""doc-1","'=HYPERLINK(""http://evil.example/x"",""Click here"")""#),
+            "{line}"
+        );
         let mut reader = csv::Reader::from_reader(&bytes[UTF8_BOM.len()..]);
         let row = reader.records().next().expect("a row").expect("parses");
         assert_eq!(&row[1], format!("'{evil}"));
