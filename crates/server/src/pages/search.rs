@@ -460,7 +460,8 @@ fn result_list(search: &[(String, String)], results: &SearchResults, collection:
                 } @else {
                     "Showing " (first) "–" (last) " of " (results.total) " reports"
                 }
-                " (of " (collection) " in the collection)."
+                @if (results.total as u64) < collection { " (of " (collection) " in the collection)" }
+                "."
             }
             p.downloads.noprint {
                 a href=(format!("/trends?{all}")) { "Trends over the years" }

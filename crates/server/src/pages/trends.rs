@@ -159,9 +159,10 @@ pub(crate) fn render(
                     }
                 }
                 h2 id="themes-heading" { "Themes per year" }
+                p.hint { "Darker cells: more reports. Each number links to those reports. On a small screen the table scrolls sideways." }
                 div.table-scroll tabindex="0" role="region" aria-labelledby="themes-heading" {
                     table.trends {
-                        caption { "Reports per theme and year (darker cells: more reports). Each number links to those reports." }
+                        caption { "Reports per theme and year" }
                         thead { tr { th scope="col" { "Theme" } @for year in &years { th scope="col" { (year) } } th scope="col" { "All" } } }
                         tbody {
                             @for theme in &trends.themes {
