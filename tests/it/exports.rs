@@ -54,30 +54,64 @@ async fn feed_rejects_the_same_bad_parameters_as_search() {
 }
 
 #[tokio::test]
-async fn csv_export_has_every_hit_of_every_page_in_search_order() {
+async fn csv_export_has_every_hit_of_every_page_in_search_order_with_labels() {
     let query = "q=police&region=England";
     let (status, body) = get_raw(&format!("/api/search.csv?{query}")).await;
     assert_eq!(status, StatusCode::OK);
+    let body = body
+        .strip_prefix('\u{feff}')
+        .expect("a UTF-8 byte-order mark, so Excel reads the dashes right");
     let mut reader = csv::Reader::from_reader(body.as_bytes());
     let headers = reader.headers().unwrap().clone();
-    assert_eq!(&headers[0], "id");
+    assert_eq!(&headers[0], "ID");
+    assert_eq!(&headers[8], "Themes");
     let rows: Vec<csv::StringRecord> = reader.records().map(|row| row.unwrap()).collect();
     let hits = all_hits(query).await;
     assert!(hits.len() > 100, "spans several pages");
     assert_eq!(rows.len(), hits.len());
     for (row, hit) in rows.iter().zip(&hits) {
-        assert_eq!(&row[0], hit["id"].as_str().unwrap());
-        assert_eq!(&row[5], hit["publisher"].as_str().unwrap());
-        assert!(row[6].starts_with("England > "));
+        let id = hit["id"].as_str().unwrap();
+        assert_eq!(&row[0], id);
+        assert_eq!(&row[2], format!("http://localhost/documents/{id}"));
+        assert_eq!(&row[5], hit["type"]["label"].as_str().unwrap());
+        assert_eq!(&row[6], hit["publisher"].as_str().unwrap());
+        assert!(row[7].starts_with("England > "));
         let themes: Vec<&str> = hit["themes"]
             .as_array()
             .unwrap()
             .iter()
-            .map(|t| t["id"].as_str().unwrap())
+            .map(|t| t["label"].as_str().unwrap())
             .collect();
-        assert_eq!(&row[7], themes.join("; "));
-        assert_eq!(&row[11], hit["availability"].as_str().unwrap());
+        assert_eq!(&row[8], themes.join("; "));
+        assert_eq!(&row[12], "Published", "{id}: a label, not the code");
     }
+}
+
+#[tokio::test]
+async fn export_file_names_say_what_was_searched() {
+    let disposition = |uri: &'static str| async move {
+        let app = casesearch_server::app(casesearch_server::AppState::new(engine()));
+        let response = tower::ServiceExt::oneshot(
+            app,
+            axum::http::Request::get(uri)
+                .body(axum::body::Body::empty())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+        response.headers()["content-disposition"]
+            .to_str()
+            .unwrap()
+            .to_owned()
+    };
+    assert_eq!(
+        disposition("/api/search.csv?q=police&theme=adolescents").await,
+        "attachment; filename=\"casesearch-police-adolescents.csv\""
+    );
+    assert_eq!(
+        disposition("/api/search.jsonl").await,
+        "attachment; filename=\"casesearch-all-reviews.jsonl\""
+    );
 }
 
 #[tokio::test]

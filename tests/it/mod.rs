@@ -1,5 +1,6 @@
 mod admin;
 mod api;
+mod browser;
 mod exports;
 mod fixture;
 mod ingest;

@@ -42,9 +42,6 @@ use utoipa_axum::routes;
 pub use error::{ApiError, ErrorBody};
 pub use follow::follow_index;
 
-/// Similar reports listed on a document page.
-const SIMILAR_ON_PAGE: usize = 5;
-
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
 pub struct AppState {
@@ -111,9 +108,9 @@ pub fn openapi_document() -> utoipa::openapi::OpenApi {
 /// Every route with its description: one list, so none is served undescribed.
 fn described_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
-        .routes(routes!(search_page))
-        .routes(routes!(document_page))
-        .routes(routes!(trends_page))
+        .routes(routes!(pages::search::search_page))
+        .routes(routes!(pages::document::document_page))
+        .routes(routes!(pages::trends::trends_page))
         .routes(routes!(search_api))
         .routes(routes!(export_csv))
         .routes(routes!(export_jsonl))
@@ -163,63 +160,16 @@ async fn similar_api(
     Ok(Json(find_similar(&state, id, limit).await?))
 }
 
-async fn find_similar(state: &AppState, id: String, limit: usize) -> Result<Vec<Hit>, ApiError> {
+pub(crate) async fn find_similar(
+    state: &AppState,
+    id: String,
+    limit: usize,
+) -> Result<Vec<Hit>, ApiError> {
     let engine = state.engine();
     let lookup_id = id.clone();
     tokio::task::spawn_blocking(move || engine.similar(&lookup_id, limit))
         .await??
         .ok_or_else(|| ApiError::NotFound(format!("no document with id {id:?}")))
-}
-
-#[utoipa::path(get, path = "/", tag = "pages", params(openapi::SearchParams),
-    responses((status = 200, description = "The search page", content_type = "text/html", body = String),
-        (status = 400, description = "The search page, saying what was wrong", content_type = "text/html", body = String)))]
-async fn search_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    let pairs = params::parse_pairs(raw.as_deref());
-    // The page never refuses what people type: syntax is always read leniently.
-    let page_pairs: Vec<(String, String)> = pairs
-        .iter()
-        .filter(|(name, _)| name != "strict")
-        .cloned()
-        .collect();
-    match run_search(&state, &page_pairs).await {
-        Ok(results) => {
-            Html(pages::search_page(&pairs, Some(&results), None, &state.engine()).into_string())
-                .into_response()
-        }
-        Err(err) => {
-            let (status, _) = err.status_and_code();
-            let page = pages::search_page(&pairs, None, Some(&err.body().message), &state.engine());
-            (status, Html(page.into_string())).into_response()
-        }
-    }
-}
-
-#[utoipa::path(get, path = "/documents/{id}", tag = "pages",
-    params(("id" = String, Path, description = "Document id"), openapi::HighlightParams),
-    responses((status = 200, description = "The document page with similar reviews", content_type = "text/html", body = String),
-        (status = 404, description = "No such document", content_type = "text/html", body = String)))]
-async fn document_page(
-    State(state): State<AppState>,
-    Path(id): Path<String>,
-    RawQuery(raw): RawQuery,
-) -> Response {
-    let pairs = params::parse_pairs(raw.as_deref());
-    let found = match params::highlight_query(&pairs) {
-        Ok(query) => match find_document(&state, id.clone(), query.clone()).await {
-            Ok(document) => find_similar(&state, id, SIMILAR_ON_PAGE)
-                .await
-                .map(|similar| (document, similar, query)),
-            Err(err) => Err(err),
-        },
-        Err(err) => Err(err),
-    };
-    match found {
-        Ok((document, similar, query)) => {
-            Html(pages::document_page(&document, &similar, &query).into_string()).into_response()
-        }
-        Err(err) => error_page(&err),
-    }
 }
 
 /// Atom feed of a search, newest first, whatever `sort` says: feeds are about what is new.
@@ -256,14 +206,15 @@ async fn feed(
     responses((status = 200, description = "Every hit of the search (all pages) as CSV", content_type = "text/csv", body = String), (status = 400, description = "A bad query or parameter", body = ErrorBody), (status = 500, description = "Internal error", body = ErrorBody)))]
 async fn export_csv(
     State(state): State<AppState>,
+    headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = params::parse_pairs(raw.as_deref());
     let hits = ordered_hits(&state, &pairs, None, export::EXPORT_MAX_ROWS).await?;
-    let body = export::csv_export(&hits)?;
+    let body = export::csv_export(&export::site_base(&headers), &hits)?;
     Ok(attachment(
         "text/csv; charset=utf-8",
-        "casesearch-results.csv",
+        &export::file_name(&pairs, "csv"),
         body,
     ))
 }
@@ -279,12 +230,12 @@ async fn export_jsonl(
     let body = export::jsonl_export(&hits)?;
     Ok(attachment(
         "application/x-ndjson",
-        "casesearch-results.jsonl",
+        &export::file_name(&pairs, "jsonl"),
         body,
     ))
 }
 
-fn attachment(content_type: &'static str, file_name: &'static str, body: Vec<u8>) -> Response {
+fn attachment(content_type: &'static str, file_name: &str, body: Vec<u8>) -> Response {
     (
         [
             (header::CONTENT_TYPE, content_type.to_owned()),
@@ -325,24 +276,16 @@ async fn trends_api(
     Ok(Json(run_trends(&state, &pairs).await?))
 }
 
-#[utoipa::path(get, path = "/trends", tag = "pages", params(openapi::SearchParams),
-    responses((status = 200, description = "Trends chart and tables", content_type = "text/html", body = String),
-        (status = 400, description = "Bad parameters", content_type = "text/html", body = String)))]
-async fn trends_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> Response {
-    let pairs = params::parse_pairs(raw.as_deref());
-    match run_trends(&state, &pairs).await {
-        Ok(trends) => Html(pages::trends_page(&pairs, &trends).into_string()).into_response(),
-        Err(err) => error_page(&err),
-    }
-}
-
-async fn run_trends(state: &AppState, pairs: &[(String, String)]) -> Result<Trends, ApiError> {
+pub(crate) async fn run_trends(
+    state: &AppState,
+    pairs: &[(String, String)],
+) -> Result<Trends, ApiError> {
     let request = params::search_request(pairs)?;
     let engine = state.engine();
     Ok(tokio::task::spawn_blocking(move || engine.trends(&request)).await??)
 }
 
-async fn run_search(
+pub(crate) async fn run_search(
     state: &AppState,
     pairs: &[(String, String)],
 ) -> Result<SearchResults, ApiError> {
@@ -351,7 +294,7 @@ async fn run_search(
     Ok(tokio::task::spawn_blocking(move || engine.search(&request)).await??)
 }
 
-async fn find_document(
+pub(crate) async fn find_document(
     state: &AppState,
     id: String,
     query: String,
@@ -363,10 +306,11 @@ async fn find_document(
         .ok_or_else(|| ApiError::NotFound(format!("no document with id {id:?}")))
 }
 
-/// An error as a page for people: the status and message the JSON API would give.
-fn error_page(err: &ApiError) -> Response {
+/// An error as a page for people: the status and message the JSON API would give, and
+/// `back`, the way back to the search.
+pub(crate) fn error_page(err: &ApiError, back: &str) -> Response {
     let (status, _) = err.status_and_code();
-    let page = pages::error_page(status, &err.body().message);
+    let page = pages::error_page(status, &err.body().message, back);
     (status, Html(page.into_string())).into_response()
 }
 
