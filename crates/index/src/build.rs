@@ -16,6 +16,7 @@ use crate::analysis::SectionStarts;
 use crate::meta::{CorpusFileStamp, IndexMeta, ThemeLabel, META_FILE};
 use crate::query::thesaurus::SynonymEntry;
 use crate::schema::{build_schema, names, Fields, SCHEMA_VERSION};
+use crate::text_store::write_text_store;
 use crate::IndexError;
 
 /// Writer heap: tantivy's minimum per thread is 15 MB; 100 MB keeps the corpus in
@@ -192,6 +193,15 @@ fn write_index(
     }
     writer.commit()?;
     writer.wait_merging_threads()?;
+    // Every review's texts, unchanged ones too: the store is written whole each build.
+    write_text_store(
+        building,
+        reviews.iter().map(|catalogued| {
+            let review = &catalogued.review;
+            let texts = review.sections.iter().map(|section| section.text.as_str());
+            (review.id.as_str(), texts.collect())
+        }),
+    )?;
     Ok(changes)
 }
 

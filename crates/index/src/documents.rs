@@ -4,7 +4,7 @@
 use casesearch_model::CataloguedReview;
 use tantivy::collector::TopDocs;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, MoreLikeThisQuery, Occur, Query, TermQuery};
-use tantivy::schema::{Facet, IndexRecordOption, OwnedValue, Value};
+use tantivy::schema::{Facet, IndexRecordOption, OwnedValue};
 use tantivy::{DocAddress, Searcher, TantivyDocument, Term};
 
 use crate::highlight::Highlighter;
@@ -36,10 +36,11 @@ impl Engine {
             return Ok(None);
         };
         let stored: TantivyDocument = searcher.doc(address)?;
-        let sections: Vec<&str> = stored
-            .get_all(self.fields.text)
-            .filter_map(|value| value.as_str())
-            .collect();
+        let sections = match self.stored_sections(&stored) {
+            Some(texts) => texts.all()?,
+            None => Vec::new(),
+        };
+        let sections: Vec<&str> = sections.iter().map(String::as_str).collect();
         let text: Vec<OwnedValue> = like_this_sample(&sections)
             .map(|text| OwnedValue::Str(text.to_owned()))
             .collect();
@@ -85,7 +86,8 @@ impl Engine {
         };
         let stored: TantivyDocument = searcher.doc(address)?;
         let mut record: CataloguedReview = present::record(&self.fields, &stored)?;
-        record.review.sections = present::sections(&stored, &self.fields);
+        record.review.sections =
+            present::sections(&stored, &self.fields, self.stored_sections(&stored))?;
         let plan = self.plan(&searcher, query, false, true)?;
         let highlighter = Highlighter::new(&self.index, &*plan.marked, self.fields.text)?;
         let highlighted_sections = record

@@ -23,6 +23,7 @@ use crate::bm25::{Bm25TermQuery, Ranking};
 use crate::facets::{combine, FilterClause};
 use crate::query::QueryPlan;
 use crate::schema::Fields;
+use crate::text_store::TextStore;
 use crate::IndexError;
 
 /// RM3's settings: Anserini's, but for the original query's weight (Anserini: 0.5). At
@@ -114,6 +115,7 @@ pub(crate) fn expand(
     searcher: &Searcher,
     index: &Index,
     fields: &Fields,
+    texts: &TextStore,
     ranking: &Ranking,
     plan: &QueryPlan,
     filters: &[&FilterClause],
@@ -127,8 +129,16 @@ pub(crate) fn expand(
     let mut documents = Vec::with_capacity(first.len());
     for (score, address) in first {
         let stored: TantivyDocument = searcher.doc(address)?;
+        let sections = match stored
+            .get_first(fields.id)
+            .and_then(|value| value.as_str())
+            .and_then(|id| texts.sections(id))
+        {
+            Some(sections) => sections.all()?,
+            None => Vec::new(),
+        };
         let mut term_counts: HashMap<String, u32> = HashMap::new();
-        for section in stored.get_all(fields.text).filter_map(|v| v.as_str()) {
+        for section in &sections {
             let mut tokens = analyzer.token_stream(section);
             while let Some(token) = tokens.next() {
                 *term_counts.entry(token.text.clone()).or_default() += 1;

@@ -49,6 +49,7 @@ mod results;
 pub mod schema;
 mod search;
 mod tally;
+mod text_store;
 mod trends;
 
 pub use bm25::{Bm25Params, Proximity, Ranking};

@@ -10,6 +10,7 @@ use crate::highlight::{first_words, Fragment, Highlighter};
 use crate::hit_sections::{busiest_sections, matches_by_section};
 use crate::results::{Hit, Snippet, ThemeSummary};
 use crate::schema::Fields;
+use crate::text_store::StoredSections;
 use crate::IndexError;
 
 /// Snippets shown per hit.
@@ -19,11 +20,13 @@ const SNIPPETS_PER_HIT: usize = 3;
 /// can hold more of them than another's), never the whole of a long document.
 const CANDIDATE_SECTIONS: usize = 2 * SNIPPETS_PER_HIT;
 
-/// What a hit's snippets are made from: the query's highlighter and where its terms
-/// occur in the hit (positions in the text field, from [`crate::hit_sections`]).
+/// What a hit's snippets are made from: the query's highlighter, where its terms occur
+/// in the hit (positions in the text field, from [`crate::hit_sections`]), and its
+/// section texts (`None`: the text store lacks it; no snippets then).
 pub(crate) struct SnippetSource<'a> {
     pub highlighter: &'a Highlighter,
     pub positions: &'a [u32],
+    pub texts: Option<StoredSections<'a>>,
 }
 /// About how long a snippet is: bytes of text in a fragment (tantivy's measure), characters
 /// in an opening.
@@ -49,20 +52,25 @@ pub(crate) fn hit(
 ) -> Result<Hit, IndexError> {
     let record = record(fields, stored)?;
     let snippets = match snippet_source {
-        Some(source) => {
-            let sections = section_texts(stored, fields);
+        Some(SnippetSource {
+            highlighter,
+            positions,
+            texts: Some(texts),
+        }) => {
+            let labels = section_labels(stored, fields);
             let starts: Vec<u64> = stored
                 .get_all(fields.section_start)
                 .filter_map(|value| value.as_u64())
                 .collect();
             // Every index of this schema stores the starts; without them, every section.
-            let candidates = (starts.len() == sections.len()).then(|| {
-                let counts = matches_by_section(&starts, source.positions);
-                busiest_sections(&counts, CANDIDATE_SECTIONS)
-            });
-            snippets(&sections, candidates, source.highlighter)
+            let candidates = if starts.len() == labels.len() {
+                busiest_sections(&matches_by_section(&starts, positions), CANDIDATE_SECTIONS)
+            } else {
+                (0..labels.len()).collect()
+            };
+            snippets(&labels, candidates, |k| texts.text(k), highlighter)?
         }
-        None => Vec::new(),
+        _ => Vec::new(),
     };
     let mut review = record.review;
     let date = display_date(&review);
@@ -114,75 +122,74 @@ pub(crate) fn record(
     serde_json::from_str(json).map_err(|err| IndexError::CorruptRecord(err.to_string()))
 }
 
-/// The sections (label, text) with the most matches, marked; the opening when nothing
-/// matched. Only the `candidates` (section numbers) are read, when given.
+/// The sections with the most matches, marked; the opening when nothing matched. Only
+/// the `candidates` (section numbers) are read, with `read` (`None` past the last).
 pub(crate) fn snippets(
-    sections: &[(&str, &str)],
-    candidates: Option<Vec<usize>>,
+    labels: &[&str],
+    mut candidates: Vec<usize>,
+    read: impl Fn(usize) -> Option<Result<String, IndexError>>,
     highlighter: &Highlighter,
-) -> Vec<Snippet> {
-    let read: Vec<(&str, &str)> = match candidates {
-        Some(mut chosen) => {
-            // In reading order, so that equals keep it below.
-            chosen.sort_unstable();
-            chosen
-                .into_iter()
-                .filter_map(|k| sections.get(k).copied())
-                .collect()
+) -> Result<Vec<Snippet>, IndexError> {
+    // In reading order, so that equals keep it below.
+    candidates.sort_unstable();
+    let mut found: Vec<(usize, String, Fragment)> = Vec::new();
+    for k in candidates {
+        let Some(text) = read(k).transpose()? else {
+            continue;
+        };
+        if let Some(fragment) = highlighter.best_fragment(&text, SNIPPET_LENGTH) {
+            found.push((k, text, fragment));
         }
-        None => sections.to_vec(),
-    };
-    let mut found: Vec<(&str, &str, Fragment)> = read
-        .iter()
-        .filter_map(|&(label, text)| {
-            let fragment = highlighter.best_fragment(text, SNIPPET_LENGTH)?;
-            Some((label, text, fragment))
-        })
-        .collect();
+    }
     // Most matches first; sections keep reading order among equals (stable sort).
     found.sort_by_key(|(_, _, fragment)| std::cmp::Reverse(fragment.matches()));
+    let label = |k: usize| labels.get(k).copied().unwrap_or_default().to_owned();
     let mut snippets: Vec<Snippet> = found
         .into_iter()
         .take(SNIPPETS_PER_HIT)
-        .map(|(label, text, fragment)| Snippet {
-            section: label.to_owned(),
-            html: fragment.html(text),
+        .map(|(k, text, fragment)| Snippet {
+            section: label(k),
+            html: fragment.html(&text),
         })
         .collect();
     if snippets.is_empty() {
         // No words to show in context (empty query, or a title-only match): the opening.
-        if let Some(&(label, text)) = sections.first() {
+        if let Some(text) = read(0).transpose()? {
             snippets.push(Snippet {
-                section: label.to_owned(),
-                html: first_words(text, SNIPPET_LENGTH),
+                section: label(0),
+                html: first_words(&text, SNIPPET_LENGTH),
             });
         }
     }
-    snippets
+    Ok(snippets)
 }
 
-/// A stored document's sections as (label, text), borrowed: snippets need no copies.
-pub(crate) fn section_texts<'a>(
-    stored: &'a TantivyDocument,
-    fields: &Fields,
-) -> Vec<(&'a str, &'a str)> {
-    let labels = stored
+/// A stored document's section labels, in order.
+pub(crate) fn section_labels<'a>(stored: &'a TantivyDocument, fields: &Fields) -> Vec<&'a str> {
+    stored
         .get_all(fields.section)
-        .filter_map(|value| value.as_str());
-    let texts = stored
-        .get_all(fields.text)
-        .filter_map(|value| value.as_str());
-    labels.zip(texts).collect()
+        .filter_map(|value| value.as_str())
+        .collect()
 }
 
-pub(crate) fn sections(stored: &TantivyDocument, fields: &Fields) -> Vec<Section> {
-    section_texts(stored, fields)
+/// A stored document's sections, labels from the document and texts from the store.
+pub(crate) fn sections(
+    stored: &TantivyDocument,
+    fields: &Fields,
+    texts: Option<StoredSections>,
+) -> Result<Vec<Section>, IndexError> {
+    let texts = match texts {
+        Some(texts) => texts.all()?,
+        None => Vec::new(),
+    };
+    Ok(section_labels(stored, fields)
         .into_iter()
+        .zip(texts)
         .map(|(label, text)| Section {
             label: label.to_owned(),
-            text: text.to_owned(),
+            text,
         })
-        .collect()
+        .collect())
 }
 
 /// "2023 – Cambridgeshire and Peterborough – Child Q (Local Child Safeguarding Practice
@@ -264,7 +271,11 @@ mod tests {
                     .expect("lookup")
                     .expect("found");
                 let stored: TantivyDocument = searcher.doc(address).expect("doc");
-                let every = snippets(&section_texts(&stored, &engine.fields), None, &highlighter);
+                let labels = section_labels(&stored, &engine.fields);
+                let texts = engine.stored_sections(&stored).expect("texts");
+                assert_eq!(texts.len(), labels.len());
+                let every = (0..labels.len()).collect();
+                let every = snippets(&labels, every, |k| texts.text(k), &highlighter).expect("ok");
                 assert_eq!(hit.snippets, every, "{query}: {}", hit.id);
                 assert!(stored.get_all(engine.fields.section_start).count() > 0);
                 assert!(stored

@@ -13,7 +13,9 @@ use tantivy::schema::{
 /// section's, so no phrase spans two sections.
 /// 8: where each section starts among the text's positions is stored
 /// ([`names::SECTION_START`]), so snippets read only the sections with matches.
-pub const SCHEMA_VERSION: u32 = 8;
+/// 9: section texts are kept in the text store beside the index
+/// (`crate::text_store`), no longer in tantivy's document store.
+pub const SCHEMA_VERSION: u32 = 9;
 
 /// Positions between the last word of one section and the first of the next: more
 /// than any phrase slop a user writes or the proximity bonus uses.
@@ -41,7 +43,8 @@ pub fn register_analyzers(index: &tantivy::Index) {
 pub mod names {
     pub const ID: &str = "id";
     pub const TITLE: &str = "title";
-    /// Full text, one value per section (PFD heading or PDF page), in reading order.
+    /// Full text, one value per section (PFD heading or PDF page), in reading order;
+    /// indexed only: the texts are stored in `crate::text_store`.
     pub const TEXT: &str = "text";
     /// Section labels, stored in the same order as the `text` values.
     pub const SECTION: &str = "section";
@@ -105,13 +108,12 @@ pub struct Fields {
 }
 
 pub fn build_schema() -> (Schema, Fields) {
-    let english = TextOptions::default()
-        .set_indexing_options(
-            TextFieldIndexing::default()
-                .set_tokenizer(ENGLISH)
-                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-        )
-        .set_stored();
+    let english_indexed = TextOptions::default().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(ENGLISH)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let english = english_indexed.clone().set_stored();
     let words = TextOptions::default()
         .set_indexing_options(
             TextFieldIndexing::default()
@@ -125,7 +127,7 @@ pub fn build_schema() -> (Schema, Fields) {
         // hash from the column store without decompressing the stored documents.
         id: builder.add_text_field(names::ID, STRING | STORED | FAST),
         title: builder.add_text_field(names::TITLE, english.clone()),
-        text: builder.add_text_field(names::TEXT, english),
+        text: builder.add_text_field(names::TEXT, english_indexed),
         section: builder.add_text_field(names::SECTION, STORED),
         section_start: builder.add_u64_field(names::SECTION_START, STORED),
         publisher: builder.add_text_field(names::PUBLISHER, words),

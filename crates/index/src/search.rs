@@ -28,6 +28,7 @@ use crate::request::{SearchRequest, Sort, MAX_PER_PAGE};
 use crate::results::{Hit, SearchResults};
 use crate::schema::{build_schema, names, Fields};
 use crate::tally::FacetTables;
+use crate::text_store::{StoredSections, TextStore};
 use crate::IndexError;
 
 /// The searches' own thread pool, one thread a core: rayon's global pool tags themes
@@ -122,6 +123,8 @@ pub struct Engine {
     pub(crate) ranking: Ranking,
     /// Each facet field's facets, read once (see `tally`).
     pub(crate) facet_tables: FacetTables,
+    /// The documents' section texts (not in tantivy's document store).
+    pub(crate) texts: TextStore,
 }
 
 /// A request's plan with its filters, and the two combined.
@@ -161,6 +164,7 @@ impl Engine {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let facet_tables = FacetTables::build(&reader.searcher())?;
+        let texts = TextStore::open(dir)?;
         // No field boosts here: the plan scores words with our BM25 and title boost.
         let mut boolean_parser = QueryParser::for_index(&index, vec![fields.title, fields.text]);
         boolean_parser.set_conjunction_by_default();
@@ -173,6 +177,7 @@ impl Engine {
             thesaurus,
             ranking: Ranking::default(),
             facet_tables,
+            texts,
         })
     }
 
@@ -197,6 +202,14 @@ impl Engine {
 
     pub(crate) fn searcher(&self) -> Searcher {
         self.reader.searcher()
+    }
+
+    /// The section texts of a stored document, from the text store.
+    pub(crate) fn stored_sections(&self, stored: &TantivyDocument) -> Option<StoredSections<'_>> {
+        let id = stored
+            .get_first(self.fields.id)
+            .and_then(|value| value.as_str())?;
+        self.texts.sections(id)
     }
 
     pub fn document_count(&self) -> u64 {
@@ -244,6 +257,7 @@ impl Engine {
                         let source = SnippetSource {
                             highlighter: &highlighter,
                             positions,
+                            texts: self.stored_sections(&stored),
                         };
                         present::hit(&self.fields, &stored, score, Some(source))
                     })
@@ -350,6 +364,7 @@ impl Engine {
                 searcher,
                 &self.index,
                 &self.fields,
+                &self.texts,
                 &self.ranking,
                 &plan,
                 &all_filters,
