@@ -3,6 +3,7 @@ mod api;
 mod exports;
 mod fixture;
 mod ingest;
+mod limits;
 mod openapi;
 mod pages;
 mod pipeline;

@@ -23,6 +23,7 @@ pub mod admin;
 mod error;
 mod export;
 mod follow;
+pub mod limits;
 mod metrics;
 mod openapi;
 mod pages;
@@ -41,6 +42,7 @@ use utoipa_axum::routes;
 
 pub use error::{ApiError, ErrorBody};
 pub use follow::follow_index;
+pub use limits::{serve, with_request_limits, ServerLimits};
 
 /// Similar reports listed on a document page.
 const SIMILAR_ON_PAGE: usize = 5;

@@ -113,6 +113,9 @@ pub struct SimilarParams {
 pub struct ReindexParams {
     /// `true` re-indexes every document, not only the changed ones.
     full: Option<bool>,
+    /// `true` answers with the outcome when the build is done (200, or 409/500), not at
+    /// once with the job (202). A client that hangs up while waiting stops nothing.
+    wait: Option<bool>,
 }
 
 /// This document.
