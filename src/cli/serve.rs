@@ -78,7 +78,9 @@ fn serve(
         ));
         let connections = limits.connections_allowed();
         if connections < limits.max_connections {
-            eprintln!("at most {connections} connections at once (the open-file limit allows no more)");
+            eprintln!(
+                "at most {connections} connections at once (the open-file limit allows no more)"
+            );
         }
         eprintln!(
             "serving {documents} documents at http://{addr}/ (JSON at /api/search); Ctrl-C stops"

@@ -165,17 +165,15 @@ async fn a_reindex_requested_while_one_runs_answers_409_reindex_running() {
     );
     let first = {
         let app = app.clone();
-        tokio::spawn(
-            async move {
-                call(
-                    &app,
-                    Method::POST,
-                    "/api/admin/reindex?wait=true",
-                    Some(TOKEN),
-                )
-                .await
-            },
-        )
+        tokio::spawn(async move {
+            call(
+                &app,
+                Method::POST,
+                "/api/admin/reindex?wait=true",
+                Some(TOKEN),
+            )
+            .await
+        })
     };
     tokio::task::spawn_blocking(move || started_rx.recv().unwrap())
         .await

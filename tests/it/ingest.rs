@@ -329,3 +329,86 @@ async fn a_scottish_partnerships_scr_link_is_a_significant_case_review_not_an_en
     assert_eq!(record.details.child.as_deref(), Some("Child D"));
     assert_eq!(record.date, chrono::NaiveDate::from_ymd_opt(2019, 6, 14));
 }
+
+/// Regression (issue 17): two `ingest` runs into one corpus both exited 0 and the
+/// records file held only one run's documents. Now a second writer is refused while
+/// the first holds the corpus, and nothing a successful run reported is lost.
+#[test]
+fn concurrent_ingests_never_lose_records_and_the_loser_is_told_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    copy_dir(&corpus_dir(), &corpus);
+    let pdfs: Vec<PathBuf> = std::fs::read_dir(testdata(""))
+        .unwrap()
+        .map(|entry| entry.unwrap().path())
+        .filter(|path| path.extension().is_some_and(|ext| ext == "pdf"))
+        .filter(|path| !path.to_string_lossy().contains("broken__"))
+        .collect();
+    let (first, second) = pdfs.split_at(pdfs.len() / 2);
+    let barrier = std::sync::Barrier::new(2);
+    let run = |files: &[PathBuf]| {
+        barrier.wait();
+        let options = casesearch_pdf::ExtractOptions::default();
+        let incoming = files.iter().map(|path| {
+            documents::read_file(path, Hints::default(), options.max_bytes)
+                .map_err(|reason| (path.display().to_string(), reason))
+        });
+        documents::add_documents(&corpus, incoming, &options, &|_| {})
+    };
+    let (a, b) = std::thread::scope(|scope| {
+        let a = scope.spawn(|| run(first));
+        let b = scope.spawn(|| run(second));
+        (a.join().unwrap(), b.join().unwrap())
+    });
+    let mut reported: BTreeSet<String> = BTreeSet::new();
+    let mut refused = 0;
+    for result in [a, b] {
+        match result {
+            Ok(report) => reported.extend(report.documents.iter().filter_map(|document| {
+                match &document.outcome {
+                    Outcome::Added { id, .. } => Some(id.clone()),
+                    _ => None,
+                }
+            })),
+            Err(err) => {
+                assert!(
+                    matches!(err, casesearch_ingest::IngestError::CorpusBusy(_)),
+                    "{err}"
+                );
+                assert!(err.to_string().contains("run this again"), "{err}");
+                refused += 1;
+            }
+        }
+    }
+    assert!(refused <= 1, "one of the two always gets in");
+    let stored: BTreeSet<String> = casesearch_ingest::Corpus::open(&corpus)
+        .unwrap()
+        .read_collection("ingested")
+        .unwrap()
+        .reviews
+        .into_iter()
+        .map(|review| review.id)
+        .collect();
+    assert!(!reported.is_empty());
+    assert_eq!(
+        stored, reported,
+        "every record a run reported adding is kept"
+    );
+
+    // While a writer holds the corpus, the CLI refuses too and writes nothing.
+    let lock = casesearch_ingest::CorpusWriteLock::acquire(&corpus).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_casesearch"))
+        .arg("--corpus")
+        .arg(&corpus)
+        .arg("ingest")
+        .arg(&first[0])
+        .output()
+        .unwrap();
+    drop(lock);
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("another ingest or import is writing to this corpus"),
+        "{stderr}"
+    );
+}

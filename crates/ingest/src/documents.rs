@@ -19,7 +19,7 @@ use casesearch_pdf::{ExtractOptions, PdfText};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use crate::corpus::{write_records, Collection, Corpus};
+use crate::corpus::{write_records, Collection, Corpus, CorpusWriteLock};
 use crate::IngestError;
 
 /// The collection ingested documents are added to.
@@ -214,6 +214,7 @@ pub fn add_documents(
     options: &ExtractOptions,
     progress: &dyn Fn(&str),
 ) -> Result<IngestReport, IngestError> {
+    let _writing = CorpusWriteLock::acquire(corpus_dir)?;
     ensure_collection(corpus_dir)?;
     let corpus = Corpus::open(corpus_dir)?;
     let path = corpus.dir().join(RECORDS);

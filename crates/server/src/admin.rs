@@ -264,9 +264,9 @@ pub async fn reindex(
     }
     match task.await? {
         JobEnd::Finished(outcome) if outcome.ok => Ok(Json(outcome).into_response()),
-        JobEnd::Finished(outcome) => Err(ApiError::ReindexFailed(
-            outcome.error.unwrap_or_default(),
-        )),
+        JobEnd::Finished(outcome) => {
+            Err(ApiError::ReindexFailed(outcome.error.unwrap_or_default()))
+        }
         JobEnd::BuildRunning => Err(ApiError::ReindexRunning),
     }
 }
@@ -359,7 +359,10 @@ mod tests {
         assert!(check_token(&" ".repeat(20)).is_err());
         assert!(check_token(&format!("{}{}", "a".repeat(15), " ".repeat(10))).is_err());
         assert!(check_token("\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t\t").is_err());
-        assert!(check_token(" 0123456789abcdef").is_err(), "outer whitespace");
+        assert!(
+            check_token(" 0123456789abcdef").is_err(),
+            "outer whitespace"
+        );
         assert!(check_token("0123456789abcdef").is_ok());
         assert!(check_token("correct horse battery staple").is_ok());
     }
