@@ -216,6 +216,7 @@ async fn crawl_and_ingest(
 
         [[source]]
         seeds = ["{base}/case-reviews"]
+        allow_private_addresses = true
         {source}
         "#
     ))
