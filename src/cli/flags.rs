@@ -91,6 +91,11 @@ pub struct ServeFlags {
     /// Read the admin token from this file (first line).
     #[arg(long, conflicts_with = "admin_token")]
     pub admin_token_file: Option<PathBuf>,
+    /// Where people reach this service (scheme, host, optional path), e.g.
+    /// https://search.example.org; the Atom feed's ids and links are built on it.
+    /// Default: http:// and the listening address.
+    #[arg(long, env = "CASESEARCH_PUBLIC_URL")]
+    pub public_url: Option<String>,
     /// Seconds a client may take to send a request's headers, and a kept-alive
     /// connection may sit idle.
     #[arg(long, env = "CASESEARCH_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]

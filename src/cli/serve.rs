@@ -37,6 +37,11 @@ pub fn run(corpus: &Path, index: &Path, flags: ServeFlags) -> Result<ExitCode> {
             bail!("{reason}");
         }
     }
+    let public_url = match &flags.public_url {
+        Some(url) => casesearch_server::check_public_url(url)
+            .map_err(|reason| anyhow::anyhow!("--public-url: {reason}"))?,
+        None => format!("http://{}", flags.addr),
+    };
     let limits = ServerLimits {
         header_read_timeout: Duration::from_secs(flags.header_timeout),
         request_timeout: Duration::from_secs(flags.request_timeout),
@@ -47,7 +52,7 @@ pub fn run(corpus: &Path, index: &Path, flags: ServeFlags) -> Result<ExitCode> {
         eprintln!("building the index: {reason}");
         build_with_progress(corpus, index, BuildMode::Incremental)?;
     }
-    serve(corpus, index, flags.addr, token, &limits)?;
+    serve(corpus, index, flags.addr, &public_url, token, &limits)?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -55,12 +60,13 @@ fn serve(
     corpus: &Path,
     index: &Path,
     addr: SocketAddr,
+    public_url: &str,
     admin_token: Option<String>,
     limits: &ServerLimits,
 ) -> Result<()> {
     let engine = open_engine(index)?;
     let documents = engine.document_count();
-    let mut state = casesearch_server::AppState::new(Arc::new(engine));
+    let mut state = casesearch_server::AppState::new(Arc::new(engine)).with_public_url(public_url);
     if let Some(token) = admin_token {
         state = state.with_admin(token, reindex_from_corpus(corpus, index));
         eprintln!("admin endpoints enabled (/api/admin/status, POST /api/admin/reindex)");
