@@ -8,8 +8,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use casesearch::{index_staleness, open_engine, reindex_from_corpus};
-use casesearch_index::BuildMode;
+use casesearch::{open_or_rebuild_index, reindex_from_corpus};
+use casesearch_index::Engine;
 use casesearch_server::ServerLimits;
 
 use super::flags::ServeFlags;
@@ -48,15 +48,24 @@ pub fn run(corpus: &Path, index: &Path, flags: ServeFlags) -> Result<ExitCode> {
         max_connections: usize::try_from(flags.max_connections).unwrap_or(usize::MAX),
         max_requests_in_flight: usize::try_from(flags.max_in_flight).unwrap_or(usize::MAX),
     };
-    if let Some(reason) = index_staleness(corpus, index)? {
+    let engine = open_or_rebuild_index(corpus, index, &|reason, mode| {
         eprintln!("building the index: {reason}");
-        build_with_progress(corpus, index, BuildMode::Incremental)?;
-    }
-    serve(corpus, index, flags.addr, &public_url, token, &limits)?;
+        build_with_progress(corpus, index, mode).map(|_| ())
+    })?;
+    serve(
+        engine,
+        corpus,
+        index,
+        flags.addr,
+        &public_url,
+        token,
+        &limits,
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
 fn serve(
+    engine: Engine,
     corpus: &Path,
     index: &Path,
     addr: SocketAddr,
@@ -64,7 +73,6 @@ fn serve(
     admin_token: Option<String>,
     limits: &ServerLimits,
 ) -> Result<()> {
-    let engine = open_engine(index)?;
     let documents = engine.document_count();
     let mut state = casesearch_server::AppState::new(Arc::new(engine)).with_public_url(public_url);
     if let Some(token) = admin_token {
