@@ -22,7 +22,7 @@ pub fn run(corpus: &Path, index: &Path, flags: ServeFlags) -> Result<ExitCode> {
     // Before any slow index build: a bad token should fail at once.
     let token = match &flags.admin_token_file {
         Some(path) => Some(
-            std::fs::read_to_string(&path)
+            std::fs::read_to_string(path)
                 .with_context(|| format!("reading the admin token from {}", path.display()))?
                 .lines()
                 .next()

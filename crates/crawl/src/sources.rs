@@ -93,7 +93,7 @@ impl Source {
         if !self.allow_private_addresses && is_private_host(url) {
             return false;
         }
-        self.allowed_hosts.iter().any(|allowed| *allowed == key)
+        self.allowed_hosts.contains(&key)
     }
 }
 
