@@ -413,3 +413,30 @@ fn concurrent_ingests_never_lose_records_and_the_loser_is_told_why() {
         "{stderr}"
     );
 }
+
+/// Regression (issue 17): lopdf's own ERROR lines ("Object load error at offset …")
+/// leaked to stderr around the document's report.
+#[test]
+fn lopdf_log_lines_stay_out_of_the_commands_output() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut bytes =
+        std::fs::read(testdata("libreoffice__002-trivial-libre-office-writer.pdf")).unwrap();
+    let at = bytes
+        .windows(7)
+        .position(|window| window == b"2 0 obj")
+        .unwrap();
+    bytes[at..at + 7].copy_from_slice(b"2 0 ob!");
+    let damaged = dir.path().join("damaged.pdf");
+    std::fs::write(&damaged, &bytes).unwrap();
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_casesearch"))
+        .arg("--corpus")
+        .arg(corpus_dir())
+        .arg("extract")
+        .arg(&damaged)
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("lopdf"), "{stderr}");
+    assert!(!stderr.contains("Object load error"), "{stderr}");
+}

@@ -209,7 +209,10 @@ fn ordinary_punctuation_is_searched_with_a_notice_only_where_something_was_repai
 fn an_unreadable_boolean_expression_says_what_is_wrong_with_it() {
     let (_dir, engine) = engine();
     for (query, reason) in [
-        ("the AND of", "every word of the expression is too common to search for"),
+        (
+            "the AND of",
+            "every word of the expression is too common to search for",
+        ),
         ("NOT camhs", "the expression only excludes words"),
     ] {
         let results = search(&engine, query);
@@ -223,7 +226,9 @@ fn an_unreadable_boolean_expression_says_what_is_wrong_with_it() {
             "{query}: {messages:?}"
         );
         assert!(
-            messages.iter().all(|message| !message.contains("Only excluding")),
+            messages
+                .iter()
+                .all(|message| !message.contains("Only excluding")),
             "{query}: {messages:?}"
         );
     }
