@@ -440,3 +440,105 @@ fn lopdf_log_lines_stay_out_of_the_commands_output() {
     assert!(!stderr.contains("lopdf"), "{stderr}");
     assert!(!stderr.contains("Object load error"), "{stderr}");
 }
+
+/// A one-page PDF whose page content is the stream `data` with `filter` entries, its
+/// cross-reference table right; `cut` keeps only that many bytes (a truncated file).
+fn one_page_pdf(filter: &str, data: &[u8], cut: Option<usize>) -> Vec<u8> {
+    let mut pdf = b"%PDF-1.4\n".to_vec();
+    let mut offsets = Vec::new();
+    let objects: Vec<Vec<u8>> = vec![
+        b"<< /Type /Catalog /Pages 2 0 R >>".to_vec(),
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>".to_vec(),
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R >>".to_vec(),
+        [
+            format!("<< {filter} /Length {} >>\nstream\n", data.len()).into_bytes(),
+            data.to_vec(),
+            b"\nendstream".to_vec(),
+        ]
+        .concat(),
+    ];
+    for (number, body) in objects.iter().enumerate() {
+        offsets.push(pdf.len());
+        pdf.extend_from_slice(format!("{} 0 obj\n", number + 1).as_bytes());
+        pdf.extend_from_slice(body);
+        pdf.extend_from_slice(b"\nendobj\n");
+    }
+    let xref = pdf.len();
+    pdf.extend_from_slice(
+        format!("xref\n0 {}\n0000000000 65535 f \n", objects.len() + 1).as_bytes(),
+    );
+    for offset in offsets {
+        pdf.extend_from_slice(format!("{offset:010} 00000 n \n").as_bytes());
+    }
+    pdf.extend_from_slice(
+        format!(
+            "trailer\n<< /Size {} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n",
+            objects.len() + 1
+        )
+        .as_bytes(),
+    );
+    if let Some(cut) = cut {
+        pdf.truncate(cut);
+    }
+    pdf
+}
+
+/// Regression (issue 17): a capped Flate bomb, a stream whose data does not
+/// decompress (a wrong /Length, a cut) and a truncated file were all reported as "no
+/// text layer (needs OCR)". Each now gets its own reason, and a real scan keeps OCR's.
+#[test]
+fn damaged_pdfs_are_reported_as_damaged_not_as_needing_ocr() {
+    use std::io::Write;
+    let mut bomb = flate2::write::ZlibEncoder::new(Vec::new(), flate2::Compression::fast());
+    let zeros = vec![b' '; 1 << 20];
+    for _ in 0..65 {
+        bomb.write_all(&zeros).unwrap();
+    }
+    let bomb = bomb.finish().unwrap();
+    let mut garbage = vec![0x78, 0x9c];
+    garbage.extend((0..400u32).map(|i| (i * 7919 % 251) as u8));
+    let intact = one_page_pdf("", b"q 0 0 612 792 re f Q", None);
+    let cases: Vec<(&str, Vec<u8>, &str)> = vec![
+        (
+            "bomb",
+            one_page_pdf("/Filter /FlateDecode", &bomb, None),
+            "inflates past the 64 MiB limit",
+        ),
+        (
+            "garbage",
+            one_page_pdf("/Filter /FlateDecode", &garbage, None),
+            "does not decompress",
+        ),
+        (
+            "truncated",
+            one_page_pdf("/Filter /FlateDecode", &garbage, Some(intact.len() / 2)),
+            "",
+        ),
+        ("scan", intact, "needs OCR"),
+    ];
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    copy_dir(&corpus_dir(), &corpus);
+    for (name, bytes, reason) in cases {
+        let path = dir.path().join(format!("{name}.pdf"));
+        std::fs::write(&path, bytes).unwrap();
+        let report = ingest(&corpus, &[path]);
+        let Outcome::Failed { reason: said } = &report.documents[0].outcome else {
+            panic!("{name}: {:?}", report.documents[0].outcome);
+        };
+        assert!(said.contains(reason), "{name}: {said}");
+        if name != "scan" {
+            assert!(
+                !said.contains("OCR"),
+                "{name} is damaged, not a scan: {said}"
+            );
+        }
+        assert!(
+            report
+                .summary()
+                .contains("0 pages of the added documents need OCR"),
+            "{}",
+            report.summary()
+        );
+    }
+}
