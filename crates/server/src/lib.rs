@@ -231,6 +231,7 @@ async fn search_page(State(state): State<AppState>, RawQuery(raw): RawQuery) -> 
 #[utoipa::path(get, path = "/documents/{id}", tag = "pages",
     params(("id" = String, Path, description = "Document id"), openapi::HighlightParams),
     responses((status = 200, description = "The document page with similar reviews", content_type = "text/html", body = String),
+        (status = 400, description = "A bad parameter (`q` too long, an unknown parameter)", content_type = "text/html", body = String),
         (status = 404, description = "No such document", content_type = "text/html", body = String)))]
 async fn document_page(
     State(state): State<AppState>,
