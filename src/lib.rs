@@ -236,6 +236,43 @@ pub fn open_engine(index_dir: &Path) -> Result<Engine, PipelineError> {
     Ok(Engine::open(index_dir)?)
 }
 
+/// Opens the index for serving, first rebuilding it from the corpus (the source of
+/// truth) when it is missing, out of date, or damaged: a record that cannot be read, a
+/// file missing, or a file failing its checksum. `rebuild` is told why, and how, before
+/// each build, and does it (the CLI shows progress).
+pub fn open_or_rebuild_index<E: From<PipelineError>>(
+    corpus_dir: &Path,
+    index_dir: &Path,
+    rebuild: &dyn Fn(&str, BuildMode) -> Result<(), E>,
+) -> Result<Engine, E> {
+    match index_staleness(corpus_dir, index_dir) {
+        Ok(None) => {}
+        Ok(Some(reason)) => rebuild(&reason, BuildMode::Incremental)?,
+        // The corpus itself unreadable is the librarian's to fix; no build would help.
+        Err(err @ (PipelineError::Ingest(_) | PipelineError::Catalogue(_))) => {
+            return Err(err.into())
+        }
+        Err(err) => rebuild(
+            &format!("the index's record cannot be read ({err}); rebuilding it in full"),
+            BuildMode::Full,
+        )?,
+    }
+    let opened = Engine::open(index_dir).and_then(|engine| {
+        engine.verify_files(index_dir)?;
+        Ok(engine)
+    });
+    match opened {
+        Ok(engine) => Ok(engine),
+        Err(err) => {
+            rebuild(
+                &format!("the index is damaged ({err}); rebuilding it in full from the corpus"),
+                BuildMode::Full,
+            )?;
+            Ok(open_engine(index_dir)?)
+        }
+    }
+}
+
 /// What the server's admin endpoint runs to reindex: brings the index at `index_dir` up
 /// to date with the corpus at `corpus_dir` (beside the live index, which keeps serving)
 /// and opens the result. A build already holding the index's lock, such as

@@ -28,7 +28,9 @@ use cli::flags::{Cli, Command, LogFormat};
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| "info,tantivy=warn,lopdf=error".into());
+        // lopdf logs what it repairs or gives up on in a file as ERROR lines; the
+        // document's own report (extract, ingest) already says what became of it.
+        .unwrap_or_else(|_| "info,tantivy=warn,lopdf=off".into());
     // Colour codes only for a person at a terminal, not in a log file or collector.
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)

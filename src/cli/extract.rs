@@ -33,7 +33,11 @@ pub fn run(corpus: &Path, file: &Path) -> Result<ExitCode> {
     )?;
     print_derived(&mut out, corpus, file, &bytes)?;
     for page in &pdf.pages {
-        let ocr = if page.needs_ocr { " (needs OCR)" } else { "" };
+        let ocr = match (&page.unreadable, page.needs_ocr) {
+            (Some(reason), _) => format!(" (unreadable: {reason})"),
+            (None, true) => " (needs OCR)".to_owned(),
+            (None, false) => String::new(),
+        };
         writeln!(
             out,
             "\n===== p. {}{ocr} =====\n{}",

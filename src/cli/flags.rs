@@ -91,6 +91,24 @@ pub struct ServeFlags {
     /// Read the admin token from this file (first line).
     #[arg(long, conflicts_with = "admin_token")]
     pub admin_token_file: Option<PathBuf>,
+    /// Where people reach this service (scheme, host, optional path), e.g.
+    /// https://search.example.org; the Atom feed's ids and links are built on it.
+    /// Default: http:// and the listening address.
+    #[arg(long, env = "CASESEARCH_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Seconds a client may take to send a request's headers, and a kept-alive
+    /// connection may sit idle.
+    #[arg(long, env = "CASESEARCH_HEADER_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..))]
+    pub header_timeout: u64,
+    /// Seconds a request may run before it is answered 503.
+    #[arg(long, env = "CASESEARCH_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..))]
+    pub request_timeout: u64,
+    /// Connections open at once (lowered to fit `ulimit -n`); more are answered 503.
+    #[arg(long, env = "CASESEARCH_MAX_CONNECTIONS", default_value_t = 1024, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections: u64,
+    /// Requests answered at once; more are answered 503 with Retry-After.
+    #[arg(long, env = "CASESEARCH_MAX_IN_FLIGHT", default_value_t = 64, value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_in_flight: u64,
 }
 
 #[derive(clap::Args)]

@@ -6,9 +6,10 @@ use std::process::ExitCode;
 
 use anyhow::{Context, Result};
 use casesearch_cataloguing::RegionTable;
-use casesearch_ingest::{corpus, pfd, Corpus};
+use casesearch_ingest::{corpus, pfd, Corpus, CorpusWriteLock};
 
 pub fn run(corpus_dir: &Path, file: &Path) -> Result<ExitCode> {
+    let _writing = CorpusWriteLock::acquire(corpus_dir)?;
     let corpus = Corpus::open(corpus_dir)?;
     let collection = corpus
         .manifest()

@@ -5,10 +5,12 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::{bail, Context, Result};
-use casesearch::{index_staleness, open_engine, reindex_from_corpus};
-use casesearch_index::BuildMode;
+use casesearch::{open_or_rebuild_index, reindex_from_corpus};
+use casesearch_index::Engine;
+use casesearch_server::ServerLimits;
 
 use super::flags::ServeFlags;
 use super::index::build_with_progress;
@@ -17,13 +19,10 @@ use super::index::build_with_progress;
 const INDEX_CHECK_INTERVAL: std::time::Duration = std::time::Duration::from_secs(2);
 
 pub fn run(corpus: &Path, index: &Path, flags: ServeFlags) -> Result<ExitCode> {
-    if let Some(reason) = index_staleness(corpus, index)? {
-        eprintln!("building the index: {reason}");
-        build_with_progress(corpus, index, BuildMode::Incremental)?;
-    }
-    let token = match flags.admin_token_file {
+    // Before any slow index build: a bad token should fail at once.
+    let token = match &flags.admin_token_file {
         Some(path) => Some(
-            std::fs::read_to_string(&path)
+            std::fs::read_to_string(path)
                 .with_context(|| format!("reading the admin token from {}", path.display()))?
                 .lines()
                 .next()
@@ -31,19 +30,51 @@ pub fn run(corpus: &Path, index: &Path, flags: ServeFlags) -> Result<ExitCode> {
                 .trim()
                 .to_owned(),
         ),
-        None => flags.admin_token,
+        None => flags.admin_token.clone(),
     };
-    if token.as_deref().is_some_and(|token| token.len() < 16) {
-        bail!("the admin token must be at least 16 characters");
+    if let Some(token) = &token {
+        if let Err(reason) = casesearch_server::admin::check_token(token) {
+            bail!("{reason}");
+        }
     }
-    serve(corpus, index, flags.addr, token)?;
+    let public_url = match &flags.public_url {
+        Some(url) => casesearch_server::check_public_url(url)
+            .map_err(|reason| anyhow::anyhow!("--public-url: {reason}"))?,
+        None => format!("http://{}", flags.addr),
+    };
+    let limits = ServerLimits {
+        header_read_timeout: Duration::from_secs(flags.header_timeout),
+        request_timeout: Duration::from_secs(flags.request_timeout),
+        max_connections: usize::try_from(flags.max_connections).unwrap_or(usize::MAX),
+        max_requests_in_flight: usize::try_from(flags.max_in_flight).unwrap_or(usize::MAX),
+    };
+    let engine = open_or_rebuild_index(corpus, index, &|reason, mode| {
+        eprintln!("building the index: {reason}");
+        build_with_progress(corpus, index, mode).map(|_| ())
+    })?;
+    serve(
+        engine,
+        corpus,
+        index,
+        flags.addr,
+        &public_url,
+        token,
+        &limits,
+    )?;
     Ok(ExitCode::SUCCESS)
 }
 
-fn serve(corpus: &Path, index: &Path, addr: SocketAddr, admin_token: Option<String>) -> Result<()> {
-    let engine = open_engine(index)?;
+fn serve(
+    engine: Engine,
+    corpus: &Path,
+    index: &Path,
+    addr: SocketAddr,
+    public_url: &str,
+    admin_token: Option<String>,
+    limits: &ServerLimits,
+) -> Result<()> {
     let documents = engine.document_count();
-    let mut state = casesearch_server::AppState::new(Arc::new(engine));
+    let mut state = casesearch_server::AppState::new(Arc::new(engine)).with_public_url(public_url);
     if let Some(token) = admin_token {
         state = state.with_admin(token, reindex_from_corpus(corpus, index));
         eprintln!("admin endpoints enabled (/api/admin/status, POST /api/admin/reindex)");
@@ -59,11 +90,16 @@ fn serve(corpus: &Path, index: &Path, addr: SocketAddr, admin_token: Option<Stri
             index.to_path_buf(),
             INDEX_CHECK_INTERVAL,
         ));
+        let connections = limits.connections_allowed();
+        if connections < limits.max_connections {
+            eprintln!(
+                "at most {connections} connections at once (the open-file limit allows no more)"
+            );
+        }
         eprintln!(
             "serving {documents} documents at http://{addr}/ (JSON at /api/search); Ctrl-C stops"
         );
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown_signal())
+        casesearch_server::serve(listener, app, limits, shutdown_signal())
             .await
             .context("server failed")
     })

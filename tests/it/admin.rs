@@ -86,7 +86,7 @@ async fn searches_during_a_reindex_all_succeed_on_a_whole_index() {
                 call(
                     &app,
                     Method::POST,
-                    "/api/admin/reindex?full=true",
+                    "/api/admin/reindex?full=true&wait=true",
                     Some(TOKEN),
                 )
                 .await
@@ -122,7 +122,13 @@ async fn a_failed_reindex_leaves_the_live_index_serving() {
         "not,a,regions,table\n",
     )
     .unwrap();
-    let (status, json) = call(&app, Method::POST, "/api/admin/reindex", Some(TOKEN)).await;
+    let (status, json) = call(
+        &app,
+        Method::POST,
+        "/api/admin/reindex?wait=true",
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(
         (status, json["code"].as_str()),
         (StatusCode::INTERNAL_SERVER_ERROR, Some("reindex_failed"))
@@ -159,9 +165,15 @@ async fn a_reindex_requested_while_one_runs_answers_409_reindex_running() {
     );
     let first = {
         let app = app.clone();
-        tokio::spawn(
-            async move { call(&app, Method::POST, "/api/admin/reindex", Some(TOKEN)).await },
-        )
+        tokio::spawn(async move {
+            call(
+                &app,
+                Method::POST,
+                "/api/admin/reindex?wait=true",
+                Some(TOKEN),
+            )
+            .await
+        })
     };
     tokio::task::spawn_blocking(move || started_rx.recv().unwrap())
         .await
@@ -179,6 +191,112 @@ async fn a_reindex_requested_while_one_runs_answers_409_reindex_running() {
     assert_eq!(status, StatusCode::INTERNAL_SERVER_ERROR);
 }
 
+/// Polls the admin status until no reindex runs; the status then.
+async fn status_when_idle(app: &Router) -> Value {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let (status, json) = call(app, Method::GET, "/api/admin/status", Some(TOKEN)).await;
+        assert_eq!(status, StatusCode::OK, "{json}");
+        if json["reindex_running"] == false {
+            return json;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the reindex never ended: {json}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+/// By default the request starts a job and answers at once with where to watch it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reindex_answers_202_with_its_job_and_the_status_url_shows_its_outcome() {
+    let dir = tempfile::tempdir().unwrap();
+    let app = admin_app(dir.path());
+    let (status, job) = call(
+        &app,
+        Method::POST,
+        "/api/admin/reindex?full=true",
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(status, StatusCode::ACCEPTED, "{job}");
+    assert_eq!(job["job"], 1);
+    assert_eq!(job["full"], true);
+    assert_eq!(job["status_url"], "/api/admin/status");
+    let idle = status_when_idle(&app).await;
+    assert_eq!(idle["last_reindex"]["job"], 1, "{idle}");
+    assert_eq!(idle["last_reindex"]["ok"], true, "{idle}");
+    assert_eq!(
+        idle["last_reindex"]["changes"]["added"].as_u64(),
+        Some(records().len() as u64)
+    );
+    assert!(idle["current_reindex"].is_null(), "{idle}");
+}
+
+/// Regression (issue 17): a client that hung up during `POST /api/admin/reindex` left
+/// the running flag set, so every later reindex was refused with 409 until restart and
+/// the outcome was never recorded. The request future is dropped mid-build here, as
+/// hyper drops it when the client disconnects.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_drops_during_a_reindex_does_not_lock_reindexing() {
+    let (started_tx, started_rx) = std::sync::mpsc::channel::<()>();
+    let (finish_tx, finish_rx) = std::sync::mpsc::channel::<()>();
+    let finish_rx = std::sync::Mutex::new(finish_rx);
+    let started_tx = std::sync::Mutex::new(started_tx);
+    let builds = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = builds.clone();
+    // The first build waits to be told to finish, so the client surely leaves mid-build.
+    let reindex: casesearch_server::admin::Reindex = Arc::new(move |_mode| {
+        if counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 0 {
+            started_tx.lock().unwrap().send(()).unwrap();
+            finish_rx.lock().unwrap().recv().unwrap();
+        }
+        Err(casesearch_server::admin::ReindexError::Failed(
+            "stopped by the test".into(),
+        ))
+    });
+    let app = casesearch_server::app(
+        casesearch_server::AppState::new(engine()).with_admin(TOKEN.into(), reindex),
+    );
+    for uri in [
+        "/api/admin/reindex?full=true&wait=true",
+        "/api/admin/reindex?full=true",
+    ] {
+        builds.store(0, std::sync::atomic::Ordering::SeqCst);
+        let client = {
+            let app = app.clone();
+            tokio::spawn(async move { call(&app, Method::POST, uri, Some(TOKEN)).await })
+        };
+        let started = started_rx.recv_timeout(std::time::Duration::from_secs(30));
+        assert!(started.is_ok(), "the build never started ({uri})");
+        client.abort();
+        assert!(client.await.is_err() || !uri.contains("wait"), "{uri}");
+        let (_, during) = call(&app, Method::GET, "/api/admin/status", Some(TOKEN)).await;
+        assert_eq!(during["reindex_running"], true, "{during}");
+        finish_tx.send(()).unwrap();
+
+        let idle = status_when_idle(&app).await;
+        assert_eq!(idle["last_reindex"]["ok"], false, "{idle}");
+        assert_eq!(
+            idle["last_reindex"]["error"], "stopped by the test",
+            "{idle}"
+        );
+        let (status, json) = call(
+            &app,
+            Method::POST,
+            "/api/admin/reindex?wait=true",
+            Some(TOKEN),
+        )
+        .await;
+        assert_eq!(
+            (status, json["code"].as_str()),
+            (StatusCode::INTERNAL_SERVER_ERROR, Some("reindex_failed")),
+            "a later reindex runs, not 409 ({uri}): {json}"
+        );
+    }
+}
+
 /// `casesearch index` run by hand holds the index's build lock: the admin endpoint
 /// answers that a build is running (409), not that the build failed (500).
 #[tokio::test]
@@ -190,14 +308,18 @@ async fn a_reindex_while_the_cli_holds_the_build_lock_answers_409_not_500() {
         .open(dir.path().join("index.lock"))
         .unwrap();
     lock.try_lock().unwrap();
-    let (status, json) = call(&app, Method::POST, "/api/admin/reindex", Some(TOKEN)).await;
+    let waiting = "/api/admin/reindex?wait=true";
+    let (status, json) = call(&app, Method::POST, waiting, Some(TOKEN)).await;
     assert_eq!(
         (status, json["code"].as_str()),
         (StatusCode::CONFLICT, Some("reindex_running")),
         "{json}"
     );
+    let (_, status_json) = call(&app, Method::GET, "/api/admin/status", Some(TOKEN)).await;
+    assert_eq!(status_json["reindex_running"], false, "{status_json}");
+    assert_eq!(status_json["last_reindex"]["ok"], false, "{status_json}");
     lock.unlock().unwrap();
-    let (status, json) = call(&app, Method::POST, "/api/admin/reindex", Some(TOKEN)).await;
+    let (status, json) = call(&app, Method::POST, waiting, Some(TOKEN)).await;
     assert_eq!(status, StatusCode::OK, "{json}");
 }
 
@@ -221,8 +343,25 @@ async fn reindex_parameters_are_checked() {
         (status, json["code"].as_str()),
         (StatusCode::BAD_REQUEST, Some("unknown_parameter"))
     );
+    let (status, json) = call(
+        &app,
+        Method::POST,
+        "/api/admin/reindex?wait=maybe",
+        Some(TOKEN),
+    )
+    .await;
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("invalid_parameter"))
+    );
     // Nothing changed in the corpus: an incremental reindex touches no document.
-    let (status, json) = call(&app, Method::POST, "/api/admin/reindex", Some(TOKEN)).await;
+    let (status, json) = call(
+        &app,
+        Method::POST,
+        "/api/admin/reindex?wait=true",
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(status, StatusCode::OK, "{json}");
     assert_eq!(json["changes"]["full"], false);
     assert_eq!(
@@ -484,4 +623,28 @@ fn served_requests_are_logged_as_json_with_route_status_and_latency_but_not_the_
             "{line}"
         );
     }
+}
+
+/// Regression (issue 17): an admin token of 20 spaces was accepted. `serve` refuses
+/// it at once, before building any index.
+#[test]
+fn serve_refuses_an_admin_token_of_whitespace_before_building_anything() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = dir.path().join("index");
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_casesearch"))
+        .arg("--corpus")
+        .arg(corpus_dir())
+        .arg("--index")
+        .arg(&index)
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .env("CASESEARCH_ADMIN_TOKEN", " ".repeat(20))
+        .output()
+        .unwrap();
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("at least 16 characters that are not whitespace"),
+        "{stderr}"
+    );
+    assert!(!index.exists(), "refused before building the index");
 }

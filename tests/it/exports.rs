@@ -44,6 +44,53 @@ async fn atom_feed_is_valid_and_lists_the_newest_hits_of_the_same_search() {
     assert!(feed.links().iter().any(|link| link.rel() == "self"));
 }
 
+/// Regression (issue 17): the Host header, which the client chooses, leaked into the
+/// feed's ids and links, always as http. They are built on the configured public URL.
+#[tokio::test]
+async fn atom_ids_and_links_use_the_public_url_not_the_host_header() {
+    use tower::ServiceExt;
+    let public = casesearch_server::check_public_url("https://search.example.org/cases/").unwrap();
+    assert_eq!(public, "https://search.example.org/cases");
+    let app =
+        casesearch_server::app(casesearch_server::AppState::new(engine()).with_public_url(&public));
+    let request = axum::http::Request::get("/feed.atom?q=school")
+        .header("host", "evil.example")
+        .body(axum::body::Body::empty())
+        .unwrap();
+    let response = app.oneshot(request).await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let bytes = http_body_util::BodyExt::collect(response.into_body())
+        .await
+        .unwrap()
+        .to_bytes();
+    let xml = String::from_utf8(bytes.to_vec()).unwrap();
+    assert!(!xml.contains("evil.example"), "{xml}");
+    let feed: atom_syndication::Feed = xml.parse().unwrap();
+    assert!(feed
+        .id()
+        .starts_with("https://search.example.org/cases/feed.atom?"));
+    assert!(!feed.entries().is_empty());
+    for entry in feed.entries() {
+        assert!(
+            entry.id().starts_with("https://search.example.org/cases/"),
+            "{}",
+            entry.id()
+        );
+    }
+    assert!(feed
+        .links()
+        .iter()
+        .all(|link| link.href().starts_with("https://search.example.org/cases/")));
+    for bad in [
+        "ftp://x.example",
+        "https://x.example/?a=1",
+        "not a url",
+        "https://u:p@x.example",
+    ] {
+        assert!(casesearch_server::check_public_url(bad).is_err(), "{bad}");
+    }
+}
+
 #[tokio::test]
 async fn feed_rejects_the_same_bad_parameters_as_search() {
     let (status, json) = get_json("/feed.atom?colour=red").await;

@@ -4,6 +4,7 @@ mod browser;
 mod exports;
 mod fixture;
 mod ingest;
+mod limits;
 mod openapi;
 mod pages;
 mod pipeline;

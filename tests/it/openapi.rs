@@ -137,3 +137,49 @@ async fn every_documented_route_is_served_and_search_parameters_match_the_parser
         "the served document is the generated one"
     );
 }
+
+/// Regression (issue 17): the document omitted the limits the parser enforces, so a
+/// client (or schemathesis) could not know them. Each limit is in the schema, and the
+/// values just outside it are refused with 400.
+#[tokio::test]
+async fn numeric_limits_are_in_the_document_and_enforced() {
+    let (_, json) = get_json("/openapi.json").await;
+    let schema_of = |path: &str, name: &str| -> Value {
+        json["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|parameter| parameter["name"] == name)
+            .unwrap_or_else(|| panic!("{path} {name}"))["schema"]
+            .clone()
+    };
+    let id = &records()[0].id;
+    for (path, name, minimum, maximum) in [
+        ("/api/search", "page", 1, 1000),
+        ("/api/search", "per_page", 1, 100),
+        ("/api/search", "year_from", 1900, 2100),
+        ("/api/search", "year_to", 1900, 2100),
+        ("/api/documents/{id}/similar", "limit", 1, 50),
+    ] {
+        let schema = schema_of(path, name);
+        assert_eq!(schema["minimum"], minimum, "{path} {name}: {schema}");
+        assert_eq!(schema["maximum"], maximum, "{path} {name}: {schema}");
+        let uri = path.replace("{id}", id);
+        for (value, ok) in [
+            (minimum - 1, false),
+            (minimum, true),
+            (maximum, true),
+            (maximum + 1, false),
+        ] {
+            let (status, body) = get_raw(&format!("{uri}?{name}={value}")).await;
+            let expected = if ok {
+                StatusCode::OK
+            } else {
+                StatusCode::BAD_REQUEST
+            };
+            assert_eq!(status, expected, "{uri}?{name}={value}: {body}");
+        }
+    }
+    let page = &json["paths"]["/documents/{id}"]["get"]["responses"];
+    assert!(page.get("400").is_some(), "{page}");
+}

@@ -1,7 +1,7 @@
 //! Building the index from the corpus: counts, staleness, failures that keep the old
 //! index, and the vendoring of the PFD reports.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use casesearch_cataloguing::RegionTable;
 use casesearch_index::{BuildChanges, BuildMode, SearchRequest};
@@ -316,4 +316,78 @@ fn a_bad_thesaurus_entry_fails_the_build_naming_it() {
     let engine = casesearch::open_engine(&index).unwrap();
     assert_eq!(engine.document_count(), records().len() as u64);
     assert!(engine.thesaurus().entries().len() >= 80);
+}
+
+/// Regression (issue 17): `serve` refused to start on a damaged index. The corpus is
+/// the source of truth: a truncated meta.json or casesearch.json, a missing .term file
+/// or a zeroed .store file is rebuilt, and the reason is told.
+#[test]
+fn a_damaged_index_is_rebuilt_from_the_corpus_and_the_reason_told() {
+    let dir = tempfile::tempdir().unwrap();
+    let pristine = dir.path().join("pristine");
+    casesearch::rebuild_index(&corpus_dir(), &pristine, &|_| {}, &|_| {}).unwrap();
+    let files_ending = |index: &Path, suffix: &str| -> Vec<PathBuf> {
+        std::fs::read_dir(index)
+            .unwrap()
+            .map(|entry| entry.unwrap().path())
+            .filter(|path| path.to_string_lossy().ends_with(suffix))
+            .collect()
+    };
+    type Damage = fn(&Path, &dyn Fn(&Path, &str) -> Vec<PathBuf>);
+    let damages: [(&str, Damage); 5] = [
+        ("nothing", |_, _| {}),
+        ("truncated meta.json", |index, _| {
+            let path = index.join("meta.json");
+            let text = std::fs::read(&path).unwrap();
+            std::fs::write(&path, &text[..text.len() / 2]).unwrap();
+        }),
+        ("truncated casesearch.json", |index, _| {
+            let path = index.join("casesearch.json");
+            let text = std::fs::read(&path).unwrap();
+            std::fs::write(&path, &text[..text.len() / 3]).unwrap();
+        }),
+        ("missing .term file", |index, files| {
+            std::fs::remove_file(&files(index, ".term")[0]).unwrap();
+        }),
+        ("zeroed .store file", |index, files| {
+            for path in files(index, ".store") {
+                let length = std::fs::metadata(&path).unwrap().len() as usize;
+                std::fs::write(&path, vec![0u8; length]).unwrap();
+            }
+        }),
+    ];
+    for (what, damage) in damages {
+        let index = dir.path().join(what.replace(' ', "-"));
+        copy_dir(&pristine, &index);
+        damage(&index, &files_ending);
+        let reasons = std::cell::RefCell::new(Vec::<String>::new());
+        let engine = casesearch::open_or_rebuild_index(&corpus_dir(), &index, &|reason,
+                                                                                mode|
+         -> Result<
+            (),
+            casesearch::PipelineError,
+        > {
+            reasons.borrow_mut().push(reason.to_owned());
+            casesearch::index_corpus(&corpus_dir(), &index, mode, &|_| {}, &|_| {})?;
+            Ok(())
+        })
+        .unwrap_or_else(|err| panic!("{what}: {err}"));
+        let reasons = reasons.into_inner();
+        assert_eq!(engine.document_count(), records().len() as u64, "{what}");
+        engine.verify_files(&index).unwrap();
+        let id = &records()[0].id;
+        assert!(engine.document(id, "").unwrap().is_some(), "{what}");
+        if what == "nothing" {
+            assert!(
+                reasons.is_empty(),
+                "an intact index is not rebuilt: {reasons:?}"
+            );
+        } else {
+            assert_eq!(reasons.len(), 1, "{what}: {reasons:?}");
+            assert!(
+                reasons[0].contains("damaged") || reasons[0].contains("cannot be read"),
+                "{what}: {reasons:?}"
+            );
+        }
+    }
 }

@@ -44,6 +44,9 @@ impl CrawlOptions {
         if let Some(concurrency) = settings.concurrency {
             fetch.concurrency = concurrency.max(1);
         }
+        if let Some(seconds) = settings.timeout_secs {
+            fetch.url_deadline = std::time::Duration::from_secs(seconds);
+        }
         if let Some(megabytes) = settings.max_body_mb {
             fetch.max_body_bytes = megabytes.saturating_mul(1024 * 1024);
         }
@@ -268,9 +271,15 @@ pub async fn crawl(
                     etag: record.etag.clone(),
                     last_modified: record.last_modified.clone(),
                 });
+            let deadline = source.timeout.unwrap_or(fetcher.options().url_deadline);
             running.spawn(async move {
                 let result = fetcher
-                    .fetch(&task.url, validators.as_ref(), |url| source.allows(url))
+                    .fetch_within(
+                        &task.url,
+                        validators.as_ref(),
+                        |url| source.allows(url),
+                        deadline,
+                    )
                     .await;
                 Finished {
                     task,

@@ -33,6 +33,8 @@ pub enum CrawlError {
 pub enum FetchError {
     #[error("timed out after {attempts} attempt(s)")]
     Timeout { attempts: u32 },
+    #[error("gave up after {millis} ms and {attempts} attempt(s) (the URL's deadline)")]
+    DeadlineExceeded { millis: u64, attempts: u32 },
     #[error("cannot connect: {0}")]
     Connect(String),
     #[error("HTTP status {status} after {attempts} attempt(s)")]
@@ -58,6 +60,7 @@ impl FetchError {
     pub fn reason(&self) -> String {
         match self {
             FetchError::Timeout { .. } => "timeout".into(),
+            FetchError::DeadlineExceeded { .. } => "deadline".into(),
             FetchError::Connect(_) => "connect".into(),
             FetchError::Status { status, .. } => format!("http-{status}"),
             FetchError::RetryAfterTooLong { .. } => "retry-after-too-long".into(),

@@ -29,8 +29,11 @@ pub struct FetchOptions {
     /// Requests in flight across all hosts.
     pub concurrency: usize,
     pub connect_timeout: Duration,
-    /// Whole request, body included.
+    /// One attempt, body included.
     pub total_timeout: Duration,
+    /// Longest one URL may hold its host: every attempt, backoff and politeness wait
+    /// (a source in the sources file may set its own).
+    pub url_deadline: Duration,
     /// Retries after the first attempt (timeouts, 429, 5xx only).
     pub max_retries: u32,
     /// First backoff; doubles each retry up to `max_backoff`.
@@ -56,6 +59,7 @@ impl FetchOptions {
             concurrency: 4,
             connect_timeout: Duration::from_secs(10),
             total_timeout: Duration::from_secs(120),
+            url_deadline: Duration::from_secs(180),
             max_retries: 3,
             backoff: Duration::from_secs(2),
             max_backoff: Duration::from_secs(60),
@@ -187,12 +191,26 @@ impl Fetcher {
     }
 
     /// Fetches `url`, following redirects to hosts `allowed` accepts, with validators
-    /// for a conditional request when given.
+    /// for a conditional request when given, within the default per-URL deadline.
     pub async fn fetch(
         &self,
         url: &Url,
         validators: Option<&Validators>,
         allowed: impl Fn(&Url) -> bool,
+    ) -> Result<FetchResult, FetchError> {
+        self.fetch_within(url, validators, allowed, self.options.url_deadline)
+            .await
+    }
+
+    /// [`Fetcher::fetch`], giving each hop at most `deadline` from when it has the host
+    /// to itself: retries stop there, however many the policy would allow, so one slow
+    /// server cannot hold its host for attempts × timeout.
+    pub async fn fetch_within(
+        &self,
+        url: &Url,
+        validators: Option<&Validators>,
+        allowed: impl Fn(&Url) -> bool,
+        deadline: Duration,
     ) -> Result<FetchResult, FetchError> {
         let mut current = url.clone();
         let mut visited: Vec<Url> = Vec::new();
@@ -212,8 +230,12 @@ impl Fetcher {
 
             let host = self.host(&current);
             let mut state = host.lock().await;
+            let hop_deadline = Deadline {
+                at: Instant::now() + deadline,
+                length: deadline,
+            };
             if state.robots.is_none() {
-                let rules = self.fetch_robots(&mut state, &current).await;
+                let rules = self.fetch_robots(&mut state, &current, hop_deadline).await;
                 state.robots = Some(rules);
             }
             match &state.robots {
@@ -232,6 +254,7 @@ impl Fetcher {
                     &current,
                     validators,
                     self.options.max_body_bytes,
+                    hop_deadline,
                 )
                 .await?;
             drop(state);
@@ -265,13 +288,18 @@ impl Fetcher {
 
     /// RFC 9309: 2xx → parse; 4xx → no rules; 5xx → disallow all; unreachable → the
     /// host's URLs fail with that error. Redirects are followed on the same origin.
-    async fn fetch_robots(&self, state: &mut HostState, url: &Url) -> RobotsRules {
+    async fn fetch_robots(
+        &self,
+        state: &mut HostState,
+        url: &Url,
+        deadline: Deadline,
+    ) -> RobotsRules {
         let Ok(mut robots_url) = url.join("/robots.txt") else {
             return RobotsRules::AllowAll;
         };
         for _ in 0..5 {
             let response = match self
-                .send_with_retries(state, &robots_url, None, 512 * 1024)
+                .send_with_retries(state, &robots_url, None, 512 * 1024, deadline)
                 .await
             {
                 Ok(response) => response,
@@ -325,17 +353,30 @@ impl Fetcher {
         url: &Url,
         validators: Option<&Validators>,
         max_body_bytes: u64,
+        deadline: Deadline,
     ) -> Result<RawResponse, FetchError> {
         let mut attempt: u32 = 0;
         loop {
             attempt += 1;
             if let Some(next) = state.next_request {
+                if next >= deadline.at {
+                    return Err(deadline.exceeded(attempt - 1));
+                }
                 tokio::time::sleep_until(next).await;
             }
             let result = {
                 let _permit = self.in_flight.acquire().await;
-                self.send_once(url, validators, max_body_bytes).await
+                let left = deadline.at.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(deadline.exceeded(attempt - 1));
+                }
+                let attempt_timeout = self.options.total_timeout.min(left);
+                self.send_once(url, validators, max_body_bytes, attempt_timeout)
+                    .await
             };
+            if result.is_err() && Instant::now() >= deadline.at {
+                return Err(deadline.exceeded(attempt));
+            }
             state.next_request = Some(Instant::now() + state.delay);
             let give_up = attempt > self.options.max_retries;
             let wait = match result {
@@ -390,8 +431,9 @@ impl Fetcher {
         url: &Url,
         validators: Option<&Validators>,
         max_body_bytes: u64,
+        timeout: Duration,
     ) -> Result<RawResponse, FetchError> {
-        let mut request = self.client.get(url.clone());
+        let mut request = self.client.get(url.clone()).timeout(timeout);
         if let Some(validators) = validators {
             if let Some(etag) = validators
                 .etag
@@ -440,9 +482,25 @@ impl Fetcher {
         };
         // reqwest's own timeout covers the body too; this guard also bounds a server
         // that trickles bytes forever.
-        match tokio::time::timeout(self.options.total_timeout, exchange).await {
+        match tokio::time::timeout(timeout, exchange).await {
             Ok(result) => result,
             Err(_) => Err(FetchError::Timeout { attempts: 1 }),
+        }
+    }
+}
+
+/// When one hop must be done by.
+#[derive(Debug, Clone, Copy)]
+struct Deadline {
+    at: Instant,
+    length: Duration,
+}
+
+impl Deadline {
+    fn exceeded(&self, attempts: u32) -> FetchError {
+        FetchError::DeadlineExceeded {
+            millis: u64::try_from(self.length.as_millis()).unwrap_or(u64::MAX),
+            attempts,
         }
     }
 }

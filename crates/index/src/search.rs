@@ -138,6 +138,25 @@ struct Prepared {
 
 impl Engine {
     /// Opens the index at `dir`, refusing one built with another schema.
+    /// Checks every index file against the checksum tantivy wrote in its footer (a
+    /// truncated, zeroed or overwritten file fails), reading each in full: for a
+    /// start-up check, not for every search.
+    pub fn verify_files(&self, dir: &Path) -> Result<(), IndexError> {
+        let damaged = self.index.validate_checksum()?;
+        if damaged.is_empty() {
+            return Ok(());
+        }
+        let mut names: Vec<String> = damaged
+            .iter()
+            .map(|path| path.display().to_string())
+            .collect();
+        names.sort();
+        Err(IndexError::Incompatible {
+            path: dir.to_path_buf(),
+            reason: format!("files fail their checksum: {}", names.join(", ")),
+        })
+    }
+
     pub fn open(dir: &Path) -> Result<Engine, IndexError> {
         let meta = IndexMeta::read(dir)?.ok_or_else(|| IndexError::Missing(dir.to_path_buf()))?;
         let incompatible = |reason: String| IndexError::Incompatible {

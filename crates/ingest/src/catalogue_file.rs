@@ -20,7 +20,7 @@ use casesearch_model::{
 };
 use serde::Deserialize;
 
-use crate::corpus::{ensure_collection, write_records, Collection, Corpus};
+use crate::corpus::{ensure_collection, write_records, Collection, Corpus, CorpusWriteLock};
 use crate::IngestError;
 
 /// The collection catalogue records go to.
@@ -75,6 +75,7 @@ impl CatalogueImport {
 /// by heading, so importing a newer catalogue replaces the old entries.
 pub fn import_catalogue(corpus_dir: &Path, path: &Path) -> Result<CatalogueImport, IngestError> {
     let rows = read_rows(path)?;
+    let _writing = CorpusWriteLock::acquire(corpus_dir)?;
     ensure_collection(
         corpus_dir,
         &Collection {

@@ -285,30 +285,87 @@ pub(crate) fn ensure_collection(
         fs::create_dir_all(parent).map_err(io(parent))?;
     }
     if !records.exists() {
-        fs::write(&records, "").map_err(io(&records))?;
+        write_atomically(&records, b"")?;
     }
-    fs::write(&manifest, text).map_err(io(&manifest))
+    write_atomically(&manifest, text.as_bytes())
+}
+
+/// The file whose lock a writer of the corpus holds (`ingest`, `import-catalogue`,
+/// `import-pfd`), inside the corpus so it travels with it.
+pub const WRITE_LOCK_FILE: &str = ".write.lock";
+
+/// One writer at a time per corpus. Each writer reads a collection, adds to it and
+/// writes it back whole, so two at once would each drop the other's records; the second
+/// is refused instead (as a second index build is), before it reads anything. The lock
+/// is the operating system's, on an open file: a crashed writer leaves nothing to clean.
+#[derive(Debug)]
+pub struct CorpusWriteLock {
+    _file: fs::File,
+}
+
+impl CorpusWriteLock {
+    pub fn acquire(corpus_dir: &Path) -> Result<CorpusWriteLock, IngestError> {
+        let path = corpus_dir.join(WRITE_LOCK_FILE);
+        let file = fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|source| IngestError::Write {
+                path: path.clone(),
+                source,
+            })?;
+        match file.try_lock() {
+            Ok(()) => Ok(CorpusWriteLock { _file: file }),
+            Err(fs::TryLockError::WouldBlock) => Err(IngestError::CorpusBusy(path)),
+            Err(fs::TryLockError::Error(source)) => Err(IngestError::Write { path, source }),
+        }
+    }
 }
 
 /// Writes records as JSON Lines, replacing the file atomically so a reader never sees
 /// half a collection.
 pub fn write_records(path: &Path, reviews: &[Review]) -> Result<(), IngestError> {
+    let mut text = Vec::new();
+    for review in reviews {
+        let line = serde_json::to_string(review).map_err(|err| IngestError::Write {
+            path: path.to_path_buf(),
+            source: err.into(),
+        })?;
+        text.extend_from_slice(line.as_bytes());
+        text.push(b'\n');
+    }
+    write_atomically(path, &text)
+}
+
+/// Replaces `path` with `bytes` so that, even after a crash or power cut, it holds
+/// either the old bytes or the new: written beside, flushed to disk, renamed over, and
+/// the rename itself flushed.
+pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), IngestError> {
     let write_error = |source| IngestError::Write {
         path: path.to_path_buf(),
         source,
     };
-    if let Some(parent) = path.parent() {
-        fs::create_dir_all(parent).map_err(write_error)?;
-    }
-    let temporary = path.with_extension("jsonl.tmp");
-    let mut out = std::io::BufWriter::new(fs::File::create(&temporary).map_err(write_error)?);
-    for review in reviews {
-        let line = serde_json::to_string(review).map_err(|err| write_error(err.into()))?;
-        writeln!(out, "{line}").map_err(write_error)?;
-    }
-    out.flush().map_err(write_error)?;
-    drop(out);
-    fs::rename(&temporary, path).map_err(write_error)
+    let parent = path
+        .parent()
+        .filter(|parent| !parent.as_os_str().is_empty())
+        .unwrap_or(Path::new("."));
+    fs::create_dir_all(parent).map_err(write_error)?;
+    let mut temporary = path.as_os_str().to_owned();
+    temporary.push(".tmp");
+    let temporary = PathBuf::from(temporary);
+    let mut file = fs::File::create(&temporary).map_err(write_error)?;
+    file.write_all(bytes).map_err(write_error)?;
+    file.sync_all().map_err(write_error)?;
+    drop(file);
+    fs::rename(&temporary, path).map_err(write_error)?;
+    // The directory entry is what the rename changed; without this a crash could
+    // bring the old file back.
+    #[cfg(unix)]
+    fs::File::open(parent)
+        .and_then(|dir| dir.sync_all())
+        .map_err(write_error)?;
+    Ok(())
 }
 
 pub(crate) fn read_to_string(path: &Path) -> Result<String, IngestError> {

@@ -19,7 +19,7 @@ use casesearch_pdf::{ExtractOptions, PdfText};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
-use crate::corpus::{write_records, Collection, Corpus};
+use crate::corpus::{write_records, Collection, Corpus, CorpusWriteLock};
 use crate::IngestError;
 
 /// The collection ingested documents are added to.
@@ -120,7 +120,8 @@ impl IngestReport {
         self.count(|outcome| matches!(outcome, Outcome::Failed { .. }))
     }
 
-    /// "3 added, 1 replaced, 2 unchanged, 0 duplicate, 1 failed; 4 pages need OCR".
+    /// "3 added, 1 replaced, 2 unchanged, 0 duplicate, 1 failed; 4 pages of the added
+    /// documents need OCR" (a document failed for want of any text is counted as failed).
     pub fn summary(&self) -> String {
         let needs_ocr: usize = self
             .documents
@@ -131,7 +132,7 @@ impl IngestReport {
             })
             .sum();
         format!(
-            "{} added, {} replaced, {} unchanged, {} duplicate, {} failed; {needs_ocr} pages need OCR",
+            "{} added, {} replaced, {} unchanged, {} duplicate, {} failed; {needs_ocr} pages of the added documents need OCR",
             self.count(|o| matches!(o, Outcome::Added { .. })),
             self.count(|o| matches!(o, Outcome::Replaced { .. })),
             self.count(|o| matches!(o, Outcome::Unchanged { .. })),
@@ -214,6 +215,7 @@ pub fn add_documents(
     options: &ExtractOptions,
     progress: &dyn Fn(&str),
 ) -> Result<IngestReport, IngestError> {
+    let _writing = CorpusWriteLock::acquire(corpus_dir)?;
     ensure_collection(corpus_dir)?;
     let corpus = Corpus::open(corpus_dir)?;
     let path = corpus.dir().join(RECORDS);
@@ -319,8 +321,26 @@ fn from_pdf(
         })
         .collect();
     if sections.is_empty() {
+        let damaged: Vec<String> = pdf
+            .pages
+            .iter()
+            .filter_map(|page| {
+                let reason = page.unreadable.as_deref()?;
+                Some(format!("p. {}: {reason}", page.number))
+            })
+            .collect();
+        if let Some(first) = damaged.first() {
+            let more = match damaged.len() {
+                1 => String::new(),
+                n => format!(" (and {} more pages)", n - 1),
+            };
+            return Err(format!(
+                "no text could be read, the file is damaged: {first}{more}"
+            ));
+        }
+        // Not counted in the summary's "pages need OCR", which counts added documents.
         return Err(format!(
-            "no text layer on any of its {} pages ({needs_ocr} need OCR)",
+            "no text layer on any of its {} pages: a scan, it needs OCR before it can be added",
             pdf.meta.page_count
         ));
     }

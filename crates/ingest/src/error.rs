@@ -31,4 +31,8 @@ pub enum IngestError {
     InvalidCatalogue { path: PathBuf, message: String },
     #[error("the corpus cannot take new documents: {0}")]
     Refused(String),
+    /// Another ingest or import holds the corpus's write lock: nothing was written, and
+    /// the caller may run again when it is done.
+    #[error("another ingest or import is writing to this corpus (it holds {0}); run this again when it has finished")]
+    CorpusBusy(PathBuf),
 }

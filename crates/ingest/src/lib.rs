@@ -32,5 +32,5 @@ mod error;
 pub mod pfd;
 
 pub use casesearch_model::Review;
-pub use corpus::{Collection, Corpus, CorpusRecords, Manifest};
+pub use corpus::{Collection, Corpus, CorpusRecords, CorpusWriteLock, Manifest};
 pub use error::IngestError;

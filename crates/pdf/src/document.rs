@@ -166,6 +166,9 @@ fn extract_document(
     };
     let mut interpreter = Interpreter::new(doc, budget);
     let mut layouts = Vec::with_capacity(pages.len());
+    // Why a page's content could not be read, by page index: such a page is damaged,
+    // not a scan, and is reported as such rather than as needing OCR.
+    let mut unreadable: Vec<Option<String>> = Vec::with_capacity(pages.len());
     for (_, &page_id) in pages.iter() {
         let Ok(page) = doc.get_dictionary(page_id) else {
             layouts.push(PageLayout {
@@ -174,13 +177,32 @@ fn extract_document(
                 top: 0.0,
                 bottom: 0.0,
             });
+            unreadable.push(Some(format!(
+                "its page object {} {} R cannot be read",
+                page_id.0, page_id.1
+            )));
             continue;
         };
         let resources = inherited(doc, page, b"Resources").and_then(|o| o.as_dict().ok());
         let bbox = page_box(doc, page);
-        let content = doc
-            .get_page_content_with_limit(page_id, MAX_STREAM_BYTES)
-            .unwrap_or_default();
+        let (content, problem) = match doc.get_page_content_with_limit(page_id, MAX_STREAM_BYTES) {
+            // Checked later, and only for pages that give no text.
+            Ok(content) => (content, None),
+            Err(lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded {
+                ..
+            })) => (
+                Vec::new(),
+                Some(format!(
+                    "its content inflates past the {} MiB limit (a compression bomb?)",
+                    MAX_STREAM_BYTES >> 20
+                )),
+            ),
+            Err(err) => (
+                Vec::new(),
+                Some(format!("its content cannot be read: {err}")),
+            ),
+        };
+        unreadable.push(problem);
         let scan = interpreter.run_page(page, resources, &content, bbox)?;
         let lines = page_lines(scan.glyphs.clone());
         layouts.push(PageLayout {
@@ -200,14 +222,23 @@ fn extract_document(
     });
     let pages: Vec<PageText> = layouts
         .iter()
+        .zip(unreadable)
+        .zip(pages.values())
         .zip(1u32..)
-        .map(|(layout, number)| {
+        .map(|(((layout, problem), &page_id), number)| {
             let text = join_lines(&layout.lines);
-            let needs_ocr = needs_ocr(&text, &layout.scan, any_text);
+            // A damaged page that still gave text keeps it; one that gave none says why.
+            let unreadable = if text.chars().any(char::is_alphanumeric) {
+                None
+            } else {
+                problem.or_else(|| content_stream_problem(doc, page_id))
+            };
+            let needs_ocr = unreadable.is_none() && needs_ocr(&text, &layout.scan, any_text);
             PageText {
                 number,
                 text,
                 needs_ocr,
+                unreadable,
             }
         })
         .collect();
@@ -215,6 +246,45 @@ fn extract_document(
         meta: metadata(doc, pages.len()),
         pages,
     })
+}
+
+/// Why one of the page's content streams is damaged, if one is: missing (a truncated
+/// file), or compressed data that does not decompress (a wrong `/Length`, a cut). lopdf
+/// then hands over the raw bytes, which read as no text, so without this the page would
+/// pass for a scan.
+fn content_stream_problem(doc: &Document, page_id: lopdf::ObjectId) -> Option<String> {
+    let contents = doc.get_page_contents(page_id);
+    let page = doc.get_dictionary(page_id).ok()?;
+    if contents.is_empty() && page.get(b"Contents").is_ok() {
+        return Some("its content stream is missing (is the file truncated?)".into());
+    }
+    for id in contents {
+        let stream = match doc.get_object(id).and_then(Object::as_stream) {
+            Ok(stream) => stream,
+            Err(_) => {
+                return Some(format!(
+                    "its content stream {} {} R is missing (is the file truncated?)",
+                    id.0, id.1
+                ))
+            }
+        };
+        // lopdf logs a Flate error and returns what it decoded (often nothing), so the
+        // first filter's data is checked here; the others are rare in content streams.
+        let first_filter_is_flate = stream
+            .filters()
+            .is_ok_and(|filters| filters.first().is_some_and(|f| *f == b"FlateDecode"));
+        if first_filter_is_flate {
+            let decoder = flate2::read::ZlibDecoder::new(stream.content.as_slice());
+            let mut capped = std::io::Read::take(decoder, MAX_STREAM_BYTES as u64 + 1);
+            if let Err(err) = std::io::copy(&mut capped, &mut std::io::sink()) {
+                return Some(format!(
+                    "its content stream {} {} R does not decompress ({err}): the file is damaged or truncated",
+                    id.0, id.1
+                ));
+            }
+        }
+    }
+    None
 }
 
 /// No text where there are images (a scan), no text in the whole document,

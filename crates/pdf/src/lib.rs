@@ -78,6 +78,9 @@ pub struct PageText {
     pub text: String,
     /// The page has no text layer (a scan) or one that decodes to garbage.
     pub needs_ocr: bool,
+    /// Why the page gave no text when its content is damaged (a stream that does not
+    /// decompress, is missing, or inflates past the limit); such a page is not a scan.
+    pub unreadable: Option<String>,
 }
 
 /// Document information from the `/Info` dictionary.

@@ -29,6 +29,10 @@ pub enum ApiError {
     /// The librarian asked for it, so the reason is theirs to see.
     #[error("reindex failed, the live index is unchanged: {0}")]
     ReindexFailed(String),
+    #[error("the server is busy; try again in a moment")]
+    Overloaded,
+    #[error("the request took longer than the server allows ({0} s); try again, or narrow it")]
+    Timeout(u64),
     #[error("internal error")]
     Internal(String),
 }
@@ -59,6 +63,8 @@ impl ApiError {
             ApiError::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             ApiError::ReindexRunning => (StatusCode::CONFLICT, "reindex_running"),
             ApiError::ReindexFailed(_) => (StatusCode::INTERNAL_SERVER_ERROR, "reindex_failed"),
+            ApiError::Overloaded => (StatusCode::SERVICE_UNAVAILABLE, "overloaded"),
+            ApiError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
             ApiError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -97,6 +103,13 @@ impl From<tokio::task::JoinError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, _) = self.status_and_code();
-        (status, Json(self.body())).into_response()
+        let mut response = (status, Json(self.body())).into_response();
+        if status == StatusCode::SERVICE_UNAVAILABLE {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(crate::limits::RETRY_AFTER_SECONDS),
+            );
+        }
+        response
     }
 }

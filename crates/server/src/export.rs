@@ -211,22 +211,6 @@ pub fn file_name(pairs: &[(String, String)], extension: &str) -> String {
     format!("{name}.{extension}")
 }
 
-/// `http://host` from the request's Host header, for absolute links in feeds and
-/// exports; a header with anything but host characters is not trusted.
-pub fn site_base(headers: &axum::http::HeaderMap) -> String {
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|value| value.to_str().ok())
-        .filter(|host| {
-            !host.is_empty()
-                && host
-                    .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
-    format!("http://{host}")
-}
-
 /// One JSON object per line, the same fields as a search hit.
 pub fn jsonl_export(hits: &[Hit]) -> Result<Vec<u8>, ApiError> {
     let mut out = Vec::new();

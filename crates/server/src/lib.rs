@@ -23,6 +23,7 @@ pub mod admin;
 mod error;
 mod export;
 mod follow;
+pub mod limits;
 mod metrics;
 mod openapi;
 mod pages;
@@ -31,7 +32,7 @@ pub mod params;
 use std::sync::{Arc, RwLock};
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::{Extension, Json, Router};
 use casesearch_index::{DocumentView, Engine, Hit, SearchResults, Sort, Trends};
@@ -41,6 +42,7 @@ use utoipa_axum::routes;
 
 pub use error::{ApiError, ErrorBody};
 pub use follow::follow_index;
+pub use limits::{serve, with_request_limits, ServerLimits};
 
 /// Shared by every handler; cheap to clone.
 #[derive(Clone)]
@@ -51,6 +53,30 @@ pub struct AppState {
     /// Present only when an admin token is configured.
     admin: Option<Arc<admin::Admin>>,
     metrics: Arc<metrics::Metrics>,
+    /// Where people reach this service (`--public-url`), without a trailing slash:
+    /// absolute links (the Atom feed's ids and links) are built on it, never on the
+    /// request's Host header, which the client chooses.
+    pub(crate) public_url: Arc<str>,
+}
+
+/// The public URL when none is configured.
+pub const DEFAULT_PUBLIC_URL: &str = "http://localhost:8080";
+
+/// Why a public base URL cannot be used.
+pub fn check_public_url(text: &str) -> Result<String, String> {
+    let url = url::Url::parse(text).map_err(|err| format!("{text:?} is not a URL: {err}"))?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return Err(format!("{text:?} is not an http or https URL"));
+    }
+    if url.host_str().is_none() || url.query().is_some() || url.fragment().is_some() {
+        return Err(format!(
+            "{text:?} must be a scheme, host and optional path, with no query or fragment"
+        ));
+    }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(format!("{text:?} must not carry credentials"));
+    }
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 impl AppState {
@@ -59,7 +85,14 @@ impl AppState {
             engine: Arc::new(RwLock::new(engine)),
             admin: None,
             metrics: Arc::default(),
+            public_url: Arc::from(DEFAULT_PUBLIC_URL),
         }
+    }
+
+    /// Sets the base of absolute links; `public_url` must have passed [`check_public_url`].
+    pub fn with_public_url(mut self, public_url: &str) -> AppState {
+        self.public_url = Arc::from(public_url.trim_end_matches('/'));
+        self
     }
 
     /// Enables the admin endpoints, guarded by `token`; `reindex` rebuilds the index
@@ -177,24 +210,15 @@ pub(crate) async fn find_similar(
     responses((status = 200, description = "Atom feed of the search, newest first", content_type = "application/atom+xml", body = String), (status = 400, description = "A bad query or parameter", body = ErrorBody), (status = 500, description = "Internal error", body = ErrorBody)))]
 async fn feed(
     State(state): State<AppState>,
-    headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = params::parse_pairs(raw.as_deref());
     let hits = ordered_hits(&state, &pairs, Some(Sort::Newest), export::FEED_ENTRIES).await?;
-    let host = headers
-        .get(header::HOST)
-        .and_then(|value| value.to_str().ok())
-        .filter(|host| {
-            host.chars()
-                .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-        })
-        .unwrap_or("localhost");
     let updated = chrono::DateTime::parse_from_rfc3339(&state.engine().meta().built_at)
         .map(|time| time.to_utc())
         .unwrap_or_else(|_| chrono::Utc::now());
     let query_string = params::query_string(&pairs, &[]);
-    let xml = export::atom_feed(&format!("http://{host}"), &query_string, &hits, updated);
+    let xml = export::atom_feed(&state.public_url, &query_string, &hits, updated);
     Ok((
         [(header::CONTENT_TYPE, "application/atom+xml; charset=utf-8")],
         xml,
@@ -206,12 +230,11 @@ async fn feed(
     responses((status = 200, description = "Every hit of the search (all pages) as CSV", content_type = "text/csv", body = String), (status = 400, description = "A bad query or parameter", body = ErrorBody), (status = 500, description = "Internal error", body = ErrorBody)))]
 async fn export_csv(
     State(state): State<AppState>,
-    headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Result<Response, ApiError> {
     let pairs = params::parse_pairs(raw.as_deref());
     let hits = ordered_hits(&state, &pairs, None, export::EXPORT_MAX_ROWS).await?;
-    let body = export::csv_export(&export::site_base(&headers), &hits)?;
+    let body = export::csv_export(&state.public_url, &hits)?;
     Ok(attachment(
         "text/csv; charset=utf-8",
         &export::file_name(&pairs, "csv"),

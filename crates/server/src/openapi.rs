@@ -67,14 +67,18 @@ pub struct SearchParams {
     /// The subject's age band (repeatable): `under-1`, `1-4`, `5-10`, `11-15`, `16-17`.
     age_band: Option<Vec<String>>,
     /// First year, inclusive (1900–2100).
+    #[param(minimum = 1900, maximum = 2100)]
     year_from: Option<u32>,
     /// Last year, inclusive (1900–2100).
+    #[param(minimum = 1900, maximum = 2100)]
     year_to: Option<u32>,
     /// `relevance` (default), `newest` or `oldest`.
     sort: Option<String>,
     /// Page number, from 1 (at most 1000).
+    #[param(minimum = 1, maximum = 1000)]
     page: Option<u32>,
     /// Hits per page (1–100, default 10).
+    #[param(minimum = 1, maximum = 100)]
     per_page: Option<u32>,
     /// `true`: answer 400 `invalid_query` for text that is not valid query syntax
     /// instead of searching it as words (default `false`).
@@ -104,6 +108,7 @@ pub struct HighlightParams {
 #[allow(dead_code)] // read by the OpenAPI derive only
 pub struct SimilarParams {
     /// How many similar documents (1–50, default 10).
+    #[param(minimum = 1, maximum = 50)]
     limit: Option<u32>,
 }
 
@@ -113,6 +118,9 @@ pub struct SimilarParams {
 pub struct ReindexParams {
     /// `true` re-indexes every document, not only the changed ones.
     full: Option<bool>,
+    /// `true` answers with the outcome when the build is done (200, or 409/500), not at
+    /// once with the job (202). A client that hangs up while waiting stops nothing.
+    wait: Option<bool>,
 }
 
 /// This document.

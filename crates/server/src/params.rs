@@ -128,17 +128,26 @@ pub fn similar_limit(pairs: &[(String, String)]) -> Result<usize, ApiError> {
     Ok(limit)
 }
 
-/// The only parameter of `POST /api/admin/reindex`: `full=true` re-indexes every
-/// document instead of only the changed ones.
-pub fn reindex_full(pairs: &[(String, String)]) -> Result<bool, ApiError> {
-    let mut full = false;
+/// What `POST /api/admin/reindex` was asked for.
+#[derive(Debug, Default)]
+pub struct ReindexRequest {
+    /// Re-index every document instead of only the changed ones.
+    pub full: bool,
+    /// Answer with the outcome when the build is done, not at once with the job.
+    pub wait: bool,
+}
+
+/// The parameters of `POST /api/admin/reindex`: `full` and `wait`.
+pub fn reindex_request(pairs: &[(String, String)]) -> Result<ReindexRequest, ApiError> {
+    let mut request = ReindexRequest::default();
     for (name, value) in pairs {
         match name.as_str() {
-            "full" => full = flag(name, value.trim())?,
+            "full" => request.full = flag(name, value.trim())?,
+            "wait" => request.wait = flag(name, value.trim())?,
             _ => return Err(ApiError::UnknownParameter(name.clone())),
         }
     }
-    Ok(full)
+    Ok(request)
 }
 
 /// `true`/`1` or `false`/`0`.

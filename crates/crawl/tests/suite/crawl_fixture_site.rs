@@ -12,6 +12,8 @@ use casesearch_crawl::{
 
 use super::fixture_site::{self, FixtureSite, BODY_LIMIT};
 
+/// The fixture site's source. It runs on 127.0.0.1, so it opts in to private
+/// addresses; its "archive server" is another port, listed as another origin.
 fn sources_for(site: &FixtureSite) -> Sources {
     Sources::from_toml(&format!(
         r#"
@@ -21,10 +23,12 @@ fn sources_for(site: &FixtureSite) -> Sources {
         [[source]]
         name = "Example Safeguarding Children Partnership"
         seeds = ["{}/case-reviews"]
+        allowed_hosts = ["127.0.0.1:{}"]
+        allow_private_addresses = true
         review_type = "local-child-safeguarding-practice-review"
         nation = "England"
         "#,
-        site.base
+        site.base, site.closed_port
     ))
     .expect("sources")
 }
@@ -375,6 +379,104 @@ async fn a_redirect_to_a_host_the_source_does_not_list_is_not_followed() {
         result,
         casesearch_crawl::FetchResult::Skipped(SkipReason::OffSiteRedirect("localhost".into()))
     );
+}
+
+/// Regression (issue 17): `allowed_hosts` compared the host only, so a redirect to
+/// another port on the same address was followed and its text indexed. Unless that
+/// origin is listed, neither a redirect nor a link leads there.
+#[tokio::test]
+async fn a_redirect_or_link_to_another_port_of_the_same_host_is_not_followed() {
+    let site = fixture_site::start().await;
+    let unlisted = Sources::from_toml(&format!(
+        r#"
+        [[source]]
+        name = "Example Safeguarding Children Partnership"
+        seeds = ["{}/case-reviews"]
+        allow_private_addresses = true
+        "#,
+        site.base
+    ))
+    .expect("sources");
+    let source = unlisted.sources[0].clone();
+    let options = test_options(&unlisted);
+    let fetcher = casesearch_crawl::Fetcher::new(options.fetch.clone()).expect("client");
+    let url = url::Url::parse(&format!("{}/go-other-port.pdf", site.base)).expect("url");
+    let result = fetcher
+        .fetch(&url, None, |url| source.allows(url))
+        .await
+        .expect("result");
+    assert_eq!(
+        result,
+        casesearch_crawl::FetchResult::Skipped(SkipReason::OffSiteRedirect("127.0.0.1".into()))
+    );
+
+    let dir = tempfile::tempdir().expect("tempdir");
+    let store = RawStore::open(dir.path()).expect("store");
+    let report = crawl(&unlisted, &store, &options).await.expect("run");
+    let other_port = format!("127.0.0.1:{}", site.closed_port);
+    assert!(
+        report
+            .items
+            .iter()
+            .all(|item| !item.url.contains(&other_port)),
+        "a link to another port was followed"
+    );
+    assert!(report
+        .items
+        .iter()
+        .any(|item| item.url.ends_with("/reviews/child-q")));
+
+    // Without its consent, a source may not start on a loopback address at all.
+    let error = Sources::from_toml(&format!(
+        "[[source]]\nname = \"x\"\nseeds = [\"{}/case-reviews\"]\n",
+        site.base
+    ))
+    .expect_err("loopback seed without consent");
+    assert!(error.contains("allow_private_addresses"), "{error}");
+}
+
+/// Regression (issue 17): one slow response held its host for 4 × 120 s. The URL's
+/// deadline (per source: `timeout_secs`) stops the retries, however many remain.
+#[tokio::test]
+async fn a_slow_url_gives_up_at_its_deadline_not_after_every_retry() {
+    let site = fixture_site::start().await;
+    let sources = sources_for(&site);
+    let source = sources.sources[0].clone();
+    let mut options = test_options(&sources);
+    // Unbounded, ten attempts of 400 ms would take 4.4 s.
+    options.fetch.max_retries = 10;
+    let fetcher = casesearch_crawl::Fetcher::new(options.fetch.clone()).expect("client");
+    let url = url::Url::parse(&format!("{}/files/slow.pdf", site.base)).expect("url");
+    let started = std::time::Instant::now();
+    let result = fetcher
+        .fetch_within(
+            &url,
+            None,
+            |url| source.allows(url),
+            Duration::from_millis(1000),
+        )
+        .await;
+    let took = started.elapsed();
+    assert!(
+        matches!(
+            result,
+            Err(FetchError::DeadlineExceeded { millis: 1000, .. })
+        ),
+        "{result:?}"
+    );
+    assert!(took < Duration::from_millis(2500), "took {took:?}");
+
+    let per_source = Sources::from_toml(&format!(
+        "[[source]]\nname = \"x\"\nseeds = [\"{}/\"]\nallow_private_addresses = true\ntimeout_secs = 7\n",
+        site.base
+    ))
+    .expect("sources");
+    assert_eq!(per_source.sources[0].timeout, Some(Duration::from_secs(7)));
+    assert!(Sources::from_toml(&format!(
+        "[[source]]\nname = \"x\"\nseeds = [\"{}/\"]\nallow_private_addresses = true\ntimeout_secs = 0\n",
+        site.base
+    ))
+    .is_err());
 }
 
 #[tokio::test]

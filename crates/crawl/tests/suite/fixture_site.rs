@@ -208,6 +208,11 @@ impl Site {
             }
             // Same machine, another host name: not on the source's list.
             "/go-elsewhere.pdf" => redirect("http://localhost/files/elsewhere.pdf"),
+            // Same host, another port: another origin (issue 17's SSRF).
+            "/go-other-port.pdf" => redirect(&format!(
+                "http://127.0.0.1:{}/files/internal.pdf",
+                self.closed_port
+            )),
             "/loop/a" => redirect("/loop/b"),
             "/loop/b" => redirect("/loop/a"),
             "/old/child-s-report.pdf" => redirect("/files/child-s-report.pdf"),

@@ -264,17 +264,33 @@ impl<'a> Compiler<'a> {
     // ---- boolean expressions -------------------------------------------------------
 
     fn boolean(&mut self, text: &str) -> Result<Box<dyn Query>, IndexError> {
-        let query = self
-            .context
-            .boolean_parser
-            .parse_query(text)
-            .map_err(|err| match err {
-                QueryParserError::FieldDoesNotExist(field) => IndexError::UnknownQueryField {
+        let parsed = self.context.boolean_parser.parse_query(text);
+        let query = match parsed {
+            Ok(query) => query,
+            Err(QueryParserError::FieldDoesNotExist(field)) => {
+                return Err(IndexError::UnknownQueryField {
                     field,
                     known: QUERYABLE_FIELDS.join(", "),
-                },
-                other => IndexError::InvalidQuery(other.to_string()),
-            })?;
+                })
+            }
+            // tantivy says "Only excluding terms given" both for `NOT x` alone and when
+            // stop-word removal left nothing to include: say which it was.
+            Err(QueryParserError::AllButQueryForbidden) => {
+                let words = text
+                    .split_whitespace()
+                    .filter(|word| !matches!(*word, "AND" | "OR" | "NOT" | "&&" | "||"))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                let searchable = self.analyse(self.fields.text, &words);
+                return Err(IndexError::InvalidQuery(if searchable.is_empty() {
+                    "every word of the expression is too common to search for".into()
+                } else {
+                    "the expression only excludes words (NOT, -); it needs a word to look for"
+                        .into()
+                }));
+            }
+            Err(other) => return Err(IndexError::InvalidQuery(other.to_string())),
+        };
         let query = self.refuse_non_queryable_fields(query)?;
         self.rescore(text, &*query)
     }

@@ -203,6 +203,37 @@ fn ordinary_punctuation_is_searched_with_a_notice_only_where_something_was_repai
     );
 }
 
+/// Regression (issue 17): an expression of common words, or one that only excludes,
+/// was answered with tantivy's "Only excluding terms given".
+#[test]
+fn an_unreadable_boolean_expression_says_what_is_wrong_with_it() {
+    let (_dir, engine) = engine();
+    for (query, reason) in [
+        (
+            "the AND of",
+            "every word of the expression is too common to search for",
+        ),
+        ("NOT camhs", "the expression only excludes words"),
+    ] {
+        let results = search(&engine, query);
+        let messages: Vec<&str> = results
+            .notices
+            .iter()
+            .map(|notice| notice.message.as_str())
+            .collect();
+        assert!(
+            messages.iter().any(|message| message.contains(reason)),
+            "{query}: {messages:?}"
+        );
+        assert!(
+            messages
+                .iter()
+                .all(|message| !message.contains("Only excluding")),
+            "{query}: {messages:?}"
+        );
+    }
+}
+
 #[test]
 fn strict_callers_get_errors_for_broken_syntax() {
     let (_dir, engine) = engine();

@@ -4,7 +4,6 @@
 //! original (at the first match's page for a PDF), a ready citation, and the text.
 
 use axum::extract::{Path, RawQuery, State};
-use axum::http::HeaderMap;
 use axum::response::{Html, IntoResponse, Response};
 use casesearch_index::{DocumentView, Hit};
 use casesearch_model::{AgeBand, DocumentKind, ReviewType};
@@ -24,11 +23,11 @@ const LISTED_HIT_SECTIONS: usize = 40;
 #[utoipa::path(get, path = "/documents/{id}", tag = "pages",
     params(("id" = String, Path, description = "Document id"), openapi::SearchParams),
     responses((status = 200, description = "The document page with similar reviews; `q` is highlighted, the other search parameters make the way back", content_type = "text/html", body = String),
+        (status = 400, description = "A bad parameter (`q` too long)", content_type = "text/html", body = String),
         (status = 404, description = "No such document", content_type = "text/html", body = String)))]
 pub(crate) async fn document_page(
     State(state): State<AppState>,
     Path(id): Path<String>,
-    headers: HeaderMap,
     RawQuery(raw): RawQuery,
 ) -> Response {
     // The search this record was reached from, whole: `q` to highlight, and all of it
@@ -46,7 +45,9 @@ pub(crate) async fn document_page(
     };
     match found {
         Ok((document, similar)) => {
-            let base = crate::export::site_base(&headers);
+            // Links people copy (the citation) use the configured public URL, never the
+            // Host header a client chose.
+            let base = state.public_url.to_string();
             let today = chrono::Utc::now().date_naive();
             let accessed = today.format("%-d %B %Y").to_string();
             Html(render(&document, &similar, &search, &base, &accessed).into_string())
