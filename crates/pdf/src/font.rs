@@ -123,7 +123,8 @@ fn stream_bytes(doc: &Document, obj: &Object) -> Option<Vec<u8>> {
 
 fn parse_to_unicode(doc: &Document, dict: &Dictionary) -> Option<CMap> {
     let bytes = stream_bytes(doc, dict.get(b"ToUnicode").ok()?)?;
-    let cmap = CMap::parse(&bytes);
+    let mut cmap = CMap::parse(&bytes);
+    cmap.cids_as_unicode();
     cmap.has_text().then_some(cmap)
 }
 
@@ -248,7 +249,14 @@ fn simple_font(
         } else {
             None
         };
-        text[code] = from_cmap.or(from_diff).or(fallback);
+        // Type 3 glyph names are the author's own (/square, /a12); for a
+        // name no table knows, poppler passes the code through as text.
+        let pass_through = (type3_matrix.is_some() && diff.is_some())
+            .then(|| char::from_u32(code as u32))
+            .flatten()
+            .filter(|c| !c.is_control())
+            .map(String::from);
+        text[code] = from_cmap.or(from_diff).or(fallback).or(pass_through);
     }
 
     let scale = match type3_matrix {
@@ -259,7 +267,8 @@ fn simple_font(
     let first = dict_get(doc, dict, b"FirstChar")
         .and_then(number)
         .unwrap_or(0.0);
-    if let Some(Object::Array(ws)) = dict_get(doc, dict, b"Widths") {
+    let widths_array = dict_get(doc, dict, b"Widths");
+    if let Some(Object::Array(ws)) = widths_array {
         for (i, w) in ws.iter().take(256).enumerate() {
             let code = first as i64 + i as i64;
             if (0..256).contains(&code) {
@@ -281,6 +290,10 @@ fn simple_font(
             widths[code] = match (std14, missing) {
                 (Some(w), _) => w * 0.001,
                 (None, Some(m)) if m > 0.0 => m * scale,
+                // A code outside the font's own /Widths draws nothing wide:
+                // /MissingWidth defaults to 0, as poppler reads it. A Type 3
+                // space so drawn is no gap unless word spacing makes one.
+                (None, None) if type3_matrix.is_some() && widths_array.is_some() => 0.0,
                 // No metrics at all: half an em keeps word gaps plausible.
                 _ => 0.5,
             };

@@ -222,3 +222,32 @@ fn not_a_pdf_and_budget_errors_are_specific() {
         Err(PdfError::BudgetExceeded { .. })
     ));
 }
+
+#[test]
+fn cidrange_entries_in_a_to_unicode_cmap_are_read_as_unicode() {
+    // Iceni's Word export writes the ToUnicode map of its Chinese font as
+    // `cidrange`s; the company name between the two other runs was lost.
+    let pdf = extract(
+        &corpus::read("word__issue_566_test_2.pdf"),
+        &ExtractOptions::default(),
+    )
+    .expect("opens");
+    let text = pdf.text();
+    assert!(text.contains("中国饮料有限公司"), "{text}");
+}
+
+#[test]
+fn type3_glyph_names_no_table_knows_pass_the_code_through() {
+    // The font names its glyphs /square and /triangle at codes "a" and "b";
+    // poppler reads such a Type 3 font's unknown names as the codes. (Ours
+    // still knows /triangle from TeX's math fonts.)
+    let pdf = extract(
+        &corpus::read("font__Type3WordSpacing.pdf"),
+        &ExtractOptions::default(),
+    )
+    .expect("opens");
+    let text = pdf.text();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 6, "{text}");
+    assert!(lines.iter().all(|l| l.starts_with('a')), "{text}");
+}
