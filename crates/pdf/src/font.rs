@@ -3,14 +3,17 @@
 //!
 //! Unicode comes from `/ToUnicode` first, then the encoding (`/Differences`
 //! glyph names over the base encoding or, for an embedded Type 1 program,
-//! the program's own encoding). Each code falls through these sources on its
-//! own, so one unknown glyph name costs one character, not the whole font.
+//! the program's own encoding), then, for an embedded TrueType program, the
+//! program's own cmap read backwards ([`GlyphText`]). Each code falls
+//! through these sources on its own, so one unknown glyph name costs one
+//! character, not the whole font.
 
 use std::collections::HashMap;
 
 use lopdf::{Dictionary, Document, Object};
 
 use crate::cmap::CMap;
+use crate::truetype::GlyphText;
 
 /// Largest `/W` array we walk; a fuzzed array of millions of entries would
 /// otherwise cost more than the whole page.
@@ -36,7 +39,36 @@ enum Kind {
         encoding: CompositeEncoding,
         widths: HashMap<u32, f32>,
         default_width: f32,
+        /// An embedded TrueType program and how CIDs index its glyphs.
+        glyphs: Option<(GlyphText, CidToGid)>,
     },
+}
+
+/// `/CIDToGIDMap`: `Identity` (or absent), or a table of two-byte glyph ids.
+enum CidToGid {
+    Identity,
+    Table(Vec<u8>),
+}
+
+impl CidToGid {
+    fn gid(&self, cid: u32) -> Option<u32> {
+        match self {
+            CidToGid::Identity => Some(cid),
+            CidToGid::Table(t) => {
+                let at = usize::try_from(cid).ok()?.checked_mul(2)?;
+                let pair = t.get(at..at + 2)?;
+                Some(u16::from_be_bytes([pair[0], pair[1]]) as u32)
+            }
+        }
+    }
+}
+
+/// The embedded TrueType program (`/FontFile2`) of a font descriptor, read
+/// for glyph-to-text use.
+fn embedded_truetype(doc: &Document, font: &Dictionary) -> Option<GlyphText> {
+    let descriptor = dict_get(doc, font, b"FontDescriptor")?.as_dict().ok()?;
+    let program = stream_bytes(doc, descriptor.get(b"FontFile2").ok()?)?;
+    GlyphText::parse(&program)
 }
 
 enum CompositeEncoding {
@@ -196,6 +228,7 @@ fn simple_font(
     dict: &Dictionary,
     to_unicode: Option<&CMap>,
     type3_matrix: Option<[f32; 6]>,
+    glyphs: Option<&GlyphText>,
 ) -> Kind {
     let base_font = base_font_name(doc, dict);
     let encoding = dict_get(doc, dict, b"Encoding");
@@ -256,7 +289,13 @@ fn simple_font(
             .flatten()
             .filter(|c| !c.is_control())
             .map(String::from);
-        text[code] = from_cmap.or(from_diff).or(fallback).or(pass_through);
+        // Last, what the embedded TrueType program draws at this code.
+        let from_program = || glyphs.and_then(|g| g.code(code as u8)).map(str::to_owned);
+        text[code] = from_cmap
+            .or(from_diff)
+            .or(fallback)
+            .or(pass_through)
+            .or_else(from_program);
     }
 
     let scale = match type3_matrix {
@@ -337,6 +376,17 @@ fn composite_font(doc: &Document, dict: &Dictionary) -> (Kind, bool) {
     };
     let mut widths = HashMap::new();
     let mut default_width = 1.0;
+    let glyphs = descendant.and_then(|desc| {
+        let program = embedded_truetype(doc, desc)?;
+        let map = match dict_get(doc, desc, b"CIDToGIDMap") {
+            Some(Object::Stream(s)) => CidToGid::Table(
+                s.decompressed_content()
+                    .unwrap_or_else(|_| s.content.clone()),
+            ),
+            _ => CidToGid::Identity,
+        };
+        Some((program, map))
+    });
     if let Some(desc) = descendant {
         if let Some(dw) = dict_get(doc, desc, b"DW").and_then(number) {
             default_width = dw * 0.001;
@@ -387,6 +437,7 @@ fn composite_font(doc: &Document, dict: &Dictionary) -> (Kind, bool) {
             encoding,
             widths,
             default_width,
+            glyphs,
         },
         vertical,
     )
@@ -418,7 +469,16 @@ impl Font {
             }
             m
         });
-        let kind = simple_font(doc, dict, to_unicode.as_ref(), type3_matrix);
+        let glyphs = (subtype == "TrueType")
+            .then(|| embedded_truetype(doc, dict))
+            .flatten();
+        let kind = simple_font(
+            doc,
+            dict,
+            to_unicode.as_ref(),
+            type3_matrix,
+            glyphs.as_ref(),
+        );
         let size_scale = type3_matrix
             .map(|m| (m[3] * 1000.0).abs())
             .filter(|s| *s > 0.0 && s.is_finite())
@@ -447,6 +507,7 @@ impl Font {
                 encoding,
                 widths,
                 default_width,
+                glyphs,
             } => {
                 let mut at = 0;
                 while at < bytes.len() {
@@ -488,7 +549,15 @@ impl Font {
                                     text = Some(decoded.into_owned());
                                 }
                             }
-                            _ => {}
+                            _ => {
+                                // Identity and embedded CMaps: the CID names a
+                                // glyph of the embedded program, which knows
+                                // what it draws.
+                                text = glyphs
+                                    .as_ref()
+                                    .and_then(|(g, map)| g.glyph(map.gid(cid)?))
+                                    .map(str::to_owned);
+                            }
                         }
                     }
                     let width = widths.get(&cid).copied().unwrap_or(*default_width);

@@ -30,6 +30,7 @@ mod document;
 mod font;
 mod layout;
 mod ocr;
+mod truetype;
 
 use std::time::Duration;
 

@@ -251,3 +251,18 @@ fn type3_glyph_names_no_table_knows_pass_the_code_through() {
     assert_eq!(lines.len(), 6, "{text}");
     assert!(lines.iter().all(|l| l.starts_with('a')), "{text}");
 }
+
+#[test]
+fn identity_h_without_to_unicode_reads_through_the_embedded_fonts_cmap() {
+    // Codes are glyph ids and no /ToUnicode says what they draw; pdftotext
+    // prints the ids ("6HULRXV"), the font's own cmap read backwards gives
+    // the words (testdata/fonts/SOURCES.md says how the file was made).
+    let path = corpus::dir().join("../fonts/identity-h-no-tounicode.pdf");
+    let bytes = std::fs::read(&path).expect("fixture");
+    let pdf = extract(&bytes, &ExtractOptions::default()).expect("opens");
+    assert_eq!(
+        pdf.pages[0].text,
+        "Serious case review: Child F\nInformation sharing between agencies was poor."
+    );
+    assert_eq!(pdf.needs_ocr_pages(), 0);
+}
