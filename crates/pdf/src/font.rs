@@ -40,7 +40,7 @@ enum Kind {
         widths: HashMap<u32, f32>,
         default_width: f32,
         /// An embedded TrueType program and how CIDs index its glyphs.
-        glyphs: Option<(GlyphText, CidToGid)>,
+        glyphs: Option<Box<(GlyphText, CidToGid)>>,
     },
 }
 
@@ -385,7 +385,7 @@ fn composite_font(doc: &Document, dict: &Dictionary) -> (Kind, bool) {
             ),
             _ => CidToGid::Identity,
         };
-        Some((program, map))
+        Some(Box::new((program, map)))
     });
     if let Some(desc) = descendant {
         if let Some(dw) = dict_get(doc, desc, b"DW").and_then(number) {
@@ -555,7 +555,7 @@ impl Font {
                                 // what it draws.
                                 text = glyphs
                                     .as_ref()
-                                    .and_then(|(g, map)| g.glyph(map.gid(cid)?))
+                                    .and_then(|glyphs| glyphs.0.glyph(glyphs.1.gid(cid)?))
                                     .map(str::to_owned);
                             }
                         }
