@@ -266,3 +266,16 @@ fn identity_h_without_to_unicode_reads_through_the_embedded_fonts_cmap() {
     );
     assert_eq!(pdf.needs_ocr_pages(), 0);
 }
+
+#[test]
+fn digits_in_another_font_amid_chinese_are_words_of_their_own() {
+    // The scan's text layer sets every glyph apart (OCR output), so letter
+    // spacing cannot tell words; a change of font between Han and digits can.
+    let pdf = extract(
+        &corpus::read("scan__pr-136-example.pdf"),
+        &ExtractOptions::default(),
+    )
+    .expect("opens");
+    let text = pdf.text();
+    assert!(text.contains("截至 2015 年 12 月 31 日"), "{text}");
+}
