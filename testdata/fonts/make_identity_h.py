@@ -5,6 +5,10 @@ shape of office exports whose text only the embedded font's cmap can read.
 Used once to make identity-h-no-tounicode.pdf (see SOURCES.md).
 
     make_identity_h.py FONT.ttf OUT.pdf "line one" "line two" ...
+    make_identity_h.py --vertical FONT.ttf OUT.pdf "column one" "column two" ...
+
+With --vertical the font is Identity-V and each argument is a column written
+top to bottom, columns from right to left, as vertical Japanese is set.
 """
 import struct
 import sys
@@ -55,12 +59,21 @@ def cmap_format4(cmap):
 
 
 def main():
-    font_path, out, lines = sys.argv[1], sys.argv[2], sys.argv[3:]
+    args = sys.argv[1:]
+    vertical = args[0] == "--vertical"
+    if vertical:
+        args = args[1:]
+    font_path, out, lines = args[0], args[1], args[2:]
     font = open(font_path, "rb").read()
     gids = cmap_format4(tables(font)["cmap"])
-    content = b"BT /F1 14 Tf 72 720 Td 18 TL\n"
-    for line in lines:
-        content += b"<" + "".join("%04X" % gids[c] for c in line).encode() + b"> Tj T*\n"
+    if vertical:
+        content = b"BT /F1 14 Tf 500 720 Td\n"
+        for line in lines:
+            content += b"<" + "".join("%04X" % gids[c] for c in line).encode() + b"> Tj -24 0 Td\n"
+    else:
+        content = b"BT /F1 14 Tf 72 720 Td 18 TL\n"
+        for line in lines:
+            content += b"<" + "".join("%04X" % gids[c] for c in line).encode() + b"> Tj T*\n"
     content += b"ET"
     packed = zlib.compress(font)
     objects = [
@@ -69,8 +82,8 @@ def main():
         b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] "
         b"/Resources << /Font << /F1 5 0 R >> >> /Contents 4 0 R >>",
         b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
-        b"<< /Type /Font /Subtype /Type0 /BaseFont /LiberationSerif /Encoding /Identity-H "
-        b"/DescendantFonts [6 0 R] >>",
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /LiberationSerif /Encoding /Identity-%s "
+        b"/DescendantFonts [6 0 R] >>" % (b"V" if vertical else b"H"),
         b"<< /Type /Font /Subtype /CIDFontType2 /BaseFont /LiberationSerif "
         b"/CIDSystemInfo << /Registry (Adobe) /Ordering (Identity) /Supplement 0 >> "
         b"/CIDToGIDMap /Identity /DW 500 /FontDescriptor 7 0 R >>",

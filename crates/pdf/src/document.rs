@@ -124,7 +124,7 @@ pub(crate) fn inherited<'a>(
     None
 }
 
-fn page_box(doc: &Document, page: &Dictionary) -> [f64; 4] {
+pub(crate) fn page_box(doc: &Document, page: &Dictionary) -> [f64; 4] {
     for key in [&b"CropBox"[..], b"MediaBox"] {
         if let Some(Object::Array(a)) = inherited(doc, page, key) {
             let v: Vec<f64> = a

@@ -17,7 +17,7 @@ use std::time::{Duration, Instant};
 use lopdf::{Dictionary, Document, Object};
 use rayon::prelude::*;
 
-use crate::document::{inherited, load};
+use crate::document::{inherited, load, page_box};
 use crate::{ExtractOptions, PdfError, PdfText};
 
 /// Largest image we decode to hand to OCR (pixels): a 600 dpi A3 scan is
@@ -31,6 +31,9 @@ const MIN_SCAN_SIDE: i64 = 300;
 pub struct PageImage {
     pub format: ImageFormat,
     pub bytes: Vec<u8>,
+    /// Resolution on the page, when known (a scan's pixels over the page's
+    /// width); the engine assumes its own otherwise.
+    pub dpi: Option<u32>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -234,7 +237,12 @@ fn scanned_image(doc: &Document, page: &Dictionary) -> Option<PageImage> {
         }
     }
     let (_, stream) = best?;
-    image_of(doc, stream)
+    let mut image = image_of(doc, stream)?;
+    let width = int(doc, &stream.dict, b"Width")? as f64;
+    let [x0, _, x1, _] = page_box(doc, page);
+    let dpi = (width * 72.0 / (x1 - x0)).round();
+    image.dpi = (50.0..=1200.0).contains(&dpi).then_some(dpi as u32);
+    Some(image)
 }
 
 fn int(doc: &Document, dict: &Dictionary, key: &[u8]) -> Option<i64> {
@@ -292,6 +300,7 @@ fn image_of(doc: &Document, stream: &lopdf::Stream) -> Option<PageImage> {
         return (filters.len() == 1).then(|| PageImage {
             format: ImageFormat::Jpeg,
             bytes: stream.content.clone(),
+            dpi: None,
         });
     }
     if !filters.iter().all(|f| f == b"FlateDecode") {
@@ -349,6 +358,7 @@ fn image_of(doc: &Document, stream: &lopdf::Stream) -> Option<PageImage> {
     Some(PageImage {
         format: ImageFormat::Pnm,
         bytes,
+        dpi: None,
     })
 }
 
@@ -439,7 +449,7 @@ pub struct Tesseract {
     pub program: PathBuf,
     /// Tesseract language codes joined by `+` ("eng", "eng+cym").
     pub language: String,
-    /// Resolution to assume for images that do not record one.
+    /// Resolution to assume for images whose placement on the page does not say.
     pub dpi: u32,
     version: String,
 }
@@ -488,7 +498,7 @@ impl OcrEngine for Tesseract {
             "-l".to_owned(),
             self.language.clone(),
             "--dpi".to_owned(),
-            self.dpi.to_string(),
+            image.dpi.unwrap_or(self.dpi).to_string(),
         ];
         let out = run_with_timeout(
             &self.program.to_string_lossy(),
@@ -556,6 +566,7 @@ impl PageRenderer for Pdftoppm {
         Ok(PageImage {
             format: ImageFormat::Pnm,
             bytes,
+            dpi: Some(dpi),
         })
     }
 }

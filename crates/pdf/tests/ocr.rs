@@ -24,6 +24,8 @@ struct StandInEngine {
 impl OcrEngine for StandInEngine {
     fn recognise(&self, image: &PageImage, _timeout: Duration) -> Result<String, OcrError> {
         self.seen.lock().expect("lock").push(image.format);
+        // 1,700 pixels across a 612-point page.
+        assert_eq!(image.dpi, Some(200));
         assert!(
             image.bytes.starts_with(&[0xFF, 0xD8]),
             "not the JPEG itself"

@@ -279,3 +279,13 @@ fn digits_in_another_font_amid_chinese_are_words_of_their_own() {
     let text = pdf.text();
     assert!(text.contains("截至 2015 年 12 月 31 日"), "{text}");
 }
+
+#[test]
+fn vertical_columns_read_top_to_bottom_right_to_left() {
+    // Identity-V: glyphs advance down the page; columns are read from the
+    // right (testdata/fonts/SOURCES.md says how the file was made).
+    let path = corpus::dir().join("../fonts/identity-v-columns.pdf");
+    let bytes = std::fs::read(&path).expect("fixture");
+    let pdf = extract(&bytes, &ExtractOptions::default()).expect("opens");
+    assert_eq!(pdf.pages[0].text, "Child\nReview");
+}
