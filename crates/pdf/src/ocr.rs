@@ -42,6 +42,9 @@ pub enum ImageFormat {
     Jpeg,
     /// Netpbm (P4 bitmap, P5 grey, P6 colour): decoded raw samples.
     Pnm,
+    /// A `/CCITTFaxDecode` image's bytes (fax G4 or G3, as most old scans
+    /// are stored) behind a TIFF header that says how to read them.
+    Tiff,
 }
 
 /// Why one page could not be recognised.
@@ -203,8 +206,9 @@ fn clean_ocr_text(text: &str) -> String {
 }
 
 /// The page's scan: its largest image XObject, when it is large enough to be
-/// one and stored in a way we can hand over (JPEG as is, or raw/Flate grey,
-/// RGB or 1-bit samples as Netpbm). `None` means: render the page instead.
+/// one and stored in a way we can hand over (JPEG as is, CCITT fax as TIFF,
+/// raw/Flate grey, RGB or 1-bit samples as Netpbm). `None` means: render
+/// the page instead.
 fn scanned_image(doc: &Document, page: &Dictionary) -> Option<PageImage> {
     let resources = inherited(doc, page, b"Resources").and_then(|o| o.as_dict().ok())?;
     let xobjects = resources
@@ -303,8 +307,11 @@ fn image_of(doc: &Document, stream: &lopdf::Stream) -> Option<PageImage> {
             dpi: None,
         });
     }
+    if filters.len() == 1 && filters[0] == b"CCITTFaxDecode" {
+        return ccitt_as_tiff(doc, stream);
+    }
     if !filters.iter().all(|f| f == b"FlateDecode") {
-        // CCITT, JBIG2, JPX, LZW …: the renderer draws these.
+        // JBIG2, JPX, LZW, chains …: the renderer draws these.
         return None;
     }
     let width = u64::try_from(int(doc, dict, b"Width")?).ok()?;
@@ -358,6 +365,91 @@ fn image_of(doc: &Document, stream: &lopdf::Stream) -> Option<PageImage> {
     Some(PageImage {
         format: ImageFormat::Pnm,
         bytes,
+        dpi: None,
+    })
+}
+
+/// A CCITT fax image as a one-strip TIFF: the compressed bytes as stored,
+/// with the `/DecodeParms` that say how they were coded. Tesseract reads it
+/// through Leptonica and libtiff.
+fn ccitt_as_tiff(doc: &Document, stream: &lopdf::Stream) -> Option<PageImage> {
+    let dict = &stream.dict;
+    let params = dict
+        .get(b"DecodeParms")
+        .ok()
+        .and_then(|o| doc.dereference(o).ok())
+        .and_then(|(_, o)| match o {
+            Object::Array(a) => a
+                .first()
+                .and_then(|o| doc.dereference(o).ok())
+                .map(|(_, o)| o),
+            other => Some(other),
+        })
+        .and_then(|o| o.as_dict().ok());
+    let param = |key: &[u8]| params.and_then(|p| int(doc, p, key));
+    let flag = |key: &[u8]| params.is_some_and(|p| matches!(p.get(key), Ok(Object::Boolean(true))));
+    let k = param(b"K").unwrap_or(0);
+    let columns = u32::try_from(param(b"Columns").unwrap_or(1728)).ok()?;
+    let rows = param(b"Rows")
+        .filter(|r| *r > 0)
+        .or_else(|| int(doc, dict, b"Height"))
+        .and_then(|r| u32::try_from(r).ok())?;
+    if columns == 0 || rows == 0 || columns as u64 * rows as u64 > MAX_IMAGE_PIXELS {
+        return None;
+    }
+    // Fax runs are white and black whatever PDF's /BlackIs1 says of the
+    // decoded bits; only a /Decode of [1 0] asks for the negative.
+    let negative = matches!(
+        dict.get(b"Decode")
+            .ok()
+            .and_then(|o| o.as_array().ok())
+            .map(Vec::as_slice),
+        Some([Object::Integer(1), ..])
+    );
+    let data = &stream.content;
+    let (compression, options_tag, options) = if k < 0 {
+        (4u16, 293u16, 0u32)
+    } else {
+        let two_d = u32::from(k > 0);
+        let byte_aligned = if flag(b"EncodedByteAlign") { 4 } else { 0 };
+        (3, 292, two_d | byte_aligned)
+    };
+    let entries: [(u16, u16, u32); 11] = [
+        (256, 4, columns),
+        (257, 4, rows),
+        (258, 3, 1),
+        (259, 3, compression as u32),
+        (262, 3, u32::from(negative)),
+        (273, 4, 0), // strip offset, filled in below
+        (277, 3, 1),
+        (278, 4, rows),
+        (279, 4, u32::try_from(data.len()).ok()?),
+        (options_tag, 4, options),
+        (296, 3, 1),
+    ];
+    let ifd_len = 2 + entries.len() * 12 + 4;
+    let data_at = u32::try_from(8 + ifd_len).ok()?;
+    let mut tiff = Vec::with_capacity(8 + ifd_len + data.len());
+    tiff.extend_from_slice(b"II*\0");
+    tiff.extend_from_slice(&8u32.to_le_bytes());
+    tiff.extend_from_slice(&(entries.len() as u16).to_le_bytes());
+    for (tag, kind, value) in entries {
+        let value = if tag == 273 { data_at } else { value };
+        tiff.extend_from_slice(&tag.to_le_bytes());
+        tiff.extend_from_slice(&kind.to_le_bytes());
+        tiff.extend_from_slice(&1u32.to_le_bytes());
+        if kind == 3 {
+            tiff.extend_from_slice(&(value as u16).to_le_bytes());
+            tiff.extend_from_slice(&[0, 0]);
+        } else {
+            tiff.extend_from_slice(&value.to_le_bytes());
+        }
+    }
+    tiff.extend_from_slice(&0u32.to_le_bytes());
+    tiff.extend_from_slice(data);
+    Some(PageImage {
+        format: ImageFormat::Tiff,
+        bytes: tiff,
         dpi: None,
     })
 }
@@ -596,6 +688,34 @@ mod tests {
             Duration::from_secs(1),
         );
         assert!(matches!(result, Err(OcrError::Spawn { .. })), "{result:?}");
+    }
+
+    #[test]
+    fn a_ccitt_fax_scan_goes_to_ocr_as_tiff() {
+        // The scan behind a real OCR'd fax (its own text layer aside).
+        let path = concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../testdata/pdf/scan__indirect-rotation.pdf"
+        );
+        let bytes = std::fs::read(path).expect("fixture");
+        let doc = load(&bytes, &ExtractOptions::default()).expect("opens");
+        let pages = doc.get_pages();
+        let page = doc.get_dictionary(pages[&1]).expect("page 1");
+        let image = scanned_image(&doc, page).expect("the page's scan");
+        assert_eq!(image.format, ImageFormat::Tiff);
+        assert!(image.bytes.starts_with(b"II*\0\x08\0\0\0"));
+        assert!(
+            image.dpi.is_some_and(|d| (150..=400).contains(&d)),
+            "{:?}",
+            image.dpi
+        );
+        // Where Tesseract is installed, the TIFF must be one it reads.
+        if let Ok(tesseract) = Tesseract::find("tesseract", "eng", 300) {
+            let text = tesseract
+                .recognise(&image, Duration::from_secs(120))
+                .expect("tesseract reads the TIFF");
+            assert!(text.contains("Container"), "{text}");
+        }
     }
 
     #[test]
