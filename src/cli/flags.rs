@@ -58,6 +58,8 @@ pub enum Command {
     Extract {
         /// The PDF file.
         file: PathBuf,
+        #[command(flatten)]
+        ocr: OcrFlags,
     },
     /// Add local PDFs (files or whole folders), or the documents of crawled sources, to
     /// the corpus; the next `index` (or `serve`) makes them searchable with "p. N" on hits.

@@ -31,7 +31,7 @@ pub fn run(corpus: &Path, flags: IngestFlags) -> Result<ExitCode> {
 
 /// Tesseract (and pdftoppm, for pages that must be drawn) as the flags ask; `None` when
 /// OCR is off, or on `auto` without Tesseract, which says once how to enable it.
-fn ocr_from_flags(flags: &OcrFlags) -> Result<Option<documents::Ocr>> {
+pub(crate) fn ocr_from_flags(flags: &OcrFlags) -> Result<Option<documents::Ocr>> {
     if flags.mode == OcrMode::Off {
         return Ok(None);
     }
