@@ -34,6 +34,8 @@ enum Kind {
     Simple {
         text: Box<[Option<String>; 256]>,
         widths: Box<[f32; 256]>,
+        /// An embedded TrueType program, asked for codes nothing else maps.
+        program: Option<GlyphText>,
     },
     Composite {
         encoding: CompositeEncoding,
@@ -68,7 +70,7 @@ impl CidToGid {
 fn embedded_truetype(doc: &Document, font: &Dictionary) -> Option<GlyphText> {
     let descriptor = dict_get(doc, font, b"FontDescriptor")?.as_dict().ok()?;
     let program = stream_bytes(doc, descriptor.get(b"FontFile2").ok()?)?;
-    GlyphText::parse(&program)
+    Some(GlyphText::new(program))
 }
 
 enum CompositeEncoding {
@@ -228,7 +230,7 @@ fn simple_font(
     dict: &Dictionary,
     to_unicode: Option<&CMap>,
     type3_matrix: Option<[f32; 6]>,
-    glyphs: Option<&GlyphText>,
+    program: Option<GlyphText>,
 ) -> Kind {
     let base_font = base_font_name(doc, dict);
     let encoding = dict_get(doc, dict, b"Encoding");
@@ -289,13 +291,9 @@ fn simple_font(
             .flatten()
             .filter(|c| !c.is_control())
             .map(String::from);
-        // Last, what the embedded TrueType program draws at this code.
-        let from_program = || glyphs.and_then(|g| g.code(code as u8)).map(str::to_owned);
-        text[code] = from_cmap
-            .or(from_diff)
-            .or(fallback)
-            .or(pass_through)
-            .or_else(from_program);
+        // Still nothing: the embedded TrueType program is asked when the
+        // code is shown (`Font::decode`).
+        text[code] = from_cmap.or(from_diff).or(fallback).or(pass_through);
     }
 
     let scale = match type3_matrix {
@@ -338,7 +336,11 @@ fn simple_font(
             };
         }
     }
-    Kind::Simple { text, widths }
+    Kind::Simple {
+        text,
+        widths,
+        program,
+    }
 }
 
 fn composite_font(doc: &Document, dict: &Dictionary) -> (Kind, bool) {
@@ -472,13 +474,7 @@ impl Font {
         let glyphs = (subtype == "TrueType")
             .then(|| embedded_truetype(doc, dict))
             .flatten();
-        let kind = simple_font(
-            doc,
-            dict,
-            to_unicode.as_ref(),
-            type3_matrix,
-            glyphs.as_ref(),
-        );
+        let kind = simple_font(doc, dict, to_unicode.as_ref(), type3_matrix, glyphs);
         let size_scale = type3_matrix
             .map(|m| (m[3] * 1000.0).abs())
             .filter(|s| *s > 0.0 && s.is_finite())
@@ -494,10 +490,17 @@ impl Font {
     /// Splits a shown string into glyphs.
     pub fn decode(&self, bytes: &[u8], out: &mut Vec<DecodedGlyph>) {
         match &self.kind {
-            Kind::Simple { text, widths } => {
+            Kind::Simple {
+                text,
+                widths,
+                program,
+            } => {
                 for &b in bytes {
+                    let text = text[b as usize]
+                        .clone()
+                        .or_else(|| program.as_ref().and_then(|p| p.code(b)).map(str::to_owned));
                     out.push(DecodedGlyph {
-                        text: text[b as usize].clone(),
+                        text,
                         width: widths[b as usize],
                         word_space: b == 32,
                     });

@@ -6,12 +6,20 @@
 //! common case: the codes are glyph ids, and only the font knows what they
 //! draw.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use ttf_parser::{Face, GlyphId, PlatformId};
 
-/// Glyph ids to text, and the `cmap` subtables simple fonts address by code.
+/// An embedded TrueType program, read (once) the first time a glyph's text
+/// is asked for: most fonts carry a ToUnicode map and never are.
 pub struct GlyphText {
+    program: Vec<u8>,
+    maps: OnceCell<Option<Maps>>,
+}
+
+/// Glyph ids to text, and the `cmap` subtables simple fonts address by code.
+struct Maps {
     by_glyph: HashMap<u16, String>,
     /// Code → glyph through the (3,0) symbol or (1,0) Mac Roman subtable.
     by_code: HashMap<u8, u16>,
@@ -23,9 +31,32 @@ fn private_use(c: char) -> bool {
 }
 
 impl GlyphText {
-    /// Reads `program` (a `/FontFile2` stream); `None` when it does not parse
-    /// or maps no glyph to text.
-    pub fn parse(program: &[u8]) -> Option<GlyphText> {
+    /// Keeps `program` (a `/FontFile2` stream) for reading when first needed.
+    pub fn new(program: Vec<u8>) -> GlyphText {
+        GlyphText {
+            program,
+            maps: OnceCell::new(),
+        }
+    }
+
+    fn maps(&self) -> Option<&Maps> {
+        self.maps.get_or_init(|| Maps::read(&self.program)).as_ref()
+    }
+
+    pub fn glyph(&self, gid: u32) -> Option<&str> {
+        self.maps()?.glyph(gid)
+    }
+
+    /// A simple font's code through the program's own symbol or Mac cmap.
+    pub fn code(&self, code: u8) -> Option<&str> {
+        let maps = self.maps()?;
+        maps.by_code.get(&code).and_then(|&g| maps.glyph(g as u32))
+    }
+}
+
+impl Maps {
+    /// `None` when the program does not parse or maps no glyph to text.
+    fn read(program: &[u8]) -> Option<Maps> {
         let face = Face::parse(program, 0).ok()?;
         let mut by_glyph: HashMap<u16, String> = HashMap::new();
         let mut by_code: HashMap<u8, u16> = HashMap::new();
@@ -88,18 +119,13 @@ impl GlyphText {
                 by_glyph.insert(gid, text);
             }
         }
-        (!by_glyph.is_empty()).then_some(GlyphText { by_glyph, by_code })
+        (!by_glyph.is_empty()).then_some(Maps { by_glyph, by_code })
     }
 
-    pub fn glyph(&self, gid: u32) -> Option<&str> {
+    fn glyph(&self, gid: u32) -> Option<&str> {
         u16::try_from(gid)
             .ok()
             .and_then(|g| self.by_glyph.get(&g))
             .map(String::as_str)
-    }
-
-    /// A simple font's code through the program's own symbol or Mac cmap.
-    pub fn code(&self, code: u8) -> Option<&str> {
-        self.by_code.get(&code).and_then(|&g| self.glyph(g as u32))
     }
 }
