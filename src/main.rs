@@ -64,7 +64,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Index { full } => cli::index::run(corpus, index, full),
         Command::Search(flags) => cli::search::run(corpus, index, flags),
         Command::Eval(flags) => cli::eval::run(corpus, flags),
-        Command::Extract { file } => cli::extract::run(corpus, &file),
+        Command::Extract { file, ocr } => cli::extract::run(corpus, &file, &ocr),
         Command::Ingest(flags) => cli::ingest::run(corpus, flags),
         Command::ImportPfd { file } => cli::import_pfd::run(corpus, &file),
         Command::ImportCatalogue { file } => cli::import_catalogue::run(corpus, &file),

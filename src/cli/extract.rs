@@ -9,10 +9,26 @@ use anyhow::{Context, Result};
 use casesearch_cataloguing::RegionTable;
 use casesearch_ingest::{documents, Corpus};
 
-pub fn run(corpus: &Path, file: &Path) -> Result<ExitCode> {
+use super::flags::OcrFlags;
+
+pub fn run(corpus: &Path, file: &Path, ocr_flags: &OcrFlags) -> Result<ExitCode> {
     let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-    let pdf = casesearch_pdf::extract(&bytes, &casesearch_pdf::ExtractOptions::default())
+    let mut pdf = casesearch_pdf::extract(&bytes, &casesearch_pdf::ExtractOptions::default())
         .with_context(|| format!("extracting {}", file.display()))?;
+    // The pages ingest would OCR, OCR'd the same way, so the text shown is the text indexed.
+    let mut ocr_failures = Vec::new();
+    if pdf.needs_ocr_pages() > 0 {
+        if let Some(ocr) = super::ingest::ocr_from_flags(ocr_flags)? {
+            let report = casesearch_pdf::ocr_pages(
+                &bytes,
+                &mut pdf,
+                ocr.engine.as_ref(),
+                ocr.renderer.as_deref(),
+                &ocr.options,
+            )?;
+            ocr_failures = report.failed;
+        }
+    }
     let mut out = std::io::stdout().lock();
     let meta = &pdf.meta;
     for (name, value) in [
@@ -27,16 +43,21 @@ pub fn run(corpus: &Path, file: &Path) -> Result<ExitCode> {
     }
     writeln!(
         out,
-        "pages: {} ({} need OCR)",
+        "pages: {} ({} by OCR, {} need OCR)",
         meta.page_count,
+        pdf.ocr_pages(),
         pdf.needs_ocr_pages()
     )?;
+    for (page, why) in &ocr_failures {
+        writeln!(out, "OCR of p. {page} failed: {why}")?;
+    }
     print_derived(&mut out, corpus, file, &bytes)?;
     for page in &pdf.pages {
-        let ocr = match (&page.unreadable, page.needs_ocr) {
-            (Some(reason), _) => format!(" (unreadable: {reason})"),
-            (None, true) => " (needs OCR)".to_owned(),
-            (None, false) => String::new(),
+        let ocr = match (&page.unreadable, page.needs_ocr, page.ocr) {
+            (Some(reason), _, _) => format!(" (unreadable: {reason})"),
+            (None, true, _) => " (needs OCR)".to_owned(),
+            (None, false, true) => " (OCR)".to_owned(),
+            (None, false, false) => String::new(),
         };
         writeln!(
             out,

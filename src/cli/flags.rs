@@ -58,6 +58,8 @@ pub enum Command {
     Extract {
         /// The PDF file.
         file: PathBuf,
+        #[command(flatten)]
+        ocr: OcrFlags,
     },
     /// Add local PDFs (files or whole folders), or the documents of crawled sources, to
     /// the corpus; the next `index` (or `serve`) makes them searchable with "p. N" on hits.
@@ -232,6 +234,43 @@ pub struct IngestFlags {
     /// With --sources: where fetched bytes and their provenance are kept.
     #[arg(long, default_value = "raw")]
     pub store: PathBuf,
+    #[command(flatten)]
+    pub ocr: OcrFlags,
+}
+
+/// OCR of pages without a usable text layer (scans), with Tesseract when installed.
+#[derive(clap::Args, Clone)]
+pub struct OcrFlags {
+    /// OCR: `auto` uses Tesseract when it is installed, `off` only lists such pages as
+    /// needing OCR, `require` fails if Tesseract (or the language) is missing.
+    #[arg(
+        long = "ocr",
+        value_enum,
+        default_value = "auto",
+        env = "CASESEARCH_OCR"
+    )]
+    pub mode: OcrMode,
+    /// Tesseract language(s), joined by `+` (e.g. eng+cym).
+    #[arg(long = "ocr-lang", default_value = "eng", env = "CASESEARCH_OCR_LANG")]
+    pub language: String,
+    /// Resolution pages are rendered at for OCR.
+    #[arg(long = "ocr-dpi", default_value_t = 300, env = "CASESEARCH_OCR_DPI",
+          value_parser = clap::value_parser!(u32).range(50..=1200))]
+    pub dpi: u32,
+    /// Time budget for OCR of one document, in seconds.
+    #[arg(
+        long = "ocr-budget",
+        default_value_t = 600,
+        env = "CASESEARCH_OCR_BUDGET"
+    )]
+    pub budget_secs: u64,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OcrMode {
+    Auto,
+    Off,
+    Require,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

@@ -542,3 +542,92 @@ fn damaged_pdfs_are_reported_as_damaged_not_as_needing_ocr() {
         );
     }
 }
+
+/// Says every page reads "Scanned words about the fieldfare", so the pipeline
+/// can be checked without Tesseract (the pdf crate's tests run the real one).
+struct StandInOcr;
+
+impl casesearch_pdf::OcrEngine for StandInOcr {
+    fn recognise(
+        &self,
+        _image: &casesearch_pdf::PageImage,
+        _timeout: std::time::Duration,
+    ) -> Result<String, casesearch_pdf::OcrError> {
+        Ok("Scanned words about the fieldfare\n".into())
+    }
+
+    fn describe(&self) -> String {
+        "stand-in OCR".into()
+    }
+}
+
+#[test]
+fn scanned_pages_are_ocr_text_in_the_record_and_in_hits_or_listed_as_needing_ocr() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    copy_dir(&corpus_dir(), &corpus);
+    let scan = Path::new(env!("CARGO_MANIFEST_DIR")).join("testdata/ocr/crazyones-scanned.pdf");
+    let options = casesearch_pdf::ExtractOptions::default();
+    let incoming = || {
+        std::iter::once(
+            documents::read_file(&scan, Hints::default(), options.max_bytes)
+                .map_err(|reason| (scan.display().to_string(), reason)),
+        )
+    };
+
+    // Without an OCR engine: the document has no text and says its pages need OCR.
+    let report = documents::add_documents(&corpus, incoming(), &options, &|_| {}).unwrap();
+    let Outcome::Failed { reason } = &report.documents[0].outcome else {
+        panic!("{report:?}")
+    };
+    assert!(reason.contains("1 need OCR"), "{reason}");
+
+    let ocr = documents::Ocr {
+        engine: Box::new(StandInOcr),
+        renderer: None,
+        options: casesearch_pdf::OcrOptions::default(),
+    };
+    let report =
+        documents::add_documents_with_ocr(&corpus, incoming(), &options, Some(&ocr), &|_| {})
+            .unwrap();
+    let Outcome::Added {
+        id, ocr, needs_ocr, ..
+    } = &report.documents[0].outcome
+    else {
+        panic!("{report:?}")
+    };
+    assert_eq!((*ocr, *needs_ocr), (1, 0));
+    let records = casesearch_ingest::Corpus::open(&corpus)
+        .unwrap()
+        .read_collection(documents::COLLECTION)
+        .unwrap()
+        .reviews;
+    let review = records.iter().find(|r| &r.id == id).unwrap();
+    assert_eq!(review.sections[0].label, documents::ocr_page_label(1));
+    assert_eq!(
+        review.metadata.get("pages_ocr").map(String::as_str),
+        Some("1")
+    );
+    assert_eq!(
+        review.metadata.get("ocr_engine").map(String::as_str),
+        Some("stand-in OCR")
+    );
+
+    casesearch::index_corpus(
+        &corpus,
+        &dir.path().join("index"),
+        BuildMode::Incremental,
+        &|_| {},
+        &|_| {},
+    )
+    .unwrap();
+    let engine = casesearch::open_engine(&dir.path().join("index")).unwrap();
+    let results = engine
+        .search(&SearchRequest {
+            query: "fieldfare".into(),
+            ..SearchRequest::default()
+        })
+        .unwrap();
+    let hit = results.hits.iter().find(|hit| &hit.id == id).unwrap();
+    assert_eq!(hit.snippets[0].section, "p. 1 (OCR)");
+}

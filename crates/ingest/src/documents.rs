@@ -15,7 +15,7 @@ use std::path::{Path, PathBuf};
 use casesearch_cataloguing::derive::{derive, DocumentText, Found, Page};
 use casesearch_cataloguing::RegionTable;
 use casesearch_model::{Derivation, Review, ReviewDetails, ReviewType, Section};
-use casesearch_pdf::{ExtractOptions, PdfText};
+use casesearch_pdf::{ExtractOptions, OcrEngine, OcrOptions, PageRenderer, PdfText};
 use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 
@@ -78,17 +78,39 @@ pub struct Hints {
     pub listing: Vec<String>,
 }
 
+/// How pages without a usable text layer are recognised: an engine (Tesseract in the
+/// binary), an optional renderer for pages whose scan is not an image we unpack, and the
+/// resolution and time budget. Without one, such pages are only counted as needing OCR.
+pub struct Ocr {
+    pub engine: Box<dyn OcrEngine>,
+    pub renderer: Option<Box<dyn PageRenderer>>,
+    pub options: OcrOptions,
+}
+
+/// Metadata keys for OCR: how many pages' text was recognised, and by what.
+const PAGES_OCR: &str = "pages_ocr";
+const OCR_ENGINE: &str = "ocr_engine";
+
+/// The section label of a page whose text came from OCR, so hits and the record page
+/// say so wherever they cite the page.
+pub fn ocr_page_label(number: u32) -> String {
+    format!("p. {number} (OCR)")
+}
+
 /// What happened to one document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
     Added {
         id: String,
         pages: usize,
+        /// Pages whose text came from OCR.
+        ocr: usize,
         needs_ocr: usize,
     },
     Replaced {
         id: String,
         pages: usize,
+        ocr: usize,
         needs_ocr: usize,
     },
     Unchanged {
@@ -215,6 +237,17 @@ pub fn add_documents(
     options: &ExtractOptions,
     progress: &dyn Fn(&str),
 ) -> Result<IngestReport, IngestError> {
+    add_documents_with_ocr(corpus_dir, documents, options, None, progress)
+}
+
+/// [`add_documents`], recognising pages without a usable text layer with `ocr`.
+pub fn add_documents_with_ocr(
+    corpus_dir: &Path,
+    documents: impl IntoIterator<Item = Incoming>,
+    options: &ExtractOptions,
+    ocr: Option<&Ocr>,
+    progress: &dyn Fn(&str),
+) -> Result<IngestReport, IngestError> {
     let _writing = CorpusWriteLock::acquire(corpus_dir)?;
     ensure_collection(corpus_dir)?;
     let corpus = Corpus::open(corpus_dir)?;
@@ -225,7 +258,7 @@ pub fn add_documents(
     for document in documents {
         let (key, outcome) = match document {
             Ok(document) => {
-                let outcome = add_one(&mut records, &document, options, &regions);
+                let outcome = add_one(&mut records, &document, options, ocr, &regions);
                 (document.key, outcome)
             }
             Err((key, reason)) => (key, Outcome::Failed { reason }),
@@ -246,7 +279,7 @@ pub fn record_for(
     regions: &RegionTable,
 ) -> Result<Review, String> {
     let (review, _) = match document.kind {
-        FileFormat::Pdf => from_pdf(document, options, regions)?,
+        FileFormat::Pdf => from_pdf(document, options, None, regions)?,
         FileFormat::Html => from_html(document, regions)?,
     };
     Ok(review)
@@ -256,6 +289,7 @@ fn add_one(
     records: &mut BTreeMap<String, Review>,
     document: &IncomingDocument,
     options: &ExtractOptions,
+    ocr: Option<&Ocr>,
     regions: &RegionTable,
 ) -> Outcome {
     let digest = hex(&Sha256::digest(&document.bytes));
@@ -274,7 +308,7 @@ fn add_one(
     }
     let replacing = previous.is_some();
     let extracted = match document.kind {
-        FileFormat::Pdf => from_pdf(document, options, regions),
+        FileFormat::Pdf => from_pdf(document, options, ocr, regions),
         FileFormat::Html => from_html(document, regions),
     };
     let (mut review, needs_ocr) = match extracted {
@@ -285,17 +319,24 @@ fn add_one(
     review.metadata.insert(KEY.into(), document.key.clone());
     review.metadata.insert(SHA256.into(), digest);
     let pages = review.sections.len();
+    let ocr = review
+        .metadata
+        .get(PAGES_OCR)
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
     records.insert(id.clone(), review);
     if replacing {
         Outcome::Replaced {
             id,
             pages,
+            ocr,
             needs_ocr,
         }
     } else {
         Outcome::Added {
             id,
             pages,
+            ocr,
             needs_ocr,
         }
     }
@@ -306,17 +347,36 @@ fn add_one(
 fn from_pdf(
     document: &IncomingDocument,
     options: &ExtractOptions,
+    ocr: Option<&Ocr>,
     regions: &RegionTable,
 ) -> Result<(Review, usize), String> {
-    let pdf: PdfText =
+    let mut pdf: PdfText =
         casesearch_pdf::extract(&document.bytes, options).map_err(|err| err.to_string())?;
+    let mut ocr_failures = Vec::new();
+    if let Some(ocr) = ocr.filter(|_| pdf.needs_ocr_pages() > 0) {
+        // The text layer was read from these bytes a moment ago, so OCR's own
+        // reading of them does not fail; if it does, the pages still need OCR.
+        if let Ok(report) = casesearch_pdf::ocr_pages(
+            &document.bytes,
+            &mut pdf,
+            ocr.engine.as_ref(),
+            ocr.renderer.as_deref(),
+            &ocr.options,
+        ) {
+            ocr_failures = report.failed;
+        }
+    }
     let needs_ocr = pdf.needs_ocr_pages();
     let sections: Vec<Section> = pdf
         .pages
         .iter()
         .filter(|page| !page.text.trim().is_empty())
         .map(|page| Section {
-            label: format!("p. {}", page.number),
+            label: if page.ocr {
+                ocr_page_label(page.number)
+            } else {
+                format!("p. {}", page.number)
+            },
             text: page.text.clone(),
         })
         .collect();
@@ -338,9 +398,13 @@ fn from_pdf(
                 "no text could be read, the file is damaged: {first}{more}"
             ));
         }
+        let why = match ocr_failures.first() {
+            Some((page, err)) => format!("; OCR of p. {page}: {err}"),
+            None => String::new(),
+        };
         // Not counted in the summary's "pages need OCR", which counts added documents.
         return Err(format!(
-            "no text layer on any of its {} pages: a scan, it needs OCR before it can be added",
+            "no text layer on any of its {} pages ({needs_ocr} need OCR{why}): a scan, it needs OCR before it can be added",
             pdf.meta.page_count
         ));
     }
@@ -348,6 +412,10 @@ fn from_pdf(
     metadata.insert("pages".into(), pdf.meta.page_count.to_string());
     if needs_ocr > 0 {
         metadata.insert("pages_needing_ocr".into(), needs_ocr.to_string());
+    }
+    if let (Some(ocr), recognised @ 1..) = (ocr, pdf.ocr_pages()) {
+        metadata.insert(PAGES_OCR.into(), recognised.to_string());
+        metadata.insert(OCR_ENGINE.into(), ocr.engine.describe());
     }
     for (name, value) in [
         ("author", &pdf.meta.author),

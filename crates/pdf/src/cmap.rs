@@ -327,6 +327,30 @@ impl CMap {
         cmap
     }
 
+    /// For a `/ToUnicode` CMap: reads `cidchar`/`cidrange` entries, which
+    /// have no place there, as code → Unicode scalar, as poppler does. Some
+    /// generators (Iceni's Word export) write their Unicode ranges that way.
+    pub fn cids_as_unicode(&mut self) {
+        let mut budget = MAX_RANGE as usize * 4;
+        let singles: Vec<(u32, u32)> = self.cid.drain().collect();
+        let ranges = std::mem::take(&mut self.cid_ranges);
+        let pairs = singles
+            .into_iter()
+            .chain(ranges.into_iter().flat_map(|(lo, hi, base)| {
+                let hi = hi.min(lo.saturating_add(MAX_RANGE));
+                (lo..=hi).map(move |code| (code, base.saturating_add(code - lo)))
+            }));
+        for (code, scalar) in pairs {
+            if budget == 0 {
+                break;
+            }
+            budget -= 1;
+            if let Some(c) = char::from_u32(scalar).filter(|c| !c.is_control()) {
+                self.text.entry(code).or_insert_with(|| c.to_string());
+            }
+        }
+    }
+
     pub fn has_text(&self) -> bool {
         !self.text.is_empty()
     }
@@ -402,6 +426,20 @@ mod tests {
         assert_eq!(cmap.text(0x30), Some("x"));
         assert_eq!(cmap.text(0x31), Some("\u{1D400}"));
         assert_eq!(cmap.next_code_len(&[0, 0x24, 0]), Some(2));
+    }
+
+    #[test]
+    fn cid_entries_in_a_to_unicode_cmap_are_read_as_unicode() {
+        let mut cmap = CMap::parse(
+            b"1 beginbfrange <0000> <007f> <0000> endbfrange\n\
+              1 begincidchar <0100> 256 endcidchar\n\
+              1 begincidrange <4e00> <4eff> 19968 endcidrange",
+        );
+        cmap.cids_as_unicode();
+        assert_eq!(cmap.text(0x41), Some("A"));
+        assert_eq!(cmap.text(0x100), Some("\u{100}"));
+        assert_eq!(cmap.text(0x4E2D), Some("中"));
+        assert!(cmap.text(0x4F00).is_none());
     }
 
     #[test]

@@ -50,6 +50,8 @@ pub struct Glyph {
     pub rot: u8,
     /// Empty for a glyph no source could map to text.
     pub text: String,
+    /// Which font drew it (equal ids, same font object on this page).
+    pub font: usize,
 }
 
 /// Everything one page's content streams produced.
@@ -409,7 +411,7 @@ impl<'a> Interpreter<'a> {
             } else {
                 fs * (m[2] * m[2] + m[3] * m[3]).sqrt()
             } * font.size_scale as f64;
-            self.record(p0, p1, dx, dy, size, g.text);
+            self.record(p0, p1, (dx, dy), size, g.text, Rc::as_ptr(&font) as usize);
             let advance = if font.vertical {
                 -(fs) + gs.char_spacing + if g.word_space { gs.word_spacing } else { 0.0 }
             } else {
@@ -431,10 +433,10 @@ impl<'a> Interpreter<'a> {
         &mut self,
         p0: (f64, f64),
         p1: (f64, f64),
-        dx: f64,
-        dy: f64,
+        (dx, dy): (f64, f64),
         size: f64,
         text: Option<String>,
+        font: usize,
     ) {
         let [x0, y0, x1, y1] = self.page_box;
         let finite = p0.0.is_finite()
@@ -482,6 +484,7 @@ impl<'a> Interpreter<'a> {
             size: size.abs().max(0.1) as f32,
             rot,
             text,
+            font,
         });
     }
 }

@@ -24,6 +24,17 @@ const HEADER_WINDOW: usize = 1024;
 /// page comes back empty with `needs_ocr` set, so callers always see why a
 /// document is empty.
 pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfText, PdfError> {
+    let started = Instant::now();
+    let doc = load(bytes, opts)?;
+    match catch_unwind(AssertUnwindSafe(|| extract_document(&doc, opts, started))) {
+        Ok(result) => result,
+        Err(panic) => Err(PdfError::ParserPanic(panic_message(panic))),
+    }
+}
+
+/// Checks the size and header, parses and decrypts: the document both text
+/// extraction and OCR's page images start from.
+pub(crate) fn load(bytes: &[u8], opts: &ExtractOptions) -> Result<Document, PdfError> {
     if bytes.len() as u64 > opts.max_bytes {
         return Err(PdfError::TooLarge {
             what: format!("{} bytes, the limit is {}", bytes.len(), opts.max_bytes),
@@ -33,7 +44,6 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfText, PdfError>
     if !head.windows(5).any(|w| w == b"%PDF-") {
         return Err(PdfError::NotPdf);
     }
-    let started = Instant::now();
     let options = LoadOptions {
         max_decompressed_size: Some(MAX_STREAM_BYTES),
         ..LoadOptions::default()
@@ -58,10 +68,7 @@ pub fn extract(bytes: &[u8], opts: &ExtractOptions) -> Result<PdfText, PdfError>
             _ => PdfError::PasswordRequired,
         });
     }
-    match catch_unwind(AssertUnwindSafe(|| extract_document(&doc, opts, started))) {
-        Ok(result) => result,
-        Err(panic) => Err(PdfError::ParserPanic(panic_message(panic))),
-    }
+    Ok(doc)
 }
 
 fn panic_message(panic: Box<dyn std::any::Any + Send>) -> String {
@@ -98,7 +105,11 @@ fn load_error(e: lopdf::Error) -> PdfError {
 }
 
 /// Follows `/Parent` for an inheritable page attribute.
-fn inherited<'a>(doc: &'a Document, page: &'a Dictionary, key: &[u8]) -> Option<&'a Object> {
+pub(crate) fn inherited<'a>(
+    doc: &'a Document,
+    page: &'a Dictionary,
+    key: &[u8],
+) -> Option<&'a Object> {
     let mut node = page;
     for _ in 0..32 {
         if let Ok(v) = node.get(key) {
@@ -113,7 +124,7 @@ fn inherited<'a>(doc: &'a Document, page: &'a Dictionary, key: &[u8]) -> Option<
     None
 }
 
-fn page_box(doc: &Document, page: &Dictionary) -> [f64; 4] {
+pub(crate) fn page_box(doc: &Document, page: &Dictionary) -> [f64; 4] {
     for key in [&b"CropBox"[..], b"MediaBox"] {
         if let Some(Object::Array(a)) = inherited(doc, page, key) {
             let v: Vec<f64> = a
@@ -239,6 +250,7 @@ fn extract_document(
                 text,
                 needs_ocr,
                 unreadable,
+                ocr: false,
             }
         })
         .collect();

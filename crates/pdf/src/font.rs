@@ -3,14 +3,17 @@
 //!
 //! Unicode comes from `/ToUnicode` first, then the encoding (`/Differences`
 //! glyph names over the base encoding or, for an embedded Type 1 program,
-//! the program's own encoding). Each code falls through these sources on its
-//! own, so one unknown glyph name costs one character, not the whole font.
+//! the program's own encoding), then, for an embedded TrueType program, the
+//! program's own cmap read backwards ([`GlyphText`]). Each code falls
+//! through these sources on its own, so one unknown glyph name costs one
+//! character, not the whole font.
 
 use std::collections::HashMap;
 
 use lopdf::{Dictionary, Document, Object};
 
 use crate::cmap::CMap;
+use crate::truetype::GlyphText;
 
 /// Largest `/W` array we walk; a fuzzed array of millions of entries would
 /// otherwise cost more than the whole page.
@@ -31,12 +34,43 @@ enum Kind {
     Simple {
         text: Box<[Option<String>; 256]>,
         widths: Box<[f32; 256]>,
+        /// An embedded TrueType program, asked for codes nothing else maps.
+        program: Option<GlyphText>,
     },
     Composite {
         encoding: CompositeEncoding,
         widths: HashMap<u32, f32>,
         default_width: f32,
+        /// An embedded TrueType program and how CIDs index its glyphs.
+        glyphs: Option<Box<(GlyphText, CidToGid)>>,
     },
+}
+
+/// `/CIDToGIDMap`: `Identity` (or absent), or a table of two-byte glyph ids.
+enum CidToGid {
+    Identity,
+    Table(Vec<u8>),
+}
+
+impl CidToGid {
+    fn gid(&self, cid: u32) -> Option<u32> {
+        match self {
+            CidToGid::Identity => Some(cid),
+            CidToGid::Table(t) => {
+                let at = usize::try_from(cid).ok()?.checked_mul(2)?;
+                let pair = t.get(at..at + 2)?;
+                Some(u16::from_be_bytes([pair[0], pair[1]]) as u32)
+            }
+        }
+    }
+}
+
+/// The embedded TrueType program (`/FontFile2`) of a font descriptor, read
+/// for glyph-to-text use.
+fn embedded_truetype(doc: &Document, font: &Dictionary) -> Option<GlyphText> {
+    let descriptor = dict_get(doc, font, b"FontDescriptor")?.as_dict().ok()?;
+    let program = stream_bytes(doc, descriptor.get(b"FontFile2").ok()?)?;
+    Some(GlyphText::new(program))
 }
 
 enum CompositeEncoding {
@@ -123,7 +157,8 @@ fn stream_bytes(doc: &Document, obj: &Object) -> Option<Vec<u8>> {
 
 fn parse_to_unicode(doc: &Document, dict: &Dictionary) -> Option<CMap> {
     let bytes = stream_bytes(doc, dict.get(b"ToUnicode").ok()?)?;
-    let cmap = CMap::parse(&bytes);
+    let mut cmap = CMap::parse(&bytes);
+    cmap.cids_as_unicode();
     cmap.has_text().then_some(cmap)
 }
 
@@ -195,6 +230,7 @@ fn simple_font(
     dict: &Dictionary,
     to_unicode: Option<&CMap>,
     type3_matrix: Option<[f32; 6]>,
+    program: Option<GlyphText>,
 ) -> Kind {
     let base_font = base_font_name(doc, dict);
     let encoding = dict_get(doc, dict, b"Encoding");
@@ -248,7 +284,16 @@ fn simple_font(
         } else {
             None
         };
-        text[code] = from_cmap.or(from_diff).or(fallback);
+        // Type 3 glyph names are the author's own (/square, /a12); for a
+        // name no table knows, poppler passes the code through as text.
+        let pass_through = (type3_matrix.is_some() && diff.is_some())
+            .then(|| char::from_u32(code as u32))
+            .flatten()
+            .filter(|c| !c.is_control())
+            .map(String::from);
+        // Still nothing: the embedded TrueType program is asked when the
+        // code is shown (`Font::decode`).
+        text[code] = from_cmap.or(from_diff).or(fallback).or(pass_through);
     }
 
     let scale = match type3_matrix {
@@ -259,7 +304,8 @@ fn simple_font(
     let first = dict_get(doc, dict, b"FirstChar")
         .and_then(number)
         .unwrap_or(0.0);
-    if let Some(Object::Array(ws)) = dict_get(doc, dict, b"Widths") {
+    let widths_array = dict_get(doc, dict, b"Widths");
+    if let Some(Object::Array(ws)) = widths_array {
         for (i, w) in ws.iter().take(256).enumerate() {
             let code = first as i64 + i as i64;
             if (0..256).contains(&code) {
@@ -281,12 +327,20 @@ fn simple_font(
             widths[code] = match (std14, missing) {
                 (Some(w), _) => w * 0.001,
                 (None, Some(m)) if m > 0.0 => m * scale,
+                // A code outside the font's own /Widths draws nothing wide:
+                // /MissingWidth defaults to 0, as poppler reads it. A Type 3
+                // space so drawn is no gap unless word spacing makes one.
+                (None, None) if type3_matrix.is_some() && widths_array.is_some() => 0.0,
                 // No metrics at all: half an em keeps word gaps plausible.
                 _ => 0.5,
             };
         }
     }
-    Kind::Simple { text, widths }
+    Kind::Simple {
+        text,
+        widths,
+        program,
+    }
 }
 
 fn composite_font(doc: &Document, dict: &Dictionary) -> (Kind, bool) {
@@ -324,6 +378,17 @@ fn composite_font(doc: &Document, dict: &Dictionary) -> (Kind, bool) {
     };
     let mut widths = HashMap::new();
     let mut default_width = 1.0;
+    let glyphs = descendant.and_then(|desc| {
+        let program = embedded_truetype(doc, desc)?;
+        let map = match dict_get(doc, desc, b"CIDToGIDMap") {
+            Some(Object::Stream(s)) => CidToGid::Table(
+                s.decompressed_content()
+                    .unwrap_or_else(|_| s.content.clone()),
+            ),
+            _ => CidToGid::Identity,
+        };
+        Some(Box::new((program, map)))
+    });
     if let Some(desc) = descendant {
         if let Some(dw) = dict_get(doc, desc, b"DW").and_then(number) {
             default_width = dw * 0.001;
@@ -374,6 +439,7 @@ fn composite_font(doc: &Document, dict: &Dictionary) -> (Kind, bool) {
             encoding,
             widths,
             default_width,
+            glyphs,
         },
         vertical,
     )
@@ -405,7 +471,10 @@ impl Font {
             }
             m
         });
-        let kind = simple_font(doc, dict, to_unicode.as_ref(), type3_matrix);
+        let glyphs = (subtype == "TrueType")
+            .then(|| embedded_truetype(doc, dict))
+            .flatten();
+        let kind = simple_font(doc, dict, to_unicode.as_ref(), type3_matrix, glyphs);
         let size_scale = type3_matrix
             .map(|m| (m[3] * 1000.0).abs())
             .filter(|s| *s > 0.0 && s.is_finite())
@@ -421,10 +490,17 @@ impl Font {
     /// Splits a shown string into glyphs.
     pub fn decode(&self, bytes: &[u8], out: &mut Vec<DecodedGlyph>) {
         match &self.kind {
-            Kind::Simple { text, widths } => {
+            Kind::Simple {
+                text,
+                widths,
+                program,
+            } => {
                 for &b in bytes {
+                    let text = text[b as usize]
+                        .clone()
+                        .or_else(|| program.as_ref().and_then(|p| p.code(b)).map(str::to_owned));
                     out.push(DecodedGlyph {
-                        text: text[b as usize].clone(),
+                        text,
                         width: widths[b as usize],
                         word_space: b == 32,
                     });
@@ -434,6 +510,7 @@ impl Font {
                 encoding,
                 widths,
                 default_width,
+                glyphs,
             } => {
                 let mut at = 0;
                 while at < bytes.len() {
@@ -475,7 +552,15 @@ impl Font {
                                     text = Some(decoded.into_owned());
                                 }
                             }
-                            _ => {}
+                            _ => {
+                                // Identity and embedded CMaps: the CID names a
+                                // glyph of the embedded program, which knows
+                                // what it draws.
+                                text = glyphs
+                                    .as_ref()
+                                    .and_then(|glyphs| glyphs.0.glyph(glyphs.1.gid(cid)?))
+                                    .map(str::to_owned);
+                            }
                         }
                     }
                     let width = widths.get(&cid).copied().unwrap_or(*default_width);

@@ -155,6 +155,7 @@ fn build_fragment(glyphs: Vec<Glyph>) -> Fragment {
     let mut text = String::new();
     let mut right = f32::NEG_INFINITY;
     let mut prev_size = 0.0f32;
+    let mut prev_font = usize::MAX;
     let mut pending_space = false;
     // The baseline of the largest glyphs is the line's; superscripts sit above it.
     let main = glyphs
@@ -171,14 +172,31 @@ fn build_fragment(glyphs: Vec<Glyph>) -> Fragment {
             continue;
         }
         let gap = g.u0 - right;
-        let threshold = (WORD_GAP * prev_size.max(g.size)).max(1.4 * typical_gap);
-        if !text.is_empty() && (pending_space || gap > threshold) && !text.ends_with(' ') {
+        // Letter spacing is a property of one script's run: where Chinese or
+        // Japanese meets Latin letters or digits, a gap of a word break, or a
+        // change of font, is a word break, as poppler reads it ("2015 年").
+        let script_change = text
+            .chars()
+            .last()
+            .zip(g.text.chars().next())
+            .is_some_and(|(a, b)| {
+                a.is_alphanumeric() && b.is_alphanumeric() && is_cjk(a) != is_cjk(b)
+            });
+        let spacing = if script_change {
+            0.0
+        } else {
+            1.4 * typical_gap
+        };
+        let threshold = (WORD_GAP * prev_size.max(g.size)).max(spacing);
+        let breaks = pending_space || gap > threshold || (script_change && g.font != prev_font);
+        if !text.is_empty() && breaks && !text.ends_with(' ') {
             text.push(' ');
         }
         pending_space = false;
         text.push_str(&g.text);
         right = g.u1;
         prev_size = g.size;
+        prev_font = g.font;
     }
     let text = text.trim_end().to_owned();
     Fragment {
@@ -190,6 +208,13 @@ fn build_fragment(glyphs: Vec<Glyph>) -> Fragment {
         size: main.1,
         text,
     }
+}
+
+/// Han, kana and Hangul: scripts written without spaces between words.
+fn is_cjk(c: char) -> bool {
+    matches!(c as u32,
+        0x3040..=0x30FF | 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF
+        | 0xAC00..=0xD7AF | 0x20000..=0x2FA1F)
 }
 
 fn median_size(frags: &[Fragment], idx: &[usize]) -> f32 {

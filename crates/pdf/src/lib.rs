@@ -8,7 +8,9 @@
 //! `/Encoding` with `/Differences` glyph names), and lays the glyphs out
 //! into words, lines and columns the way poppler's `pdftotext` does, then
 //! drops running headers and footers. Pages with no usable text layer are
-//! flagged [`PageText::needs_ocr`].
+//! flagged [`PageText::needs_ocr`]; [`ocr_pages`] can then recognise them
+//! with Tesseract (the one part that runs other programs), marking their
+//! text [`PageText::ocr`].
 //!
 //! Every input is bounded: file size, page count, a deterministic budget of
 //! content-stream operations and an optional wall-clock deadline; bad input
@@ -27,10 +29,16 @@ mod content;
 mod document;
 mod font;
 mod layout;
+mod ocr;
+mod truetype;
 
 use std::time::Duration;
 
 pub use document::extract;
+pub use ocr::{
+    ocr_pages, ImageFormat, OcrEngine, OcrError, OcrOptions, OcrReport, PageImage, PageRenderer,
+    Pdftoppm, Tesseract,
+};
 
 /// Limits and switches for one extraction.
 #[derive(Debug, Clone)]
@@ -81,6 +89,8 @@ pub struct PageText {
     /// Why the page gave no text when its content is damaged (a stream that does not
     /// decompress, is missing, or inflates past the limit); such a page is not a scan.
     pub unreadable: Option<String>,
+    /// `text` was recognised from the page's image by [`ocr_pages`].
+    pub ocr: bool,
 }
 
 /// Document information from the `/Info` dictionary.
@@ -99,6 +109,11 @@ impl PdfText {
     /// How many pages need OCR to be searchable.
     pub fn needs_ocr_pages(&self) -> usize {
         self.pages.iter().filter(|p| p.needs_ocr).count()
+    }
+
+    /// How many pages' text came from OCR.
+    pub fn ocr_pages(&self) -> usize {
+        self.pages.iter().filter(|p| p.ocr).count()
     }
 
     /// All pages joined with form feeds, as `pdftotext` writes them.

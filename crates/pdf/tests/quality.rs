@@ -222,3 +222,70 @@ fn not_a_pdf_and_budget_errors_are_specific() {
         Err(PdfError::BudgetExceeded { .. })
     ));
 }
+
+#[test]
+fn cidrange_entries_in_a_to_unicode_cmap_are_read_as_unicode() {
+    // Iceni's Word export writes the ToUnicode map of its Chinese font as
+    // `cidrange`s; the company name between the two other runs was lost.
+    let pdf = extract(
+        &corpus::read("word__issue_566_test_2.pdf"),
+        &ExtractOptions::default(),
+    )
+    .expect("opens");
+    let text = pdf.text();
+    assert!(text.contains("中国饮料有限公司"), "{text}");
+}
+
+#[test]
+fn type3_glyph_names_no_table_knows_pass_the_code_through() {
+    // The font names its glyphs /square and /triangle at codes "a" and "b";
+    // poppler reads such a Type 3 font's unknown names as the codes. (Ours
+    // still knows /triangle from TeX's math fonts.)
+    let pdf = extract(
+        &corpus::read("font__Type3WordSpacing.pdf"),
+        &ExtractOptions::default(),
+    )
+    .expect("opens");
+    let text = pdf.text();
+    let lines: Vec<&str> = text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(lines.len(), 6, "{text}");
+    assert!(lines.iter().all(|l| l.starts_with('a')), "{text}");
+}
+
+#[test]
+fn identity_h_without_to_unicode_reads_through_the_embedded_fonts_cmap() {
+    // Codes are glyph ids and no /ToUnicode says what they draw; pdftotext
+    // prints the ids ("6HULRXV"), the font's own cmap read backwards gives
+    // the words (testdata/fonts/SOURCES.md says how the file was made).
+    let path = corpus::dir().join("../fonts/identity-h-no-tounicode.pdf");
+    let bytes = std::fs::read(&path).expect("fixture");
+    let pdf = extract(&bytes, &ExtractOptions::default()).expect("opens");
+    assert_eq!(
+        pdf.pages[0].text,
+        "Serious case review: Child F\nInformation sharing between agencies was poor."
+    );
+    assert_eq!(pdf.needs_ocr_pages(), 0);
+}
+
+#[test]
+fn digits_in_another_font_amid_chinese_are_words_of_their_own() {
+    // The scan's text layer sets every glyph apart (OCR output), so letter
+    // spacing cannot tell words; a change of font between Han and digits can.
+    let pdf = extract(
+        &corpus::read("scan__pr-136-example.pdf"),
+        &ExtractOptions::default(),
+    )
+    .expect("opens");
+    let text = pdf.text();
+    assert!(text.contains("截至 2015 年 12 月 31 日"), "{text}");
+}
+
+#[test]
+fn vertical_columns_read_top_to_bottom_right_to_left() {
+    // Identity-V: glyphs advance down the page; columns are read from the
+    // right (testdata/fonts/SOURCES.md says how the file was made).
+    let path = corpus::dir().join("../fonts/identity-v-columns.pdf");
+    let bytes = std::fs::read(&path).expect("fixture");
+    let pdf = extract(&bytes, &ExtractOptions::default()).expect("opens");
+    assert_eq!(pdf.pages[0].text, "Child\nReview");
+}
