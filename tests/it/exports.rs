@@ -119,7 +119,11 @@ async fn csv_export_has_every_hit_of_every_page_in_search_order_with_labels() {
     for (row, hit) in rows.iter().zip(&hits) {
         let id = hit["id"].as_str().unwrap();
         assert_eq!(&row[0], id);
-        assert_eq!(&row[2], format!("http://localhost/documents/{id}"));
+        // Links are built on the configured public URL, never on the request's Host.
+        assert_eq!(
+            &row[2],
+            format!("{}/documents/{id}", casesearch_server::DEFAULT_PUBLIC_URL)
+        );
         assert_eq!(&row[5], hit["type"]["label"].as_str().unwrap());
         assert_eq!(&row[6], hit["publisher"].as_str().unwrap());
         assert!(row[7].starts_with("England > "));

@@ -5,7 +5,7 @@
 
 use tantivy::collector::Count;
 use tantivy::query::{BooleanQuery, EnableScoring, Occur, Query};
-use tantivy::{DocAddress, DocSet, Searcher, Term};
+use tantivy::{DocAddress, DocSet, Searcher, TantivyDocument, Term};
 
 use crate::facets::{combine, FilterClause};
 use crate::query::suggest::{self, Suggestion};
@@ -183,7 +183,11 @@ impl Engine {
             if doc_freq > 0 && closest_freq < doc_freq.saturating_mul(10) {
                 continue;
             }
-            let word = suggest::surface_form(searcher, field, &closest, &mut analyse)?;
+            let texts_of = |stored: &TantivyDocument| match self.stored_sections(stored) {
+                Some(sections) => sections.all(),
+                None => Ok(Vec::new()),
+            };
+            let word = suggest::surface_form(searcher, field, &closest, &texts_of, &mut analyse)?;
             suggestions.push(Suggestion {
                 query: suggest::replace_word(query, &concept.typed, &word),
                 word: concept.typed.clone(),

@@ -71,17 +71,21 @@ pub type Analyse<'a> = dyn FnMut(&str) -> Vec<(usize, usize, String)> + 'a;
 
 /// How the index's text writes `term` (a stem): the first word in a document holding it
 /// that `analyse` turns into `term`, lower-cased. Falls back to the stem itself.
+/// `texts_of` gives a stored document's texts in `field` (the text field's live in the
+/// text store, not in the document).
 pub fn surface_form(
     searcher: &Searcher,
     field: Field,
     term: &str,
+    texts_of: &dyn Fn(&TantivyDocument) -> Result<Vec<String>, IndexError>,
     analyse: &mut Analyse<'_>,
 ) -> Result<String, IndexError> {
     let query = TermQuery::new(Term::from_field_text(field, term), IndexRecordOption::Basic);
     let top = searcher.search(&query, &TopDocs::with_limit(1).order_by_score())?;
     if let Some((_, address)) = top.first() {
         let stored: TantivyDocument = searcher.doc(*address)?;
-        for text in stored.get_all(field).filter_map(|value| value.as_str()) {
+        for text in texts_of(&stored)? {
+            let text = text.as_str();
             for (from, to, token) in analyse(text) {
                 if token == term {
                     if let Some(word) = text.get(from..to) {
