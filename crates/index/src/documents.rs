@@ -21,10 +21,10 @@ const LIKE_THIS_SAMPLE_BYTES: usize = 64 * 1024;
 
 /// Sections spread evenly over the document, about [`LIKE_THIS_SAMPLE_BYTES`] in all
 /// (every section when the document is shorter).
-fn like_this_sample<'a>(sections: &[&'a str]) -> impl Iterator<Item = &'a str> + use<'a> {
+fn like_this_sample<'a>(sections: &[&'a str]) -> Vec<&'a str> {
     let total: usize = sections.iter().map(|text| text.len()).sum();
     let step = total.div_ceil(LIKE_THIS_SAMPLE_BYTES).max(1);
-    sections.to_vec().into_iter().step_by(step)
+    sections.iter().copied().step_by(step).collect()
 }
 
 impl Engine {
@@ -42,6 +42,7 @@ impl Engine {
         };
         let sections: Vec<&str> = sections.iter().map(String::as_str).collect();
         let text: Vec<OwnedValue> = like_this_sample(&sections)
+            .into_iter()
             .map(|text| OwnedValue::Str(text.to_owned()))
             .collect();
         let like_this = MoreLikeThisQuery::builder()
@@ -132,11 +133,11 @@ mod tests {
     fn more_like_this_reads_a_bounded_even_sample_of_a_long_document() {
         let page = "x".repeat(3_000);
         let long: Vec<&str> = vec![page.as_str(); 120];
-        let sample: Vec<&str> = like_this_sample(&long).collect();
+        let sample = like_this_sample(&long);
         let bytes: usize = sample.iter().map(|text| text.len()).sum();
         assert!(bytes <= LIKE_THIS_SAMPLE_BYTES + 3_000, "{bytes}");
         assert!(sample.len() >= 15, "{} sections", sample.len());
         let short: Vec<&str> = vec!["a", "b", "c"];
-        assert_eq!(like_this_sample(&short).collect::<Vec<_>>(), short);
+        assert_eq!(like_this_sample(&short), short);
     }
 }
