@@ -13,6 +13,7 @@ use clap::Parser;
 
 mod cli {
     pub mod eval;
+    pub mod themes;
     pub mod extract;
     pub mod flags;
     pub mod import_catalogue;
@@ -62,6 +63,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Index { full } => cli::index::run(corpus, index, full),
         Command::Search(flags) => cli::search::run(corpus, index, flags),
         Command::Eval(flags) => cli::eval::run(corpus, flags),
+        Command::Themes(flags) => cli::themes::run(corpus, flags),
         Command::Extract { file } => cli::extract::run(corpus, &file),
         Command::Ingest(flags) => cli::ingest::run(corpus, flags),
         Command::ImportPfd { file } => cli::import_pfd::run(corpus, &file),
