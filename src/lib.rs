@@ -152,6 +152,9 @@ pub fn index_corpus(
         .map(|theme| ThemeLabel {
             id: theme.id.clone(),
             label: theme.label.clone(),
+            definition: theme.definition.clone(),
+            source: theme.source.clone(),
+            child_only: theme.child_only,
         })
         .collect();
     let ids: Vec<&str> = catalogued.iter().map(|c| c.review.id.as_str()).collect();

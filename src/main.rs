@@ -13,7 +13,6 @@ use clap::Parser;
 
 mod cli {
     pub mod eval;
-    pub mod themes;
     pub mod extract;
     pub mod flags;
     pub mod import_catalogue;
@@ -22,6 +21,7 @@ mod cli {
     pub mod ingest;
     pub mod search;
     pub mod serve;
+    pub mod themes;
 }
 
 use cli::flags::{Cli, Command, LogFormat};

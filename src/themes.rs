@@ -126,7 +126,10 @@ pub fn compare_rules(
 }
 
 /// Every coded document of the coding folder (`*.toml`), in file order.
-pub fn read_coding(coding_dir: &Path, rules: &ThemeRules) -> Result<Vec<CodedDocument>, PipelineError> {
+pub fn read_coding(
+    coding_dir: &Path,
+    rules: &ThemeRules,
+) -> Result<Vec<CodedDocument>, PipelineError> {
     let known: Vec<&str> = rules.themes.iter().map(|theme| theme.id.as_str()).collect();
     let mut files: Vec<PathBuf> = std::fs::read_dir(coding_dir)
         .map_err(|source| PipelineError::Coding {
@@ -143,10 +146,12 @@ pub fn read_coding(coding_dir: &Path, rules: &ThemeRules) -> Result<Vec<CodedDoc
             path: path.clone(),
             message: source.to_string(),
         })?;
-        coded.extend(parse_coding(&text, &known).map_err(|message| PipelineError::Coding {
-            path: path.clone(),
-            message,
-        })?);
+        coded.extend(
+            parse_coding(&text, &known).map_err(|message| PipelineError::Coding {
+                path: path.clone(),
+                message,
+            })?,
+        );
     }
     Ok(coded)
 }
@@ -160,7 +165,8 @@ fn coded_reviews(
     tests_dir: &Path,
     regions: &RegionTable,
 ) -> Result<Vec<Review>, PipelineError> {
-    let by_id: BTreeMap<&str, &Review> = corpus_reviews.iter().map(|r| (r.id.as_str(), r)).collect();
+    let by_id: BTreeMap<&str, &Review> =
+        corpus_reviews.iter().map(|r| (r.id.as_str(), r)).collect();
     let options = casesearch_pdf::ExtractOptions::default();
     coded
         .iter()
@@ -171,7 +177,10 @@ fn coded_reviews(
             let path = tests_dir.join(&document.key);
             let bytes = std::fs::read(&path).map_err(|err| PipelineError::Coding {
                 path: path.clone(),
-                message: format!("coded document {:?} is neither a record nor a readable file: {err}", document.key),
+                message: format!(
+                    "coded document {:?} is neither a record nor a readable file: {err}",
+                    document.key
+                ),
             })?;
             let incoming = IncomingDocument {
                 key: document.key.clone(),
@@ -251,9 +260,14 @@ pub fn measure_against_coding(
         .collect();
     let scores = ThemeScores::measure(
         &ids,
-        pairs.into_iter().map(|(document, tagged)| (&document.themes, tagged)),
+        pairs
+            .into_iter()
+            .map(|(document, tagged)| (&document.themes, tagged)),
     );
-    Ok(Measurement { scores, differences })
+    Ok(Measurement {
+        scores,
+        differences,
+    })
 }
 
 /// The scores, and each document where the tagger and the coder disagree.

@@ -23,7 +23,12 @@ pub fn run(corpus_dir: &Path, flags: ThemesFlags) -> Result<ExitCode> {
             writeln!(out, "no document would gain or lose a theme")?;
         }
         for (theme, change) in changes {
-            writeln!(out, "{theme}: +{} -{}", change.added.len(), change.removed.len())?;
+            writeln!(
+                out,
+                "{theme}: +{} -{}",
+                change.added.len(),
+                change.removed.len()
+            )?;
             for id in &change.added {
                 writeln!(out, "  + {id}")?;
             }
@@ -61,9 +66,16 @@ pub fn run(corpus_dir: &Path, flags: ThemesFlags) -> Result<ExitCode> {
     let (cataloguer, catalogued) = catalogue_corpus(&corpus, flags.rules.as_deref())?;
     writeln!(out, "{} documents", catalogued.len())?;
     for theme in theme_counts(cataloguer.tagger().rules(), &catalogued, flags.samples) {
-        writeln!(out, "\n{} ({}): {} documents", theme.label, theme.id, theme.documents)?;
+        writeln!(
+            out,
+            "\n{} ({}): {} documents",
+            theme.label, theme.id, theme.documents
+        )?;
         for (id, section, sentence, why) in theme.samples {
-            writeln!(out, "  {id}, {section}: \u{201c}{sentence}\u{201d}\n    because {why}")?;
+            writeln!(
+                out,
+                "  {id}, {section}: \u{201c}{sentence}\u{201d}\n    because {why}"
+            )?;
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -8,4 +8,5 @@ mod pages;
 mod pipeline;
 mod relevance;
 mod specimens;
+mod themes;
 mod understanding;

@@ -43,12 +43,12 @@ impl Cataloguer {
         tagger.learn_boilerplate(reviews);
         let regions = RegionTable::load(&files.regions)?;
         let overrides = Overrides::load(&files.overrides)?;
-        overrides
-            .check_themes(tagger.rules())
-            .map_err(|message| CatalogueError::InvalidOverrides {
+        overrides.check_themes(tagger.rules()).map_err(|message| {
+            CatalogueError::InvalidOverrides {
                 path: files.overrides.clone(),
                 message,
-            })?;
+            }
+        })?;
         Ok(Cataloguer::new(tagger, regions).with_overrides(overrides))
     }
 
@@ -60,7 +60,8 @@ impl Cataloguer {
         self.overrides.apply(&mut review);
         add_coroners_subject_age(&mut review);
         let mut themes = self.tagger.tag(&review);
-        self.overrides.apply_themes(&review.id, &mut themes, self.tagger.rules());
+        self.overrides
+            .apply_themes(&review.id, &mut themes, self.tagger.rules());
         CataloguedReview {
             region: self.regions.place(&review.publisher),
             themes,

@@ -176,7 +176,11 @@ impl Overrides {
                 .themes_add
                 .iter()
                 .map(|theme| ("themes_add", theme))
-                .chain(fix.themes_remove.iter().map(|theme| ("themes_remove", theme)))
+                .chain(
+                    fix.themes_remove
+                        .iter()
+                        .map(|theme| ("themes_remove", theme)),
+                )
             {
                 if rules.theme(theme).is_none() {
                     return Err(format!(

@@ -77,7 +77,11 @@ pub fn parse_coding(text: &str, known_themes: &[&str]) -> Result<Vec<CodedDocume
                 (None, Some(file)) => file,
                 _ => return Err("a [[document]] needs exactly one of `id` and `file`".to_owned()),
             };
-            if let Some(unknown) = entry.themes.iter().find(|t| !known_themes.contains(&t.as_str())) {
+            if let Some(unknown) = entry
+                .themes
+                .iter()
+                .find(|t| !known_themes.contains(&t.as_str()))
+            {
                 return Err(format!("{key}: {unknown:?} is not a theme id"));
             }
             Ok(CodedDocument {
@@ -215,8 +219,11 @@ mod tests {
         .unwrap();
         assert_eq!(coded[0].key, "pfd-1");
         assert!(coded[1].themes.is_empty());
-        let err = parse_coding("[[document]]\nid = \"a\"\nthemes = [\"negelct\"]\n", &["neglect"])
-            .unwrap_err();
+        let err = parse_coding(
+            "[[document]]\nid = \"a\"\nthemes = [\"negelct\"]\n",
+            &["neglect"],
+        )
+        .unwrap_err();
         assert!(err.contains("\"negelct\" is not a theme id"), "{err}");
         assert!(parse_coding("[[document]]\nthemes = []\n", &[]).is_err());
     }
@@ -235,7 +242,10 @@ mod tests {
         ];
         let scores = ThemeScores::measure(&["a", "b", "c"], coded.iter().zip(tagged));
         let a = scores.by_theme["a"];
-        assert_eq!((a.true_positives, a.false_positives, a.false_negatives), (2, 1, 0));
+        assert_eq!(
+            (a.true_positives, a.false_positives, a.false_negatives),
+            (2, 1, 0)
+        );
         assert_eq!(a.precision(), Some(2.0 / 3.0));
         assert_eq!(scores.by_theme["b"].f1(), Some(0.0));
         assert_eq!(scores.by_theme["c"].f1(), None);
@@ -250,6 +260,9 @@ mod tests {
         assert!((70..=130).contains(&held), "{held}");
         assert_eq!(is_held_back("pfd-2020-0001"), is_held_back("pfd-2020-0001"));
         assert!(Half::All.contains("x"));
-        assert_ne!(Half::Tune.contains("pfd-1"), Half::HeldBack.contains("pfd-1"));
+        assert_ne!(
+            Half::Tune.contains("pfd-1"),
+            Half::HeldBack.contains("pfd-1")
+        );
     }
 }

@@ -47,23 +47,76 @@ const EVIDENCE_SENTENCE_CHARS: usize = 400;
 
 /// Words that make a sentence about a child (stemmed when the tagger is built).
 const CHILD_WORDS: &[&str] = &[
-    "child", "children", "baby", "babies", "infant", "toddler", "newborn", "son", "daughter",
-    "boy", "girl", "teenager", "adolescent", "pupil", "sibling", "siblings", "stepson",
-    "stepdaughter", "youngster",
+    "child",
+    "children",
+    "baby",
+    "babies",
+    "infant",
+    "toddler",
+    "newborn",
+    "son",
+    "daughter",
+    "boy",
+    "girl",
+    "teenager",
+    "adolescent",
+    "pupil",
+    "sibling",
+    "siblings",
+    "stepson",
+    "stepdaughter",
+    "youngster",
 ];
 
 /// Words that make a sentence about a parent or carer.
 const PARENT_WORDS: &[&str] = &[
-    "mother", "father", "mum", "dad", "parent", "parents", "stepfather", "stepmother",
-    "partner", "boyfriend", "girlfriend", "carer", "carers", "grandmother", "grandfather",
-    "grandparent", "grandparents", "aunt", "uncle", "husband", "wife", "mr", "mrs", "ms",
+    "mother",
+    "father",
+    "mum",
+    "dad",
+    "parent",
+    "parents",
+    "stepfather",
+    "stepmother",
+    "partner",
+    "boyfriend",
+    "girlfriend",
+    "carer",
+    "carers",
+    "grandmother",
+    "grandfather",
+    "grandparent",
+    "grandparents",
+    "aunt",
+    "uncle",
+    "husband",
+    "wife",
+    "mr",
+    "mrs",
+    "ms",
 ];
 
 /// Words that make a sentence about a professional.
 const PROFESSIONAL_WORDS: &[&str] = &[
-    "practitioner", "practitioners", "professional", "professionals", "teacher", "nurse",
-    "doctor", "gp", "police", "officer", "clinician", "midwife", "visitor", "psychiatrist",
-    "staff", "worker", "workers", "consultant", "paramedic",
+    "practitioner",
+    "practitioners",
+    "professional",
+    "professionals",
+    "teacher",
+    "nurse",
+    "doctor",
+    "gp",
+    "police",
+    "officer",
+    "clinician",
+    "midwife",
+    "visitor",
+    "psychiatrist",
+    "staff",
+    "worker",
+    "workers",
+    "consultant",
+    "paramedic",
 ];
 
 /// Pronouns that carry the previous sentence's subject on.
@@ -77,8 +130,16 @@ const HYPOTHETICAL_BEFORE: &[&str] = &["if", "unless", "whether", "hypothetical"
 
 /// Phrases just after a match that deny it: "neglect was not considered".
 const NEGATING_AFTER: &[&str] = &[
-    "not considered", "not thought", "ruled out", "not a factor", "not present",
-    "not suspected", "not relevant", "not a concern", "not an issue", "not been a factor",
+    "not considered",
+    "not thought",
+    "ruled out",
+    "not a factor",
+    "not present",
+    "not suspected",
+    "not relevant",
+    "not a concern",
+    "not an issue",
+    "not been a factor",
 ];
 
 /// How far (in words) a negation reaches.
@@ -470,7 +531,13 @@ impl ThemeTagger {
             }
             let found = self.matches_in(&sentence.stems);
             if found.is_empty() {
-                previous = self.who_before(&sentence.stems, sentence.stems.len(), &[], &pseudonym, previous);
+                previous = self.who_before(
+                    &sentence.stems,
+                    sentence.stems.len(),
+                    &[],
+                    &pseudonym,
+                    previous,
+                );
                 continue;
             }
             if found
@@ -484,7 +551,13 @@ impl ThemeTagger {
                 .filter(|(pattern, _)| pattern.kind == PatternKind::IgnoredName)
                 .map(|(_, range)| range.clone())
                 .collect();
-            let subject = self.who_before(&sentence.stems, sentence.stems.len(), &masked, &pseudonym, previous);
+            let subject = self.who_before(
+                &sentence.stems,
+                sentence.stems.len(),
+                &masked,
+                &pseudonym,
+                previous,
+            );
             let recommendation = sentence.stems.iter().any(|stem| stem == "recommend");
             for (pattern, range) in &found {
                 if masked
@@ -500,8 +573,15 @@ impl ThemeTagger {
                         // Who the words before the match are about: "her mother had been
                         // a looked after child" is about the mother, "Jack suffered
                         // physical abuse by his stepfather" about Jack.
-                        let leading = self.who_before(&sentence.stems, range.start, &masked, &pseudonym, previous);
-                        let nearest = self.nearest_before(&sentence.stems, range.start, &masked, &pseudonym);
+                        let leading = self.who_before(
+                            &sentence.stems,
+                            range.start,
+                            &masked,
+                            &pseudonym,
+                            previous,
+                        );
+                        let nearest =
+                            self.nearest_before(&sentence.stems, range.start, &masked, &pseudonym);
                         let about_right_person = match context {
                             Context::Parent => {
                                 nearest == Some(Who::Parent)
@@ -518,7 +598,8 @@ impl ThemeTagger {
                                 !(rule.child_only
                                     && (leading == Some(Who::Parent)
                                         || (leading.is_none()
-                                            && self.only_about_a_parent(&sentence.stems, &outside))))
+                                            && self
+                                                .only_about_a_parent(&sentence.stems, &outside))))
                             }
                         };
                         if !about_right_person || self.is_denied(&sentence.stems, range) {
@@ -532,7 +613,16 @@ impl ThemeTagger {
                             tally.last_sentence = Some(index);
                         }
                         tally.finding |= finding;
-                        self.keep_evidence(tally, pattern, range, &sentence, subject, context, finding);
+                        // Who the evidence is about: whom the context rule checked for, or
+                        // else the first person before the match.
+                        let about = match context {
+                            Context::Parent => Some(Who::Parent),
+                            Context::Child => Some(Who::Child),
+                            Context::Any => leading.or(subject),
+                        };
+                        self.keep_evidence(
+                            tally, pattern, range, &sentence, about, context, finding,
+                        );
                     }
                     PatternKind::IgnoredName | PatternKind::BoilerplateCue => {}
                 }
@@ -562,7 +652,8 @@ impl ThemeTagger {
                 tally.matches >= rule.min_matches.max(1) && substantive && right_subject
             })
             .map(|(rule, tally)| {
-                let mut evidence: Vec<Evidence> = tally.evidence.into_iter().map(|(e, _)| e).collect();
+                let mut evidence: Vec<Evidence> =
+                    tally.evidence.into_iter().map(|(e, _)| e).collect();
                 if by_age(rule) {
                     if let Some(age) = review.details.derived.get("age_band") {
                         evidence.insert(
@@ -713,10 +804,11 @@ impl ThemeTagger {
             .iter()
             .any(|stem| self.hypothetical_before.contains(stem));
         let after = &stems[range.end..stems.len().min(range.end + NEGATION_REACH + 2)];
-        let negated_after = self
-            .negating_after
-            .iter()
-            .any(|phrase| after.windows(phrase.len()).any(|window| window == phrase.as_slice()));
+        let negated_after = self.negating_after.iter().any(|phrase| {
+            after
+                .windows(phrase.len())
+                .any(|window| window == phrase.as_slice())
+        });
         negated_before || hypothetical || negated_after
     }
 
@@ -742,7 +834,11 @@ impl ThemeTagger {
         let slot = if tally.evidence.len() < EVIDENCE_PER_THEME {
             None
         } else if finding {
-            match tally.evidence.iter().rposition(|(_, was_finding)| !was_finding) {
+            match tally
+                .evidence
+                .iter()
+                .rposition(|(_, was_finding)| !was_finding)
+            {
                 Some(slot) => Some(slot),
                 None => return,
             }
@@ -782,19 +878,23 @@ impl ThemeTagger {
         review: &'a Review,
     ) -> impl Iterator<Item = StemmedSentence<'a>> + 'a {
         review.sections.iter().flat_map(move |section| {
-            sentences(&section.text).into_iter().map(move |range| {
-                let text = &section.text[range];
-                let found = words(text);
-                StemmedSentence {
-                    section: &section.label,
-                    text,
-                    stems: found
-                        .iter()
-                        .map(|w| self.stemmer.stem(&w.lowercase).into_owned())
-                        .collect(),
-                    spans: found.into_iter().map(|w| w.span).collect(),
-                }
-            })
+            // Sentences are found in the text with wrapped lines joined; the ranges are
+            // the same in the original, whose words are the same.
+            sentences(&join_wrapped_lines(&section.text))
+                .into_iter()
+                .map(move |range| {
+                    let text = &section.text[range];
+                    let found = words(text);
+                    StemmedSentence {
+                        section: &section.label,
+                        text,
+                        stems: found
+                            .iter()
+                            .map(|w| self.stemmer.stem(&w.lowercase).into_owned())
+                            .collect(),
+                        spans: found.into_iter().map(|w| w.span).collect(),
+                    }
+                })
         })
     }
 }
@@ -816,11 +916,45 @@ fn deceased_names(review: &Review) -> Vec<String> {
     words(after)
         .into_iter()
         .map(|word| &after[word.span])
-        .skip_while(|word| matches!(word.to_lowercase().as_str(), "mr" | "mrs" | "ms" | "miss" | "master" | "the" | "baby"))
+        .skip_while(|word| {
+            matches!(
+                word.to_lowercase().as_str(),
+                "mr" | "mrs" | "ms" | "miss" | "master" | "the" | "baby"
+            )
+        })
         .take_while(|word| word.starts_with(|c: char| c.is_uppercase()))
         .take(5)
         .map(str::to_lowercase)
         .collect()
+}
+
+/// The text with each line break that only wraps a sentence (as PDF text is wrapped at
+/// the page's width) turned into a space, byte for byte the same length. Breaks stay
+/// after a short line without a full stop (a heading), before a list item or numbered
+/// paragraph, and around blank lines.
+fn join_wrapped_lines(text: &str) -> String {
+    let mut joined = String::with_capacity(text.len());
+    let lines: Vec<&str> = text.split('\n').collect();
+    for (index, line) in lines.iter().enumerate() {
+        joined.push_str(line);
+        let Some(next) = lines.get(index + 1) else {
+            break;
+        };
+        let this = line.trim();
+        let next = next.trim_start();
+        let heading = this.chars().count() < 50 && !this.ends_with(['.', ',', ';', ':']);
+        let item = next.starts_with(['-', '•', '*', '–', '(', '|'])
+            || next.split_whitespace().next().is_some_and(|first| {
+                first.ends_with('.')
+                    && first[..first.len() - 1]
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '.')
+                    && first.len() > 1
+            });
+        let blank = this.is_empty() || next.trim().is_empty();
+        joined.push(if heading || item || blank { '\n' } else { ' ' });
+    }
+    joined
 }
 
 /// A heading as extracted text shows one: a short line without a full stop.
@@ -834,7 +968,10 @@ fn looks_like_heading(text: &str) -> bool {
 
 fn contains_any(stems: &[String], phrases: &[Vec<String>]) -> bool {
     phrases.iter().any(|phrase| {
-        !phrase.is_empty() && stems.windows(phrase.len()).any(|window| window == phrase.as_slice())
+        !phrase.is_empty()
+            && stems
+                .windows(phrase.len())
+                .any(|window| window == phrase.as_slice())
     })
 }
 
@@ -984,6 +1121,17 @@ min_matches = 2
         assert!(tagger.tag(&first).is_empty());
         let tags = tagger.tag(&second);
         assert_eq!(tags[0].evidence[0].section, "Concerns");
+    }
+
+    #[test]
+    fn wrapped_lines_are_joined_but_headings_and_numbered_paragraphs_stay_apart() {
+        let text = "Findings\n7. Each referral was treated as a new case and the history in Liverpool was\nnot analysed. It was not shared.\n8. Home visits";
+        let joined = join_wrapped_lines(text);
+        assert_eq!(joined.len(), text.len());
+        assert_eq!(
+            joined,
+            "Findings\n7. Each referral was treated as a new case and the history in Liverpool was not analysed. It was not shared.\n8. Home visits"
+        );
     }
 
     #[test]

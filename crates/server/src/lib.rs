@@ -27,6 +27,7 @@ mod metrics;
 mod openapi;
 mod pages;
 pub mod params;
+mod themes_page;
 
 use std::sync::{Arc, RwLock};
 
@@ -114,6 +115,7 @@ fn described_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(search_page))
         .routes(routes!(document_page))
         .routes(routes!(trends_page))
+        .routes(routes!(themes_page::themes_page))
         .routes(routes!(search_api))
         .routes(routes!(export_csv))
         .routes(routes!(export_jsonl))

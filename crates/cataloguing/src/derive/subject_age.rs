@@ -77,7 +77,10 @@ fn stated_age(words: &[Word]) -> Option<Age> {
         }
         let before = at.checked_sub(1).and_then(word);
         let unit = word(at + 1);
-        let under_one = matches!(unit, Some("weeks" | "week" | "days" | "day" | "months" | "month"));
+        let under_one = matches!(
+            unit,
+            Some("weeks" | "week" | "days" | "day" | "months" | "month")
+        );
         let years_unit = matches!(unit, Some("years" | "year" | "yrs"));
         let introduced = matches!(before, Some("aged" | "age" | "at"));
         if introduced && under_one {
@@ -96,8 +99,7 @@ fn stated_age(words: &[Word]) -> Option<Age> {
         }
         if years_unit && (introduced || matches!(word(at + 2), Some("of" | "old"))) {
             // "at 30 years", "39 years of age", "15 years old", "15-year-old".
-            if before == Some("at") || word(at + 2) == Some("old") || word(at + 3) == Some("age")
-            {
+            if before == Some("at") || word(at + 2) == Some("old") || word(at + 3) == Some("age") {
                 return Some(Age::Years(count));
             }
         }
@@ -114,7 +116,11 @@ fn age_after_name(sentence: &str, words: &[Word]) -> Option<Age> {
         if word.span.start < death {
             return None;
         }
-        let count: u32 = word.lowercase.parse().ok().filter(|n| (1..=110).contains(n))?;
+        let count: u32 = word
+            .lowercase
+            .parse()
+            .ok()
+            .filter(|n| (1..=110).contains(n))?;
         let before = sentence[..word.span.start].trim_end();
         let next = words.get(at + 1).map(|w| w.lowercase.as_str());
         let is_date = next.is_some_and(|next| MONTHS.iter().any(|month| next.starts_with(month)));
@@ -218,18 +224,51 @@ mod tests {
             band("On 3 May I commenced an investigation into the death of Ann Smith aged 46."),
             Some(AgeBand::Adult)
         );
-        assert_eq!(band("The death of Philip Evans (age 55)."), Some(AgeBand::Adult));
-        assert_eq!(band("Mr Kevin L, who was 39 years of age when he died."), Some(AgeBand::Adult));
-        assert_eq!(band("The death of Ashley Talbot aged 15."), Some(AgeBand::ElevenToFifteen));
-        assert_eq!(band("Ella was a 16-year-old girl."), Some(AgeBand::SixteenToSeventeen));
-        assert_eq!(band("The death of Baby R, aged 7 weeks."), Some(AgeBand::UnderOne));
-        assert_eq!(band("The death of Max aged 18 months."), Some(AgeBand::OneToFour));
-        assert_eq!(band("The deceased was at 30 years of age."), Some(AgeBand::Adult));
+        assert_eq!(
+            band("The death of Philip Evans (age 55)."),
+            Some(AgeBand::Adult)
+        );
+        assert_eq!(
+            band("Mr Kevin L, who was 39 years of age when he died."),
+            Some(AgeBand::Adult)
+        );
+        assert_eq!(
+            band("The death of Ashley Talbot aged 15."),
+            Some(AgeBand::ElevenToFifteen)
+        );
+        assert_eq!(
+            band("Ella was a 16-year-old girl."),
+            Some(AgeBand::SixteenToSeventeen)
+        );
+        assert_eq!(
+            band("The death of Baby R, aged 7 weeks."),
+            Some(AgeBand::UnderOne)
+        );
+        assert_eq!(
+            band("The death of Max aged 18 months."),
+            Some(AgeBand::OneToFour)
+        );
+        assert_eq!(
+            band("The deceased was at 30 years of age."),
+            Some(AgeBand::Adult)
+        );
         assert_eq!(band("The investigation concluded on 2 June 2014."), None);
-        assert_eq!(band("I commenced an investigation into the death of Frederick Squires, 87."), Some(AgeBand::Adult));
-        assert_eq!(band("The death of Sophie Cotton, 24 was investigated."), Some(AgeBand::Adult));
-        assert_eq!(band("The death of Mr John Michael James."), Some(AgeBand::Adult));
-        assert_eq!(band("The death of Miss Abiola D, who died on 24 August 2012."), None);
+        assert_eq!(
+            band("I commenced an investigation into the death of Frederick Squires, 87."),
+            Some(AgeBand::Adult)
+        );
+        assert_eq!(
+            band("The death of Sophie Cotton, 24 was investigated."),
+            Some(AgeBand::Adult)
+        );
+        assert_eq!(
+            band("The death of Mr John Michael James."),
+            Some(AgeBand::Adult)
+        );
+        assert_eq!(
+            band("The death of Miss Abiola D, who died on 24 August 2012."),
+            None
+        );
     }
 
     #[test]
@@ -243,7 +282,10 @@ mod tests {
             Some(AgeBand::ElevenToFifteen)
         );
         // Only the report's date (2014) to measure from: 17 or 18 cannot be told apart.
-        assert_eq!(band("The death of Daniel J, date of birth 25/02/1997."), None);
+        assert_eq!(
+            band("The death of Daniel J, date of birth 25/02/1997."),
+            None
+        );
     }
 
     #[test]
