@@ -158,7 +158,17 @@ fn age_from_birth_date(sentence: &str, report_date: Option<NaiveDate>) -> Option
         .filter_map(|(date, range)| Some((date.day?, date, range)))
         .map(|(_, date, range)| (date, range))
         .collect();
-    let (birth, _) = dates.iter().find(|(_, range)| range.start >= marker)?;
+    // The birth date follows its marker at once ("born on 6 April 1931"); a date further
+    // on is another (a year this parser does not read leaves only the date of death).
+    let (birth, _) = dates
+        .iter()
+        .find(|(_, range)| range.start >= marker)
+        .filter(|(_, range)| {
+            sentence[marker..range.start]
+                .trim_start_matches([':', ' ', '-', '(', '.'])
+                .trim_start_matches("on ")
+                .is_empty()
+        })?;
     let born = NaiveDate::from_ymd_opt(birth.year, birth.month?, birth.day?)?;
     let (later, exact) = match dates
         .iter()
@@ -286,6 +296,12 @@ mod tests {
             band("The death of Daniel J, date of birth 25/02/1997."),
             None
         );
+    }
+
+    #[test]
+    fn a_date_of_death_is_never_taken_for_a_date_of_birth() {
+        // 1931 is outside the years the date reader takes, so only the death date is read.
+        assert_eq!(band("Mr Nute was born on 6 April 1931 and died on 2 July 2015."), None);
     }
 
     #[test]
