@@ -719,7 +719,9 @@ impl ThemeTagger {
             if let Some(who) = self.person(&stems[at], pseudonym) {
                 // "Mr Douglas" in a coroner's report is the deceased, not a parent.
                 let titled_subject = matches!(stems[at].as_str(), "mr" | "mrs" | "ms")
-                    && stems.get(at + 1).is_some_and(|next| pseudonym.contains(next));
+                    && stems
+                        .get(at + 1)
+                        .is_some_and(|next| pseudonym.contains(next));
                 if titled_subject {
                     return Some(Who::Child);
                 }

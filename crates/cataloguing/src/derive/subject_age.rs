@@ -301,7 +301,10 @@ mod tests {
     #[test]
     fn a_date_of_death_is_never_taken_for_a_date_of_birth() {
         // 1931 is outside the years the date reader takes, so only the death date is read.
-        assert_eq!(band("Mr Nute was born on 6 April 1931 and died on 2 July 2015."), None);
+        assert_eq!(
+            band("Mr Nute was born on 6 April 1931 and died on 2 July 2015."),
+            None
+        );
     }
 
     #[test]
