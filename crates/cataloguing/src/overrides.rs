@@ -9,7 +9,7 @@
 //! publisher = "Cambridgeshire and Peterborough Safeguarding Children Partnership"
 //! date = "2023-06"                 # "2023", "2023-06" or "2023-06-14"
 //! child = "Child Q"
-//! age_band = "11-15"               # under-1, 1-4, 5-10, 11-15, 16-17
+//! age_band = "11-15"               # under-1, 1-4, 5-10, 11-15, 16-17, adult
 //! incident_year = 2021
 //! document_kind = "full-report"    # full-report, executive-summary, learning-brief, thematic
 //! availability = "withdrawn"       # published, link_removed, withdrawn, delayed, not_published

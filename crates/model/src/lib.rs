@@ -328,7 +328,7 @@ impl Availability {
 /// let err = AgeBand::parse_slug("12-15").unwrap_err();
 /// assert_eq!(
 ///     err.to_string(),
-///     r#"unknown age band "12-15" (expected one of under-1, 1-4, 5-10, 11-15, 16-17)"#
+///     r#"unknown age band "12-15" (expected one of under-1, 1-4, 5-10, 11-15, 16-17, adult)"#
 /// );
 /// ```
 pub trait Slug: Copy + 'static {
