@@ -235,3 +235,35 @@ async fn age_band_filters_adults_and_children() {
     }
     assert_eq!(facet_count(&all, "age_band", "adult"), total(&adults));
 }
+
+/// A librarian can see what a changed rules file would do before rebuilding: documents
+/// gained and lost per theme, and nothing listed for themes the change does not touch.
+#[test]
+fn comparing_a_changed_rules_file_lists_the_documents_gained_and_lost() {
+    let corpus = Corpus::open(corpus_dir()).unwrap();
+    let current = std::fs::read_to_string(corpus.themes_path()).unwrap();
+    let widened = current.replacen(
+        "\"Gypsy\", \"Roma\",",
+        "\"Gypsy\", \"Roma\", \"motorway\",",
+        1,
+    );
+    assert_ne!(widened, current);
+    let dir = tempfile::tempdir().unwrap();
+    let proposed = dir.path().join("themes.toml");
+    std::fs::write(&proposed, widened).unwrap();
+    let changes = casesearch::themes::compare_rules(&corpus, &proposed).unwrap();
+    assert_eq!(changes.keys().collect::<Vec<_>>(), ["gypsy-roma-traveller"]);
+    let change = &changes["gypsy-roma-traveller"];
+    assert!(
+        !change.added.is_empty() && change.removed.is_empty(),
+        "{change:?}"
+    );
+    let (cataloguer, catalogued) = casesearch::themes::catalogue_corpus(&corpus, None).unwrap();
+    let counts = casesearch::themes::theme_counts(cataloguer.tagger().rules(), &catalogued, 2);
+    let covid = counts.iter().find(|count| count.id == "covid-19").unwrap();
+    assert!(covid.documents > 0 && covid.samples.len() == 2, "{covid:?}");
+    assert!(covid
+        .samples
+        .iter()
+        .all(|(_, _, sentence, why)| !sentence.is_empty() && !why.is_empty()));
+}

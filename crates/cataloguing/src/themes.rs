@@ -1131,6 +1131,131 @@ min_matches = 2
         assert_eq!(tags[0].evidence[0].section, "Concerns");
     }
 
+    const SENTENCE_RULES: &str = r#"
+version = "test.2"
+ignore_names = ["Safeguarding Children Board"]
+boilerplate_phrases = ["abuse or neglect is known or suspected"]
+method_headings = ["methodology"]
+finding_headings = ["findings"]
+
+[[theme]]
+id = "neglect"
+label = "Neglect"
+phrases = ["neglect"]
+
+[[theme]]
+id = "multi-agency-working"
+label = "Multi-agency working"
+phrases = ["safeguarding children board", "strategy meeting"]
+
+[[theme]]
+id = "looked-after-children"
+label = "Looked-after children"
+child_only = true
+phrases = ["looked after child"]
+
+[[theme]]
+id = "parental-substance-misuse"
+label = "Parental substance misuse"
+child_only = true
+phrases = ["parental substance misuse"]
+parent_phrases = ["alcohol"]
+
+[[theme]]
+id = "adolescents"
+label = "Adolescents"
+phrases = ["teenager"]
+age_bands = ["11-15", "16-17"]
+"#;
+
+    fn sentence_tagger() -> ThemeTagger {
+        ThemeTagger::new(ThemeRules::parse(SENTENCE_RULES).unwrap())
+    }
+
+    fn tagged(text: &str) -> Vec<String> {
+        let review = review("a", &[("p. 2", text)]);
+        sentence_tagger()
+            .tag(&review)
+            .into_iter()
+            .map(|tag| tag.id)
+            .collect()
+    }
+
+    #[test]
+    fn denied_and_supposed_sentences_count_for_nothing() {
+        assert_eq!(
+            tagged("The child suffered neglect. Neglect was chronic."),
+            ["neglect"]
+        );
+        assert!(tagged("There was no evidence of neglect. Neglect was not considered.").is_empty());
+        assert!(
+            tagged("If neglect is suspected, refer. Consider whether neglect is present.")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn one_sentence_is_enough_only_in_a_finding() {
+        assert!(tagged("The child suffered neglect.").is_empty());
+        assert_eq!(tagged("Findings\nThe child suffered neglect."), ["neglect"]);
+        assert_eq!(
+            tagged("We recommend that neglect is assessed."),
+            ["neglect"]
+        );
+    }
+
+    #[test]
+    fn names_statutory_criteria_and_method_sections_are_not_evidence() {
+        let text = "The Suffolk Safeguarding Children Board commissioned it. \
+                    The Suffolk Safeguarding Children Board met. \
+                    The case met the criteria because abuse or neglect is known or suspected. \
+                    It was a case where abuse or neglect is known or suspected.\n\
+                    Methodology\nA strategy meeting model was used. The strategy meeting was held.";
+        assert!(tagged(text).is_empty(), "{:?}", tagged(text));
+    }
+
+    #[test]
+    fn a_parents_own_history_is_not_the_childs_theme() {
+        let mother = "Her mother had been a looked after child. She had been a looked after child for years.";
+        assert!(tagged(mother).is_empty());
+        let child =
+            "The child was a looked after child. He had been a looked after child since 2019.";
+        assert_eq!(tagged(child), ["looked-after-children"]);
+    }
+
+    #[test]
+    fn parent_phrases_count_only_in_sentences_about_a_parent_or_carer() {
+        let partner = "Her partner, who misused alcohol, cared for the child. The partner's alcohol use was not asked about.";
+        assert_eq!(tagged(partner), ["parental-substance-misuse"]);
+        let teenager =
+            "The boy drank alcohol with friends. The boy's alcohol use worried his school.";
+        assert!(!tagged(teenager).contains(&"parental-substance-misuse".to_owned()));
+    }
+
+    #[test]
+    fn child_only_themes_never_reach_an_adult_and_age_decides_age_themes() {
+        let mut adult = review(
+            "a",
+            &[(
+                "p. 2",
+                "Her partner drank alcohol. The partner's alcohol use grew.",
+            )],
+        );
+        adult.details.age_band = Some(AgeBand::Adult);
+        assert!(sentence_tagger().tag(&adult).is_empty());
+        let mut fifteen = review("b", &[("p. 2", "Nothing here.")]);
+        fifteen.details.age_band = Some(AgeBand::ElevenToFifteen);
+        let ids: Vec<String> = sentence_tagger()
+            .tag(&fifteen)
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(ids, ["adolescents"]);
+        let mut toddler = review("c", &[("p. 2", "A teenager visited. The teenager left.")]);
+        toddler.details.age_band = Some(AgeBand::OneToFour);
+        assert!(sentence_tagger().tag(&toddler).is_empty());
+    }
+
     #[test]
     fn wrapped_lines_are_joined_but_headings_and_numbered_paragraphs_stay_apart() {
         let text = "Findings\n7. Each referral was treated as a new case and the history in Liverpool was\nnot analysed. It was not shared.\n8. Home visits";
