@@ -208,6 +208,10 @@ pub struct ThemeRule {
     /// A theme about children: never given when the subject is an adult.
     #[serde(default)]
     pub child_only: bool,
+    /// For practice themes: what was *not* done is the evidence ("no risk assessment was
+    /// completed", "information was not shared"), so negation does not cancel a match.
+    #[serde(default)]
+    pub absence_counts: bool,
     /// Age bands (slugs) whose subjects always have the theme: "adolescents" is the
     /// subject's age, whatever the words.
     #[serde(default)]
@@ -602,7 +606,8 @@ impl ThemeTagger {
                                                 .only_about_a_parent(&sentence.stems, &outside))))
                             }
                         };
-                        if !about_right_person || self.is_denied(&sentence.stems, range) {
+                        let denied = !rule.absence_counts && self.is_denied(&sentence.stems, range);
+                        if !about_right_person || denied {
                             continue;
                         }
                         let finding = in_findings || recommendation;
