@@ -2,7 +2,7 @@
 //! catalogue (`casesearch-cataloguing`) → index ([`index_corpus`], [`index_staleness`]), the server's admin
 //! reindex wiring ([`reindex_from_corpus`]), the hand-over of a crawl's raw store to
 //! ingest ([`crawled_documents`]: the crawler and ingest know nothing of each other), and
-//! relevance evaluation ([`eval`]). The binary (`src/main.rs`, commands in `src/cli/`)
+//! relevance evaluation ([`eval`]), and theme reports and measurement ([`themes`]). The binary (`src/main.rs`, commands in `src/cli/`)
 //! adds the command line, progress bars and the listening socket.
 //!
 //! ```no_run
@@ -24,6 +24,7 @@
 
 mod crawled;
 pub mod eval;
+pub mod themes;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -58,6 +59,8 @@ pub enum PipelineError {
         path: PathBuf,
         source: std::io::Error,
     },
+    #[error("theme coding {path}: {message}")]
+    Coding { path: PathBuf, message: String },
 }
 
 /// The corpus's thesaurus, checked (none if the corpus has no `synonyms.toml`). A bad
@@ -149,6 +152,9 @@ pub fn index_corpus(
         .map(|theme| ThemeLabel {
             id: theme.id.clone(),
             label: theme.label.clone(),
+            definition: theme.definition.clone(),
+            source: theme.source.clone(),
+            child_only: theme.child_only,
         })
         .collect();
     let ids: Vec<&str> = catalogued.iter().map(|c| c.review.id.as_str()).collect();

@@ -21,6 +21,7 @@ mod cli {
     pub mod ingest;
     pub mod search;
     pub mod serve;
+    pub mod themes;
 }
 
 use cli::flags::{Cli, Command, LogFormat};
@@ -64,6 +65,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Index { full } => cli::index::run(corpus, index, full),
         Command::Search(flags) => cli::search::run(corpus, index, flags),
         Command::Eval(flags) => cli::eval::run(corpus, flags),
+        Command::Themes(flags) => cli::themes::run(corpus, flags),
         Command::Extract { file, ocr } => cli::extract::run(corpus, &file, &ocr),
         Command::Ingest(flags) => cli::ingest::run(corpus, flags),
         Command::ImportPfd { file } => cli::import_pfd::run(corpus, &file),

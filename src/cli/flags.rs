@@ -50,6 +50,10 @@ pub enum Command {
         #[arg(long)]
         full: bool,
     },
+    /// Report on the theme rules: per theme, how many documents it tags and sample evidence;
+    /// with --compare, what a changed rules file would add and remove; with --coding, precision,
+    /// recall and F1 against hand coding.
+    Themes(ThemesFlags),
     /// Search from the terminal.
     Search(SearchFlags),
     /// Measure relevance on a TREC-style test collection (e.g. CACM): MAP, P@10, P@30, nDCG@10.
@@ -165,6 +169,38 @@ pub struct SearchFlags {
     /// Print the results as JSON (hits and facets), as the HTTP API does.
     #[arg(long)]
     pub json: bool,
+}
+
+#[derive(clap::Args)]
+pub struct ThemesFlags {
+    /// Use this rules file instead of the corpus's themes.toml.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// A changed rules file: list the documents each theme would gain and lose.
+    #[arg(long, conflicts_with = "coding")]
+    pub compare: Option<PathBuf>,
+    /// Evidence sentences shown per theme.
+    #[arg(long, default_value_t = 2)]
+    pub samples: usize,
+    /// A folder of hand coding (tests/fixtures/theme-coding): print precision, recall and F1.
+    #[arg(long)]
+    pub coding: Option<PathBuf>,
+    /// Folder the coding's specimen `file` paths are relative to.
+    #[arg(long, default_value = "tests")]
+    pub tests_dir: PathBuf,
+    /// Which half of the coding to score.
+    #[arg(long, value_enum, default_value = "held-back")]
+    pub half: CodingHalf,
+    /// With --coding, also list each document where the tagger and the coder disagree.
+    #[arg(long)]
+    pub differences: bool,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum CodingHalf {
+    Tune,
+    HeldBack,
+    All,
 }
 
 #[derive(clap::Args)]

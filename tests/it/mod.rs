@@ -10,4 +10,5 @@ mod pages;
 mod pipeline;
 mod relevance;
 mod specimens;
+mod themes;
 mod understanding;

@@ -10,10 +10,11 @@ use serde_json::Value;
 use super::fixture::*;
 
 /// Every public route, as a client would call it.
-const ROUTES: [(&str, &str); 16] = [
+const ROUTES: [(&str, &str); 17] = [
     ("get", "/"),
     ("get", "/documents/{id}"),
     ("get", "/trends"),
+    ("get", "/themes"),
     ("get", "/api/search"),
     ("get", "/api/search.csv"),
     ("get", "/api/search.jsonl"),

@@ -497,6 +497,7 @@ async fn overrides_survive_reingesting_and_rebuilding() {
         corpus.join("overrides.toml"),
         format!(
             "[{id}]\nage_band = \"5-10\"\ndate = \"2013-10-01\"\nnote = \"checked with the board\"\n\
+             themes_add = [\"gypsy-roma-traveller\"]\nthemes_remove = [\"physical-abuse\"]\n\
              [doc-no-such-record]\nchild = \"Child Z\"\n"
         ),
     )
@@ -526,6 +527,23 @@ async fn overrides_survive_reingesting_and_rebuilding() {
         document["review"]["details"]["derived"]["age_band"]["source"],
         "overrides file"
     );
+    // The librarian's theme corrections hold through the rebuild, with the note.
+    let themes = document["themes"].as_array().unwrap();
+    let added = themes
+        .iter()
+        .find(|tag| tag["id"] == "gypsy-roma-traveller")
+        .unwrap_or_else(|| panic!("{themes:?}"));
+    assert_eq!(added["librarian_note"], "checked with the board");
+    assert!(
+        themes.iter().all(|tag| tag["id"] != "physical-abuse"),
+        "{themes:?}"
+    );
+    let filtered = get(
+        &engine,
+        "/api/search?q=%22Child+F%22&theme=gypsy-roma-traveller",
+    )
+    .await;
+    assert_eq!(filtered["hits"][0]["id"], id.as_str());
 }
 
 /// Specimens written by someone who never saw the rules (`tests/specimens/holdout`).

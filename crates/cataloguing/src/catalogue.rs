@@ -1,4 +1,4 @@
-use casesearch_model::{CataloguedReview, Review};
+use casesearch_model::{CataloguedReview, Review, ReviewType};
 use rayon::prelude::*;
 
 use std::path::PathBuf;
@@ -43,6 +43,12 @@ impl Cataloguer {
         tagger.learn_boilerplate(reviews);
         let regions = RegionTable::load(&files.regions)?;
         let overrides = Overrides::load(&files.overrides)?;
+        overrides.check_themes(tagger.rules()).map_err(|message| {
+            CatalogueError::InvalidOverrides {
+                path: files.overrides.clone(),
+                message,
+            }
+        })?;
         Ok(Cataloguer::new(tagger, regions).with_overrides(overrides))
     }
 
@@ -52,9 +58,13 @@ impl Cataloguer {
 
     fn catalogue_owned(&self, mut review: Review) -> CataloguedReview {
         self.overrides.apply(&mut review);
+        add_coroners_subject_age(&mut review);
+        let mut themes = self.tagger.tag(&review);
+        self.overrides
+            .apply_themes(&review.id, &mut themes, self.tagger.rules());
         CataloguedReview {
             region: self.regions.place(&review.publisher),
-            themes: self.tagger.tag(&review),
+            themes,
             review,
         }
     }
@@ -78,5 +88,22 @@ impl Cataloguer {
 
     pub fn regions(&self) -> &RegionTable {
         &self.regions
+    }
+}
+
+/// A coroner's report states the deceased's age in its opening ("aged 46"); case reviews
+/// get theirs when their text is read (`derive`). The librarian's value, if any, stands.
+fn add_coroners_subject_age(review: &mut Review) {
+    if review.review_type != ReviewType::PreventionOfFutureDeaths
+        || review.details.age_band.is_some()
+    {
+        return;
+    }
+    if let Some(found) = crate::derive::subject_age(review) {
+        review.details.age_band = Some(found.value);
+        review
+            .details
+            .derived
+            .insert("age_band".to_owned(), found.derivation);
     }
 }

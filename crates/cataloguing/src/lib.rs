@@ -13,7 +13,10 @@
 //!   words behind each tag, ignoring boilerplate sentences.
 //! - [`overrides`] (`overrides.toml`) are the librarian's corrections, applied at every
 //!   build.
-//! - [`Cataloguer`] applies the last three to a record at index time.
+//! - [`Cataloguer`] applies the last three to a record at index time, and gives a
+//!   coroner's report the deceased's age band (`derive::subject_age`), so that
+//!   child-specific themes stay off adults.
+//! - [`theme_measure`] scores the tagger against hand coding (precision, recall, F1).
 //!
 //! No network, no corpus format: those are `casesearch-crawl`'s and `casesearch-ingest`'s.
 //!
@@ -38,6 +41,7 @@ mod error;
 pub mod overrides;
 pub mod regions;
 mod text;
+pub mod theme_measure;
 pub mod themes;
 
 pub use casesearch_model::CataloguedReview;

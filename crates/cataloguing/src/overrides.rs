@@ -9,13 +9,18 @@
 //! publisher = "Cambridgeshire and Peterborough Safeguarding Children Partnership"
 //! date = "2023-06"                 # "2023", "2023-06" or "2023-06-14"
 //! child = "Child Q"
-//! age_band = "11-15"               # under-1, 1-4, 5-10, 11-15, 16-17
+//! age_band = "11-15"               # under-1, 1-4, 5-10, 11-15, 16-17, adult
 //! incident_year = 2021
 //! document_kind = "full-report"    # full-report, executive-summary, learning-brief, thematic
 //! availability = "withdrawn"       # published, link_removed, withdrawn, delayed, not_published
 //! title = "Child Q"
+//! themes_add = ["fathers-male-carers"]         # theme ids from themes.toml
+//! themes_remove = ["multi-agency-working"]
 //! note = "Cover page names the old board; confirmed with the partnership"
 //! ```
+//!
+//! Theme overrides are applied after the tagger, so they hold whatever the rules file
+//! later says; an added theme carries the note as its explanation.
 //!
 //! Values are checked when the file is loaded, so a typo fails the build with the
 //! record id and the key rather than silently doing nothing.
@@ -23,11 +28,13 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
-use casesearch_model::{AgeBand, Availability, Derivation, DocumentKind, Review, ReviewType, Slug};
+use casesearch_model::{
+    AgeBand, Availability, Derivation, DocumentKind, Review, ReviewType, Slug, ThemeTag,
+};
 use serde::Deserialize;
 
 use crate::derive::parse_date_words;
-use crate::CatalogueError;
+use crate::{CatalogueError, ThemeRules};
 
 /// The file's name beside the manifest.
 pub const FILE: &str = "overrides.toml";
@@ -45,6 +52,10 @@ struct Entry {
     document_kind: Option<String>,
     availability: Option<String>,
     title: Option<String>,
+    #[serde(default)]
+    themes_add: Vec<String>,
+    #[serde(default)]
+    themes_remove: Vec<String>,
     note: Option<String>,
 }
 
@@ -61,6 +72,10 @@ pub struct Override {
     pub document_kind: Option<DocumentKind>,
     pub availability: Option<Availability>,
     pub title: Option<String>,
+    /// Theme ids the librarian adds to the record, whatever the rules say.
+    pub themes_add: Vec<String>,
+    /// Theme ids the librarian takes off the record.
+    pub themes_remove: Vec<String>,
     pub note: Option<String>,
 }
 
@@ -123,6 +138,8 @@ impl Overrides {
                 child: entry.child,
                 incident_year: entry.incident_year,
                 title: entry.title,
+                themes_add: entry.themes_add,
+                themes_remove: entry.themes_remove,
                 note: entry.note,
             };
             by_id.insert(id, checked);
@@ -149,6 +166,62 @@ impl Overrides {
             .map(String::as_str)
             .filter(|id| !ids.contains(id))
             .collect()
+    }
+
+    /// Theme ids named by the file that the rules do not define: a typo would
+    /// otherwise silently do nothing.
+    pub fn check_themes(&self, rules: &ThemeRules) -> Result<(), String> {
+        for (id, fix) in &self.by_id {
+            for (key, theme) in fix
+                .themes_add
+                .iter()
+                .map(|theme| ("themes_add", theme))
+                .chain(
+                    fix.themes_remove
+                        .iter()
+                        .map(|theme| ("themes_remove", theme)),
+                )
+            {
+                if rules.theme(theme).is_none() {
+                    return Err(format!(
+                        "[{id}] {key}: {theme:?} is not a theme id in the themes file"
+                    ));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The tagger's themes for record `id` with the librarian's additions and removals;
+    /// an added theme's note says who set it and why.
+    pub fn apply_themes(&self, id: &str, themes: &mut Vec<ThemeTag>, rules: &ThemeRules) {
+        let Some(fix) = self.by_id.get(id) else {
+            return;
+        };
+        themes.retain(|tag| !fix.themes_remove.contains(&tag.id));
+        let note = fix
+            .note
+            .clone()
+            .unwrap_or_else(|| "set by a librarian".to_owned());
+        for theme in &fix.themes_add {
+            if let Some(tag) = themes.iter_mut().find(|tag| &tag.id == theme) {
+                tag.librarian_note = Some(note.clone());
+                continue;
+            }
+            let Some(rule) = rules.theme(theme) else {
+                continue;
+            };
+            themes.push(ThemeTag {
+                id: rule.id.clone(),
+                label: rule.label.clone(),
+                evidence: Vec::new(),
+                matches: 0,
+                sentences: 0,
+                librarian_note: Some(note.clone()),
+            });
+        }
+        // Keep the rules file's order, as the tagger gives it.
+        themes.sort_by_key(|tag| rules.themes.iter().position(|rule| rule.id == tag.id));
     }
 
     /// `review` with its override applied; each overridden field's evidence says so.
@@ -228,6 +301,39 @@ mod tests {
         );
         let err = Overrides::parse("[doc-a]\ncolour = \"red\"\n").unwrap_err();
         assert!(err.contains("colour"), "{err}");
+    }
+
+    #[test]
+    fn librarian_theme_overrides_add_and_remove_and_unknown_ids_are_refused() {
+        let rules = ThemeRules::parse(
+            "version = \"t\"\n[[theme]]\nid = \"a\"\nlabel = \"A\"\nphrases = [\"x\"]\n\
+             [[theme]]\nid = \"b\"\nlabel = \"B\"\nphrases = [\"y\"]\n",
+        )
+        .unwrap();
+        let overrides = Overrides::parse(
+            "[doc-a]\nthemes_add = [\"a\"]\nthemes_remove = [\"b\"]\nnote = \"read p. 4\"\n",
+        )
+        .unwrap();
+        overrides.check_themes(&rules).unwrap();
+        let tagged = ThemeTag {
+            id: "b".into(),
+            label: "B".into(),
+            evidence: Vec::new(),
+            matches: 3,
+            sentences: 2,
+            librarian_note: None,
+        };
+        let mut themes = vec![tagged.clone()];
+        overrides.apply_themes("doc-a", &mut themes, &rules);
+        assert_eq!(themes.len(), 1);
+        assert_eq!(themes[0].id, "a");
+        assert_eq!(themes[0].librarian_note.as_deref(), Some("read p. 4"));
+        let mut other = vec![tagged];
+        overrides.apply_themes("doc-b", &mut other, &rules);
+        assert_eq!(other[0].id, "b");
+        let typo = Overrides::parse("[doc-a]\nthemes_add = [\"c\"]\n").unwrap();
+        let err = typo.check_themes(&rules).unwrap_err();
+        assert!(err.contains("[doc-a] themes_add: \"c\""), "{err}");
     }
 
     #[test]

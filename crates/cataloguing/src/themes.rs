@@ -1,21 +1,37 @@
 //! The theme tagger: rules a librarian can read and edit (`corpus/themes.toml`), applied
-//! to a review's text at index time.
+//! to a review's text sentence by sentence at index time.
 //!
 //! Matching is on stemmed words: the text and every rule phrase are split into words
 //! (runs of letters and digits), lowercased and stemmed (Snowball English), and a phrase
 //! matches where its words occur consecutively within one sentence. So "neglect" also
 //! matches "neglected", and "self-harm" matches "self harm" and "self-harming".
 //!
-//! Boilerplate is ignored: a sentence that recurs (same stemmed words) in at least
-//! `boilerplate_min_documents` documents of the corpus is template text, such as the
-//! statutory paragraph every PFD report opens with, and tagging a theme because of it
-//! would tag everything.
+//! A match counts only when its sentence says the thing happened, to the right person:
+//! - **Who the sentence is about.** A sentence naming a parent or carer and no child
+//!   ("her mother had been a looked after child") does not count for a child's theme;
+//!   `parent_phrases` ("alcohol use", "depression") count only in a sentence about a
+//!   parent or carer, `child_phrases` only in one about a child. A sentence that starts
+//!   with a pronoun is about whoever the previous one was.
+//! - **Negation and hypotheticals.** "No evidence of neglect", "neglect was not
+//!   considered", "if domestic abuse is disclosed" do not count.
+//! - **Boilerplate.** A sentence that recurs in `boilerplate_min_documents` documents of
+//!   the corpus (template text), a sentence quoting the statutory criteria, the sections
+//!   under a method or terms-of-reference heading, and the names of partnerships and
+//!   boards (`ignore_names`: "… Safeguarding Children Board" is a name, not multi-agency
+//!   working) are skipped.
+//! - **Who the document is about.** A `child_only` theme is never given to a document
+//!   whose subject is an adult (most coroners' reports); when the age is unknown, its
+//!   `requires` words must occur.
+//! - **Strength.** A theme is given when it is substantive: `min_sentences` different
+//!   sentences (default 2), or one in a finding, concern or recommendation. The number
+//!   of matches is kept as the tag's score, and each tag keeps its evidence: the sentence,
+//!   its section or page, who it is about and why it counted.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 
-use casesearch_model::{Evidence, Review, ThemeTag};
+use casesearch_model::{AgeBand, Evidence, Review, ThemeTag};
 use rayon::prelude::*;
 use rust_stemmers::{Algorithm, Stemmer};
 use serde::Deserialize;
@@ -26,6 +42,109 @@ use crate::CatalogueError;
 /// How many matches are kept per theme to explain the tag.
 const EVIDENCE_PER_THEME: usize = 3;
 
+/// Longest evidence sentence kept, in characters.
+const EVIDENCE_SENTENCE_CHARS: usize = 400;
+
+/// Words that make a sentence about a child (stemmed when the tagger is built).
+const CHILD_WORDS: &[&str] = &[
+    "child",
+    "children",
+    "baby",
+    "babies",
+    "infant",
+    "toddler",
+    "newborn",
+    "son",
+    "daughter",
+    "boy",
+    "girl",
+    "teenager",
+    "adolescent",
+    "pupil",
+    "sibling",
+    "siblings",
+    "stepson",
+    "stepdaughter",
+    "youngster",
+];
+
+/// Words that make a sentence about a parent or carer.
+const PARENT_WORDS: &[&str] = &[
+    "mother",
+    "father",
+    "mum",
+    "dad",
+    "parent",
+    "parents",
+    "stepfather",
+    "stepmother",
+    "partner",
+    "boyfriend",
+    "girlfriend",
+    "carer",
+    "carers",
+    "grandmother",
+    "grandfather",
+    "grandparent",
+    "grandparents",
+    "aunt",
+    "uncle",
+    "husband",
+    "wife",
+    "mr",
+    "mrs",
+    "ms",
+];
+
+/// Words that make a sentence about a professional.
+const PROFESSIONAL_WORDS: &[&str] = &[
+    "practitioner",
+    "practitioners",
+    "professional",
+    "professionals",
+    "teacher",
+    "nurse",
+    "doctor",
+    "gp",
+    "police",
+    "officer",
+    "clinician",
+    "midwife",
+    "visitor",
+    "psychiatrist",
+    "staff",
+    "worker",
+    "workers",
+    "consultant",
+    "paramedic",
+];
+
+/// Pronouns that carry the previous sentence's subject on.
+const PRONOUNS: &[&str] = &["he", "she", "they", "his", "her", "their", "him", "this"];
+
+/// Words just before a match that deny it: "no evidence of neglect", "without injury".
+const NEGATING_BEFORE: &[&str] = &["no", "without", "never", "nor", "neither", "absence"];
+
+/// Words anywhere before a match in its sentence that make it a hypothetical.
+const HYPOTHETICAL_BEFORE: &[&str] = &["if", "unless", "whether", "hypothetical"];
+
+/// Phrases just after a match that deny it: "neglect was not considered".
+const NEGATING_AFTER: &[&str] = &[
+    "not considered",
+    "not thought",
+    "ruled out",
+    "not a factor",
+    "not present",
+    "not suspected",
+    "not relevant",
+    "not a concern",
+    "not an issue",
+    "not been a factor",
+];
+
+/// How far (in words) a negation reaches.
+const NEGATION_REACH: usize = 4;
+
 /// The themes file as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -34,6 +153,25 @@ pub struct ThemeRules {
     pub version: String,
     #[serde(default = "default_boilerplate_min_documents")]
     pub boilerplate_min_documents: usize,
+    /// Names whose words say nothing about the case: partnerships, boards, guidance
+    /// titles. Their words are masked before matching.
+    #[serde(default)]
+    pub ignore_names: Vec<String>,
+    /// A sentence containing one of these is boilerplate: the statutory criteria
+    /// ("met the criteria for a review").
+    #[serde(default)]
+    pub boilerplate_phrases: Vec<String>,
+    /// Headings after which text is about the review itself (method, terms of
+    /// reference), up to the next heading.
+    #[serde(default)]
+    pub method_headings: Vec<String>,
+    /// Section labels and headings after which text is a finding, concern or
+    /// recommendation (a coroner's "Concerns", a review's "Findings").
+    #[serde(default)]
+    pub finding_headings: Vec<String>,
+    /// How many sentences a theme needs when none is a finding (default 2).
+    #[serde(default = "two")]
+    pub min_sentences: usize,
     #[serde(rename = "theme", default)]
     pub themes: Vec<ThemeRule>,
 }
@@ -48,17 +186,51 @@ pub struct ThemeRule {
     /// Stable slug used in URLs and facets.
     pub id: String,
     pub label: String,
+    /// One paragraph: what the theme covers, for the `/themes` page and the facet.
+    #[serde(default)]
+    pub definition: String,
+    /// Where the theme and its definition come from.
+    #[serde(default)]
+    pub source: String,
+    /// Phrases that count in any sentence (unless it is about a parent only and the
+    /// theme is `child_only`).
     pub phrases: Vec<String>,
-    /// The theme applies only if one of these also occurs somewhere in the document.
+    /// Phrases that count only in a sentence about a parent or carer.
+    #[serde(default)]
+    pub parent_phrases: Vec<String>,
+    /// Phrases that count only in a sentence about a child.
+    #[serde(default)]
+    pub child_phrases: Vec<String>,
+    /// When the subject's age is unknown, the theme applies only if one of these also
+    /// occurs somewhere in the document.
     #[serde(default)]
     pub requires: Vec<String>,
+    /// A theme about children: never given when the subject is an adult.
+    #[serde(default)]
+    pub child_only: bool,
+    /// For practice themes: what was *not* done is the evidence ("no risk assessment was
+    /// completed", "information was not shared"), so negation does not cancel a match.
+    #[serde(default)]
+    pub absence_counts: bool,
+    /// Age bands (slugs) whose subjects always have the theme: "adolescents" is the
+    /// subject's age, whatever the words.
+    #[serde(default)]
+    pub age_bands: Vec<String>,
     /// Occurrences of the phrases needed in the whole document.
     #[serde(default = "one")]
     pub min_matches: usize,
+    /// Different sentences needed when none is a finding; the file's `min_sentences`
+    /// when not given.
+    #[serde(default)]
+    pub min_sentences: Option<usize>,
 }
 
 fn one() -> usize {
     1
+}
+
+fn two() -> usize {
+    2
 }
 
 impl ThemeRules {
@@ -88,12 +260,14 @@ impl ThemeRules {
             if !ids.insert(theme.id.as_str()) {
                 return Err(format!("theme id {:?} is defined twice", theme.id));
             }
-            if theme.phrases.is_empty() {
+            if theme.phrases.is_empty() && theme.parent_phrases.is_empty() {
                 return Err(format!("theme {:?} has no phrases", theme.id));
             }
             if let Some(phrase) = theme
                 .phrases
                 .iter()
+                .chain(&theme.parent_phrases)
+                .chain(&theme.child_phrases)
                 .chain(&theme.requires)
                 .find(|phrase| words(phrase).is_empty())
             {
@@ -103,19 +277,61 @@ impl ThemeRules {
                 ));
             }
         }
+        for theme in &rules.themes {
+            if let Some(band) = theme
+                .age_bands
+                .iter()
+                .find(|band| AgeBand::from_slug(band).is_none())
+            {
+                return Err(format!("theme {:?}: {band:?} is not an age band", theme.id));
+            }
+        }
+        if let Some(phrase) = rules
+            .ignore_names
+            .iter()
+            .chain(&rules.boilerplate_phrases)
+            .chain(&rules.method_headings)
+            .chain(&rules.finding_headings)
+            .find(|phrase| words(phrase).is_empty())
+        {
+            return Err(format!("a phrase with no words: {phrase:?}"));
+        }
         Ok(rules)
     }
+
+    /// The theme with this id.
+    pub fn theme(&self, id: &str) -> Option<&ThemeRule> {
+        self.themes.iter().find(|theme| theme.id == id)
+    }
+}
+
+/// Which sentences a tagging phrase counts in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Context {
+    Any,
+    Parent,
+    Child,
+}
+
+/// What a rule phrase does when it matches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum PatternKind {
+    /// Evidence for theme `theme`.
+    Tagging { theme: usize, context: Context },
+    /// A `requires` phrase of theme `theme`.
+    Requirement { theme: usize },
+    /// A name whose words are masked.
+    IgnoredName,
+    /// Marks its sentence as boilerplate.
+    BoilerplateCue,
 }
 
 /// A rule phrase as stems.
 #[derive(Debug, Clone)]
 struct Pattern {
     stems: Vec<String>,
-    /// Index into `ThemeTagger::themes`.
-    theme: usize,
     phrase: String,
-    /// A `requires` phrase rather than a tagging one.
-    is_requirement: bool,
+    kind: PatternKind,
 }
 
 /// Rules compiled for matching, plus the corpus's boilerplate sentences.
@@ -126,6 +342,15 @@ pub struct ThemeTagger {
     patterns_by_first_stem: HashMap<String, Vec<Pattern>>,
     boilerplate: HashSet<u64>,
     stemmer: Stemmer,
+    child_words: HashSet<String>,
+    parent_words: HashSet<String>,
+    professional_words: HashSet<String>,
+    pronouns: HashSet<String>,
+    negating_before: HashSet<String>,
+    hypothetical_before: HashSet<String>,
+    negating_after: Vec<Vec<String>>,
+    method_headings: Vec<Vec<String>>,
+    finding_headings: Vec<Vec<String>>,
 }
 
 /// A sentence of a review, stemmed, with where its words are.
@@ -136,30 +361,95 @@ struct StemmedSentence<'a> {
     spans: Vec<std::ops::Range<usize>>,
 }
 
+/// Who a sentence (or the words before a match) is about: the first person it names,
+/// or, when it opens with a pronoun, whoever the previous sentence was about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Who {
+    Child,
+    Parent,
+    Professional,
+}
+
+fn about_label(who: Option<Who>) -> &'static str {
+    match who {
+        Some(Who::Child) => "child",
+        Some(Who::Parent) => "parent or carer",
+        Some(Who::Professional) => "professional",
+        None => "unclear",
+    }
+}
+
+/// What one theme has gathered from a document so far.
+#[derive(Default, Clone)]
+struct Tally {
+    matches: usize,
+    sentences: usize,
+    last_sentence: Option<usize>,
+    finding: bool,
+    requirement_met: bool,
+    evidence: Vec<(Evidence, bool)>,
+}
+
 impl ThemeTagger {
     pub fn new(rules: ThemeRules) -> ThemeTagger {
         let stemmer = Stemmer::create(Algorithm::English);
         let mut patterns_by_first_stem: HashMap<String, Vec<Pattern>> = HashMap::new();
-        for (index, theme) in rules.themes.iter().enumerate() {
-            let phrases = theme.phrases.iter().map(|p| (p, false));
-            let requirements = theme.requires.iter().map(|p| (p, true));
-            for (phrase, is_requirement) in phrases.chain(requirements) {
-                let stems = stem_words(&stemmer, phrase);
-                let Some(first) = stems.first().cloned() else {
-                    continue;
-                };
-                patterns_by_first_stem
-                    .entry(first)
-                    .or_default()
-                    .push(Pattern {
-                        stems,
-                        theme: index,
-                        phrase: phrase.clone(),
-                        is_requirement,
-                    });
+        let mut add = |phrase: &String, kind: PatternKind| {
+            let stems = stem_words(&stemmer, phrase);
+            let Some(first) = stems.first().cloned() else {
+                return;
+            };
+            patterns_by_first_stem
+                .entry(first)
+                .or_default()
+                .push(Pattern {
+                    stems,
+                    phrase: phrase.clone(),
+                    kind,
+                });
+        };
+        for (theme, rule) in rules.themes.iter().enumerate() {
+            let tagging = |context| PatternKind::Tagging { theme, context };
+            for phrase in &rule.phrases {
+                add(phrase, tagging(Context::Any));
+            }
+            for phrase in &rule.parent_phrases {
+                add(phrase, tagging(Context::Parent));
+            }
+            for phrase in &rule.child_phrases {
+                add(phrase, tagging(Context::Child));
+            }
+            for phrase in &rule.requires {
+                add(phrase, PatternKind::Requirement { theme });
             }
         }
+        for phrase in &rules.ignore_names {
+            add(phrase, PatternKind::IgnoredName);
+        }
+        for phrase in &rules.boilerplate_phrases {
+            add(phrase, PatternKind::BoilerplateCue);
+        }
+        let set = |list: &[&str]| -> HashSet<String> {
+            list.iter()
+                .map(|word| stemmer.stem(word).into_owned())
+                .collect()
+        };
+        let phrases = |list: &[String]| -> Vec<Vec<String>> {
+            list.iter()
+                .map(|phrase| stem_words(&stemmer, phrase))
+                .collect()
+        };
+        let negating_after: Vec<String> = NEGATING_AFTER.iter().map(|p| p.to_string()).collect();
         ThemeTagger {
+            child_words: set(CHILD_WORDS),
+            parent_words: set(PARENT_WORDS),
+            professional_words: set(PROFESSIONAL_WORDS),
+            pronouns: set(PRONOUNS),
+            negating_before: set(NEGATING_BEFORE),
+            hypothetical_before: set(HYPOTHETICAL_BEFORE),
+            negating_after: phrases(&negating_after),
+            method_headings: phrases(&rules.method_headings),
+            finding_headings: phrases(&rules.finding_headings),
             rules,
             patterns_by_first_stem,
             boilerplate: HashSet::new(),
@@ -203,57 +493,397 @@ impl ThemeTagger {
 
     /// The themes that apply to a review, in the order of the rules file.
     pub fn tag(&self, review: &Review) -> Vec<ThemeTag> {
-        let theme_count = self.rules.themes.len();
-        let mut evidence: Vec<Vec<Evidence>> = vec![Vec::new(); theme_count];
-        let mut matches = vec![0usize; theme_count];
-        let mut requirement_met = vec![false; theme_count];
-        for sentence in self.stemmed_sentences(review) {
-            if self.boilerplate.contains(&sentence_key(&sentence.stems)) {
-                continue;
+        let mut tallies = vec![Tally::default(); self.rules.themes.len()];
+        let band = review.details.age_band;
+        // The pseudonym's own words ("Jack", "Q") also say a sentence is about the child.
+        let mut pseudonym: HashSet<String> = review
+            .details
+            .child
+            .iter()
+            .flat_map(|child| stem_words(&self.stemmer, child))
+            .collect();
+        // A coroner names the deceased: their names, like a pseudonym, say a sentence
+        // is about the subject ("Robyn's mental health").
+        pseudonym.extend(
+            deceased_names(review)
+                .iter()
+                .map(|name| self.stemmer.stem(name).into_owned()),
+        );
+        let mut current_section = "";
+        let mut in_method = false;
+        let mut in_findings = false;
+        let mut previous: Option<Who> = None;
+        for (index, sentence) in self.stemmed_sentences(review).enumerate() {
+            if sentence.section != current_section {
+                current_section = sentence.section;
+                in_method = false;
+                in_findings = self.is_heading_of(&self.finding_headings, sentence.section);
             }
-            for (start, stem) in sentence.stems.iter().enumerate() {
-                let Some(patterns) = self.patterns_by_first_stem.get(stem) else {
+            if looks_like_heading(sentence.text) {
+                if contains_any(&sentence.stems, &self.method_headings) {
+                    in_method = true;
+                    in_findings = false;
                     continue;
-                };
-                for pattern in patterns {
-                    let end = start + pattern.stems.len();
-                    if sentence.stems.get(start..end) != Some(pattern.stems.as_slice()) {
-                        continue;
-                    }
-                    if pattern.is_requirement {
-                        requirement_met[pattern.theme] = true;
-                        continue;
-                    }
-                    matches[pattern.theme] += 1;
-                    let kept = &mut evidence[pattern.theme];
-                    if kept.len() < EVIDENCE_PER_THEME
-                        && !kept.iter().any(|e| e.phrase == pattern.phrase)
-                    {
-                        let span = sentence.spans[start].start..sentence.spans[end - 1].end;
-                        kept.push(Evidence {
-                            phrase: pattern.phrase.clone(),
-                            matched: sentence.text[span].to_owned(),
-                            section: sentence.section.to_owned(),
-                        });
-                    }
+                }
+                in_method = false;
+                if contains_any(&sentence.stems, &self.finding_headings) {
+                    in_findings = true;
                 }
             }
+            if in_method || self.boilerplate.contains(&sentence_key(&sentence.stems)) {
+                continue;
+            }
+            let found = self.matches_in(&sentence.stems);
+            if found.is_empty() {
+                previous = self.who_before(
+                    &sentence.stems,
+                    sentence.stems.len(),
+                    &[],
+                    &pseudonym,
+                    previous,
+                );
+                continue;
+            }
+            if found
+                .iter()
+                .any(|(pattern, _)| pattern.kind == PatternKind::BoilerplateCue)
+            {
+                continue;
+            }
+            let masked: Vec<std::ops::Range<usize>> = found
+                .iter()
+                .filter(|(pattern, _)| pattern.kind == PatternKind::IgnoredName)
+                .map(|(_, range)| range.clone())
+                .collect();
+            let subject = self.who_before(
+                &sentence.stems,
+                sentence.stems.len(),
+                &masked,
+                &pseudonym,
+                previous,
+            );
+            let recommendation = sentence.stems.iter().any(|stem| stem == "recommend");
+            for (pattern, range) in &found {
+                if masked
+                    .iter()
+                    .any(|name| name.start < range.end && range.start < name.end)
+                {
+                    continue;
+                }
+                match pattern.kind {
+                    PatternKind::Requirement { theme } => tallies[theme].requirement_met = true,
+                    PatternKind::Tagging { theme, context } => {
+                        let rule = &self.rules.themes[theme];
+                        // Who the words before the match are about: "her mother had been
+                        // a looked after child" is about the mother, "Jack suffered
+                        // physical abuse by his stepfather" about Jack.
+                        let leading = self.who_before(
+                            &sentence.stems,
+                            range.start,
+                            &masked,
+                            &pseudonym,
+                            previous,
+                        );
+                        let nearest =
+                            self.nearest_before(&sentence.stems, range.start, &masked, &pseudonym);
+                        let about_right_person = match context {
+                            Context::Parent => {
+                                nearest == Some(Who::Parent)
+                                    || (nearest.is_none() && leading == Some(Who::Parent))
+                            }
+                            Context::Child => {
+                                leading == Some(Who::Child)
+                                    || self.names(&sentence.stems, Who::Child)
+                                    || sentence.stems.iter().any(|stem| pseudonym.contains(stem))
+                            }
+                            Context::Any => {
+                                let mut outside = masked.clone();
+                                outside.push(range.clone());
+                                !(rule.child_only
+                                    && (leading == Some(Who::Parent)
+                                        || (leading.is_none()
+                                            && self
+                                                .only_about_a_parent(&sentence.stems, &outside))))
+                            }
+                        };
+                        let denied = !rule.absence_counts && self.is_denied(&sentence.stems, range);
+                        if !about_right_person || denied {
+                            continue;
+                        }
+                        let finding = in_findings || recommendation;
+                        let tally = &mut tallies[theme];
+                        tally.matches += 1;
+                        if tally.last_sentence != Some(index) {
+                            tally.sentences += 1;
+                            tally.last_sentence = Some(index);
+                        }
+                        tally.finding |= finding;
+                        // Who the evidence is about: whom the context rule checked for, or
+                        // else the first person before the match.
+                        let about = match context {
+                            Context::Parent => Some(Who::Parent),
+                            Context::Child => Some(Who::Child),
+                            Context::Any => leading.or(subject),
+                        };
+                        self.keep_evidence(
+                            tally, pattern, range, &sentence, about, context, finding,
+                        );
+                    }
+                    PatternKind::IgnoredName | PatternKind::BoilerplateCue => {}
+                }
+            }
+            previous = subject;
         }
+        let adult = band == Some(AgeBand::Adult);
+        let child = band.is_some_and(AgeBand::is_child);
+        let by_age = |rule: &ThemeRule| {
+            band.is_some_and(|band| rule.age_bands.iter().any(|slug| slug == band.slug()))
+        };
         self.rules
             .themes
             .iter()
-            .enumerate()
-            .filter(|&(index, theme)| {
-                matches[index] >= theme.min_matches.max(1)
-                    && (theme.requires.is_empty() || requirement_met[index])
+            .zip(tallies)
+            .filter(|(rule, tally)| {
+                let substantive = tally.finding
+                    || tally.sentences >= rule.min_sentences.unwrap_or(self.rules.min_sentences);
+                let right_subject = !(rule.child_only && adult)
+                    && (rule.requires.is_empty() || child || tally.requirement_met);
+                // A theme defined by age ("adolescents") follows the age when it is
+                // known; its words decide only when it is not.
+                let age_decides = !rule.age_bands.is_empty() && band.is_some();
+                if age_decides {
+                    return by_age(rule);
+                }
+                tally.matches >= rule.min_matches.max(1) && substantive && right_subject
             })
-            .map(|(index, theme)| ThemeTag {
-                id: theme.id.clone(),
-                label: theme.label.clone(),
-                evidence: std::mem::take(&mut evidence[index]),
-                matches: matches[index],
+            .map(|(rule, tally)| {
+                let mut evidence: Vec<Evidence> =
+                    tally.evidence.into_iter().map(|(e, _)| e).collect();
+                if by_age(rule) {
+                    if let Some(age) = review.details.derived.get("age_band") {
+                        evidence.insert(
+                            0,
+                            Evidence {
+                                phrase: "age band".to_owned(),
+                                matched: age.value.clone(),
+                                section: age.source.clone(),
+                                sentence: age.evidence.clone(),
+                                about: "child".to_owned(),
+                                why: format!("the subject's age band is {}", age.value),
+                            },
+                        );
+                        evidence.truncate(EVIDENCE_PER_THEME);
+                    }
+                }
+                ThemeTag {
+                    id: rule.id.clone(),
+                    label: rule.label.clone(),
+                    evidence,
+                    matches: tally.matches,
+                    sentences: tally.sentences,
+                    librarian_note: None,
+                }
             })
             .collect()
+    }
+
+    /// Every rule phrase in a sentence, with the word range it covers.
+    fn matches_in<'p>(&'p self, stems: &[String]) -> Vec<(&'p Pattern, std::ops::Range<usize>)> {
+        let mut found = Vec::new();
+        for (start, stem) in stems.iter().enumerate() {
+            let Some(patterns) = self.patterns_by_first_stem.get(stem) else {
+                continue;
+            };
+            for pattern in patterns {
+                let end = start + pattern.stems.len();
+                if stems.get(start..end) == Some(pattern.stems.as_slice()) {
+                    found.push((pattern, start..end));
+                }
+            }
+        }
+        found
+    }
+
+    /// Who the words before `end` are about: the first person named, skipping the
+    /// words in `leave_out` (names of boards); a sentence that opens with a pronoun
+    /// ("She had been …") is about whoever the previous sentence was, unless a person
+    /// follows it at once ("His stepfather …").
+    fn who_before(
+        &self,
+        stems: &[String],
+        end: usize,
+        leave_out: &[std::ops::Range<usize>],
+        pseudonym: &HashSet<String>,
+        previous: Option<Who>,
+    ) -> Option<Who> {
+        let end = end.min(stems.len());
+        for at in 0..end {
+            if leave_out.iter().any(|range| range.contains(&at)) {
+                continue;
+            }
+            if let Some(who) = self.person(&stems[at], pseudonym) {
+                // "Mr Douglas" in a coroner's report is the deceased, not a parent.
+                let titled_subject = matches!(stems[at].as_str(), "mr" | "mrs" | "ms")
+                    && stems
+                        .get(at + 1)
+                        .is_some_and(|next| pseudonym.contains(next));
+                if titled_subject {
+                    return Some(Who::Child);
+                }
+                return Some(self.possessed(stems, at, end, pseudonym).unwrap_or(who));
+            }
+            if at == 0 && self.pronouns.contains(&stems[0]) {
+                let next = stems.get(1).filter(|_| end > 1);
+                return next
+                    .and_then(|next| self.person(next, pseudonym))
+                    .or(previous);
+            }
+        }
+        None
+    }
+
+    /// "Child F's mother": the person a possessive names, within a few words of the
+    /// possessor (whose "'s" splits off as the word "s").
+    fn possessed(
+        &self,
+        stems: &[String],
+        at: usize,
+        end: usize,
+        pseudonym: &HashSet<String>,
+    ) -> Option<Who> {
+        let apostrophe = (at + 1..(at + 3).min(end)).find(|&i| stems[i] == "s")?;
+        (apostrophe + 1..(apostrophe + 4).min(end)).find_map(|i| self.person(&stems[i], pseudonym))
+    }
+
+    /// The person named nearest before `end`, looking back.
+    fn nearest_before(
+        &self,
+        stems: &[String],
+        end: usize,
+        leave_out: &[std::ops::Range<usize>],
+        pseudonym: &HashSet<String>,
+    ) -> Option<Who> {
+        (0..end.min(stems.len()))
+            .rev()
+            .filter(|at| !leave_out.iter().any(|range| range.contains(at)))
+            .find_map(|at| self.person(&stems[at], pseudonym))
+    }
+
+    /// A sentence naming a parent or carer and no child, outside `leave_out`, where the
+    /// parent is not the agent of something done to someone ("abuse by his stepfather").
+    fn only_about_a_parent(&self, stems: &[String], leave_out: &[std::ops::Range<usize>]) -> bool {
+        let outside = |at: &usize| !leave_out.iter().any(|range| range.contains(at));
+        let mut parent_at = None;
+        for at in (0..stems.len()).filter(outside) {
+            if self.child_words.contains(&stems[at]) {
+                return false;
+            }
+            if parent_at.is_none() && self.parent_words.contains(&stems[at]) {
+                parent_at = Some(at);
+            }
+        }
+        parent_at.is_some_and(|at| !stems[at.saturating_sub(2)..at].iter().any(|w| w == "by"))
+    }
+
+    fn person(&self, stem: &str, pseudonym: &HashSet<String>) -> Option<Who> {
+        if self.child_words.contains(stem) || pseudonym.contains(stem) {
+            Some(Who::Child)
+        } else if self.parent_words.contains(stem) {
+            Some(Who::Parent)
+        } else if self.professional_words.contains(stem) {
+            Some(Who::Professional)
+        } else {
+            None
+        }
+    }
+
+    fn names(&self, stems: &[String], who: Who) -> bool {
+        let words = match who {
+            Who::Child => &self.child_words,
+            Who::Parent => &self.parent_words,
+            Who::Professional => &self.professional_words,
+        };
+        stems.iter().any(|stem| words.contains(stem))
+    }
+
+    /// Whether the words around a match deny it or make it a hypothetical.
+    fn is_denied(&self, stems: &[String], range: &std::ops::Range<usize>) -> bool {
+        let reach_start = range.start.saturating_sub(NEGATION_REACH);
+        let negated_before = stems[reach_start..range.start]
+            .iter()
+            .any(|stem| self.negating_before.contains(stem))
+            || (range.start > 0 && stems[range.start - 1] == "not");
+        let hypothetical = stems[..range.start]
+            .iter()
+            .any(|stem| self.hypothetical_before.contains(stem));
+        let after = &stems[range.end..stems.len().min(range.end + NEGATION_REACH + 2)];
+        let negated_after = self.negating_after.iter().any(|phrase| {
+            after
+                .windows(phrase.len())
+                .any(|window| window == phrase.as_slice())
+        });
+        negated_before || hypothetical || negated_after
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn keep_evidence(
+        &self,
+        tally: &mut Tally,
+        pattern: &Pattern,
+        range: &std::ops::Range<usize>,
+        sentence: &StemmedSentence,
+        subject: Option<Who>,
+        context: Context,
+        finding: bool,
+    ) {
+        let same_sentence = tally
+            .evidence
+            .iter()
+            .any(|(evidence, _)| evidence.sentence == flatten(sentence.text));
+        if same_sentence {
+            return;
+        }
+        // A finding explains a tag better than a passing mention: it may displace one.
+        let slot = if tally.evidence.len() < EVIDENCE_PER_THEME {
+            None
+        } else if finding {
+            match tally
+                .evidence
+                .iter()
+                .rposition(|(_, was_finding)| !was_finding)
+            {
+                Some(slot) => Some(slot),
+                None => return,
+            }
+        } else {
+            return;
+        };
+        let span = sentence.spans[range.start].start..sentence.spans[range.end - 1].end;
+        let mut why = format!("\u{2018}{}\u{2019}", pattern.phrase);
+        match context {
+            Context::Parent => why.push_str(" in a sentence about a parent or carer"),
+            Context::Child => why.push_str(" in a sentence about the child"),
+            Context::Any => {}
+        }
+        if finding {
+            why.push_str("; a finding, concern or recommendation");
+        }
+        let evidence = Evidence {
+            phrase: pattern.phrase.clone(),
+            matched: sentence.text[span].to_owned(),
+            section: sentence.section.to_owned(),
+            sentence: flatten(sentence.text),
+            about: about_label(subject).to_owned(),
+            why,
+        };
+        match slot {
+            Some(slot) => tally.evidence[slot] = (evidence, finding),
+            None => tally.evidence.push((evidence, finding)),
+        }
+    }
+
+    fn is_heading_of(&self, headings: &[Vec<String>], label: &str) -> bool {
+        contains_any(&stem_words(&self.stemmer, label), headings)
     }
 
     fn stemmed_sentences<'a>(
@@ -261,20 +891,109 @@ impl ThemeTagger {
         review: &'a Review,
     ) -> impl Iterator<Item = StemmedSentence<'a>> + 'a {
         review.sections.iter().flat_map(move |section| {
-            sentences(&section.text).into_iter().map(move |range| {
-                let text = &section.text[range];
-                let found = words(text);
-                StemmedSentence {
-                    section: &section.label,
-                    text,
-                    stems: found
-                        .iter()
-                        .map(|w| self.stemmer.stem(&w.lowercase).into_owned())
-                        .collect(),
-                    spans: found.into_iter().map(|w| w.span).collect(),
-                }
-            })
+            // Sentences are found in the text with wrapped lines joined; the ranges are
+            // the same in the original, whose words are the same.
+            sentences(&join_wrapped_lines(&section.text))
+                .into_iter()
+                .map(move |range| {
+                    let text = &section.text[range];
+                    let found = words(text);
+                    StemmedSentence {
+                        section: &section.label,
+                        text,
+                        stems: found
+                            .iter()
+                            .map(|w| self.stemmer.stem(&w.lowercase).into_owned())
+                            .collect(),
+                        spans: found.into_iter().map(|w| w.span).collect(),
+                    }
+                })
         })
+    }
+}
+
+/// The deceased's names in a coroner's report: the capitalised words after "death of"
+/// in its first sentences ("the death of Robyn Lily SKILTON aged 14"), titles left out.
+fn deceased_names(review: &Review) -> Vec<String> {
+    if review.review_type != casesearch_model::ReviewType::PreventionOfFutureDeaths {
+        return Vec::new();
+    }
+    let Some(section) = review.sections.first() else {
+        return Vec::new();
+    };
+    let opening: String = section.text.chars().take(600).collect();
+    let Some(at) = opening.to_lowercase().find("death of") else {
+        return Vec::new();
+    };
+    let after = &opening[at + "death of".len()..];
+    words(after)
+        .into_iter()
+        .map(|word| &after[word.span])
+        .skip_while(|word| {
+            matches!(
+                word.to_lowercase().as_str(),
+                "mr" | "mrs" | "ms" | "miss" | "master" | "the" | "baby"
+            )
+        })
+        .take_while(|word| word.starts_with(|c: char| c.is_uppercase()))
+        .take(5)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// The text with each line break that only wraps a sentence (as PDF text is wrapped at
+/// the page's width) turned into a space, byte for byte the same length. Breaks stay
+/// after a short line without a full stop (a heading), before a list item or numbered
+/// paragraph, and around blank lines.
+fn join_wrapped_lines(text: &str) -> String {
+    let mut joined = String::with_capacity(text.len());
+    let lines: Vec<&str> = text.split('\n').collect();
+    for (index, line) in lines.iter().enumerate() {
+        joined.push_str(line);
+        let Some(next) = lines.get(index + 1) else {
+            break;
+        };
+        let this = line.trim();
+        let next = next.trim_start();
+        let heading = this.chars().count() < 50 && !this.ends_with(['.', ',', ';', ':']);
+        let item = next.starts_with(['-', '•', '*', '–', '(', '|'])
+            || next.split_whitespace().next().is_some_and(|first| {
+                first.ends_with('.')
+                    && first[..first.len() - 1]
+                        .chars()
+                        .all(|c| c.is_ascii_digit() || c == '.')
+                    && first.len() > 1
+            });
+        let blank = this.is_empty() || next.trim().is_empty();
+        joined.push(if heading || item || blank { '\n' } else { ' ' });
+    }
+    joined
+}
+
+/// A heading as extracted text shows one: a short line without a full stop.
+fn looks_like_heading(text: &str) -> bool {
+    let trimmed = text.trim();
+    let word_count = trimmed.split_whitespace().count();
+    (1..=8).contains(&word_count)
+        && !trimmed.ends_with(['.', ',', ';', ':', '?', '!'])
+        && trimmed.chars().any(char::is_alphabetic)
+}
+
+fn contains_any(stems: &[String], phrases: &[Vec<String>]) -> bool {
+    phrases.iter().any(|phrase| {
+        !phrase.is_empty()
+            && stems
+                .windows(phrase.len())
+                .any(|window| window == phrase.as_slice())
+    })
+}
+
+/// The sentence on one line, shortened for display.
+fn flatten(text: &str) -> String {
+    let flat = text.split_whitespace().collect::<Vec<_>>().join(" ");
+    match flat.char_indices().nth(EVIDENCE_SENTENCE_CHARS) {
+        Some((at, _)) => format!("{}…", &flat[..at]),
+        None => flat,
     }
 }
 
@@ -300,6 +1019,7 @@ mod tests {
     const RULES: &str = r#"
 version = "test.1"
 boilerplate_min_documents = 2
+min_sentences = 1
 
 [[theme]]
 id = "domestic-abuse"
@@ -360,6 +1080,9 @@ min_matches = 2
                 phrase: "coercive control".into(),
                 matched: "Coercive-Control".into(),
                 section: "Concerns".into(),
+                sentence: "There was Coercive-Control by her partner.".into(),
+                about: "parent or carer".into(),
+                why: "\u{2018}coercive control\u{2019}".into(),
             }]
         );
     }
@@ -411,6 +1134,142 @@ min_matches = 2
         assert!(tagger.tag(&first).is_empty());
         let tags = tagger.tag(&second);
         assert_eq!(tags[0].evidence[0].section, "Concerns");
+    }
+
+    const SENTENCE_RULES: &str = r#"
+version = "test.2"
+ignore_names = ["Safeguarding Children Board"]
+boilerplate_phrases = ["abuse or neglect is known or suspected"]
+method_headings = ["methodology"]
+finding_headings = ["findings"]
+
+[[theme]]
+id = "neglect"
+label = "Neglect"
+phrases = ["neglect"]
+
+[[theme]]
+id = "multi-agency-working"
+label = "Multi-agency working"
+phrases = ["safeguarding children board", "strategy meeting"]
+
+[[theme]]
+id = "looked-after-children"
+label = "Looked-after children"
+child_only = true
+phrases = ["looked after child"]
+
+[[theme]]
+id = "parental-substance-misuse"
+label = "Parental substance misuse"
+child_only = true
+phrases = ["parental substance misuse"]
+parent_phrases = ["alcohol"]
+
+[[theme]]
+id = "adolescents"
+label = "Adolescents"
+phrases = ["teenager"]
+age_bands = ["11-15", "16-17"]
+"#;
+
+    fn sentence_tagger() -> ThemeTagger {
+        ThemeTagger::new(ThemeRules::parse(SENTENCE_RULES).unwrap())
+    }
+
+    fn tagged(text: &str) -> Vec<String> {
+        let review = review("a", &[("p. 2", text)]);
+        sentence_tagger()
+            .tag(&review)
+            .into_iter()
+            .map(|tag| tag.id)
+            .collect()
+    }
+
+    #[test]
+    fn denied_and_supposed_sentences_count_for_nothing() {
+        assert_eq!(
+            tagged("The child suffered neglect. Neglect was chronic."),
+            ["neglect"]
+        );
+        assert!(tagged("There was no evidence of neglect. Neglect was not considered.").is_empty());
+        assert!(
+            tagged("If neglect is suspected, refer. Consider whether neglect is present.")
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn one_sentence_is_enough_only_in_a_finding() {
+        assert!(tagged("The child suffered neglect.").is_empty());
+        assert_eq!(tagged("Findings\nThe child suffered neglect."), ["neglect"]);
+        assert_eq!(
+            tagged("We recommend that neglect is assessed."),
+            ["neglect"]
+        );
+    }
+
+    #[test]
+    fn names_statutory_criteria_and_method_sections_are_not_evidence() {
+        let text = "The Suffolk Safeguarding Children Board commissioned it. \
+                    The Suffolk Safeguarding Children Board met. \
+                    The case met the criteria because abuse or neglect is known or suspected. \
+                    It was a case where abuse or neglect is known or suspected.\n\
+                    Methodology\nA strategy meeting model was used. The strategy meeting was held.";
+        assert!(tagged(text).is_empty(), "{:?}", tagged(text));
+    }
+
+    #[test]
+    fn a_parents_own_history_is_not_the_childs_theme() {
+        let mother = "Her mother had been a looked after child. She had been a looked after child for years.";
+        assert!(tagged(mother).is_empty());
+        let child =
+            "The child was a looked after child. He had been a looked after child since 2019.";
+        assert_eq!(tagged(child), ["looked-after-children"]);
+    }
+
+    #[test]
+    fn parent_phrases_count_only_in_sentences_about_a_parent_or_carer() {
+        let partner = "Her partner, who misused alcohol, cared for the child. The partner's alcohol use was not asked about.";
+        assert_eq!(tagged(partner), ["parental-substance-misuse"]);
+        let teenager =
+            "The boy drank alcohol with friends. The boy's alcohol use worried his school.";
+        assert!(!tagged(teenager).contains(&"parental-substance-misuse".to_owned()));
+    }
+
+    #[test]
+    fn child_only_themes_never_reach_an_adult_and_age_decides_age_themes() {
+        let mut adult = review(
+            "a",
+            &[(
+                "p. 2",
+                "Her partner drank alcohol. The partner's alcohol use grew.",
+            )],
+        );
+        adult.details.age_band = Some(AgeBand::Adult);
+        assert!(sentence_tagger().tag(&adult).is_empty());
+        let mut fifteen = review("b", &[("p. 2", "Nothing here.")]);
+        fifteen.details.age_band = Some(AgeBand::ElevenToFifteen);
+        let ids: Vec<String> = sentence_tagger()
+            .tag(&fifteen)
+            .into_iter()
+            .map(|t| t.id)
+            .collect();
+        assert_eq!(ids, ["adolescents"]);
+        let mut toddler = review("c", &[("p. 2", "A teenager visited. The teenager left.")]);
+        toddler.details.age_band = Some(AgeBand::OneToFour);
+        assert!(sentence_tagger().tag(&toddler).is_empty());
+    }
+
+    #[test]
+    fn wrapped_lines_are_joined_but_headings_and_numbered_paragraphs_stay_apart() {
+        let text = "Findings\n7. Each referral was treated as a new case and the history in Liverpool was\nnot analysed. It was not shared.\n8. Home visits";
+        let joined = join_wrapped_lines(text);
+        assert_eq!(joined.len(), text.len());
+        assert_eq!(
+            joined,
+            "Findings\n7. Each referral was treated as a new case and the history in Liverpool was not analysed. It was not shared.\n8. Home visits"
+        );
     }
 
     #[test]

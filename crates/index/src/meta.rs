@@ -83,6 +83,15 @@ impl CorpusFileStamp {
 pub struct ThemeLabel {
     pub id: String,
     pub label: String,
+    /// What the theme covers, from the rules file (shown on `/themes`).
+    #[serde(default)]
+    pub definition: String,
+    /// Where the theme and its definition come from.
+    #[serde(default)]
+    pub source: String,
+    /// Never given to a document whose subject is an adult.
+    #[serde(default)]
+    pub child_only: bool,
 }
 
 impl IndexMeta {

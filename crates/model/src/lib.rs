@@ -133,10 +133,24 @@ pub enum AgeBand {
     ElevenToFifteen,
     #[serde(rename = "16-17")]
     SixteenToSeventeen,
+    /// 18 or over: coroners' reports are mostly about adults, and child-specific themes
+    /// must never be given to them.
+    #[serde(rename = "adult")]
+    Adult,
 }
 
 impl AgeBand {
-    pub const ALL: [AgeBand; 5] = [
+    pub const ALL: [AgeBand; 6] = [
+        AgeBand::UnderOne,
+        AgeBand::OneToFour,
+        AgeBand::FiveToTen,
+        AgeBand::ElevenToFifteen,
+        AgeBand::SixteenToSeventeen,
+        AgeBand::Adult,
+    ];
+
+    /// The bands of children (under 18): what "children only" filters on.
+    pub const CHILDREN: [AgeBand; 5] = [
         AgeBand::UnderOne,
         AgeBand::OneToFour,
         AgeBand::FiveToTen,
@@ -144,7 +158,17 @@ impl AgeBand {
         AgeBand::SixteenToSeventeen,
     ];
 
-    /// The band for an age in whole years; `None` for adults.
+    pub fn is_child(self) -> bool {
+        self != AgeBand::Adult
+    }
+
+    /// The band for any age in whole years, adults included.
+    pub fn of_age(years: u32) -> AgeBand {
+        AgeBand::from_years(years).unwrap_or(AgeBand::Adult)
+    }
+
+    /// The band of a child's age in whole years; `None` for adults (a case review's
+    /// rules read only the child's age, so an adult's is someone else's).
     pub fn from_years(years: u32) -> Option<AgeBand> {
         match years {
             0 => Some(AgeBand::UnderOne),
@@ -163,6 +187,7 @@ impl AgeBand {
             AgeBand::FiveToTen => "5-10",
             AgeBand::ElevenToFifteen => "11-15",
             AgeBand::SixteenToSeventeen => "16-17",
+            AgeBand::Adult => "adult",
         }
     }
 
@@ -173,6 +198,7 @@ impl AgeBand {
             AgeBand::FiveToTen => "5–10",
             AgeBand::ElevenToFifteen => "11–15",
             AgeBand::SixteenToSeventeen => "16–17",
+            AgeBand::Adult => "Adult (18+)",
         }
     }
 }
@@ -302,7 +328,7 @@ impl Availability {
 /// let err = AgeBand::parse_slug("12-15").unwrap_err();
 /// assert_eq!(
 ///     err.to_string(),
-///     r#"unknown age band "12-15" (expected one of under-1, 1-4, 5-10, 11-15, 16-17)"#
+///     r#"unknown age band "12-15" (expected one of under-1, 1-4, 5-10, 11-15, 16-17, adult)"#
 /// );
 /// ```
 pub trait Slug: Copy + 'static {
@@ -596,8 +622,15 @@ pub struct ThemeTag {
     pub label: String,
     /// The first few matches, enough to explain the tag to a reader.
     pub evidence: Vec<Evidence>,
-    /// How many phrase matches there were in all.
+    /// How many phrase matches there were in all: the tag's score.
     pub matches: usize,
+    /// How many different sentences matched (after negated, hypothetical and boilerplate
+    /// sentences are dropped).
+    #[serde(default)]
+    pub sentences: usize,
+    /// Set by a librarian (overrides file) rather than by the rules; the note says why.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub librarian_note: Option<String>,
 }
 
 /// One phrase match: "tagged *domestic abuse* because of 'coercive control' in Concerns".
@@ -609,6 +642,16 @@ pub struct Evidence {
     pub matched: String,
     /// The section (or page) label where they appear.
     pub section: String,
+    /// The whole sentence, so a reader can judge the tag without opening the document.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub sentence: String,
+    /// Who the sentence is about: "child", "parent or carer", "professional" or "unclear".
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub about: String,
+    /// Why it counted: the rule and context ("a finding or recommendation", "about a
+    /// parent or carer").
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub why: String,
 }
 
 /// A review made ready for the index: its record plus what the pipeline derived.

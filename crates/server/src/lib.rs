@@ -28,6 +28,7 @@ mod metrics;
 mod openapi;
 mod pages;
 pub mod params;
+mod themes_page;
 
 use std::sync::{Arc, RwLock};
 
@@ -144,6 +145,7 @@ fn described_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(pages::search::search_page))
         .routes(routes!(pages::document::document_page))
         .routes(routes!(pages::trends::trends_page))
+        .routes(routes!(themes_page::themes_page))
         .routes(routes!(search_api))
         .routes(routes!(export_csv))
         .routes(routes!(export_jsonl))

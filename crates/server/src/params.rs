@@ -3,7 +3,7 @@
 //! "no filter".
 
 use casesearch_index::{SearchRequest, Sort, MAX_PER_PAGE};
-use casesearch_model::Slug;
+use casesearch_model::{AgeBand, Slug};
 
 use crate::ApiError;
 
@@ -70,6 +70,8 @@ pub fn search_request(pairs: &[(String, String)]) -> Result<SearchRequest, ApiEr
             "type" => request.types.push(slug(name, value)?),
             "publisher" => request.publishers.push(value.to_owned()),
             "availability" => request.availability.push(slug(name, value)?),
+            // "children" is every band under 18: a DSL's "children only".
+            "age_band" if value == "children" => request.age_bands.extend(AgeBand::CHILDREN),
             "age_band" => request.age_bands.push(slug(name, value)?),
             "year_from" => request.year_from = Some(year(name, value)?),
             "year_to" => request.year_to = Some(year(name, value)?),

@@ -12,6 +12,7 @@ mod child;
 mod dates;
 mod publisher;
 mod review_type;
+mod subject_age;
 
 use std::collections::HashMap;
 use std::ops::Range;
@@ -24,6 +25,7 @@ use crate::RegionTable;
 
 pub use dates::{parse_date_words, DatePrecision, PartialDate};
 pub use review_type::review_type_in_words;
+pub use subject_age::subject_age;
 
 /// One page (or section) of a document's text, as extracted.
 #[derive(Debug, Clone, Copy)]
