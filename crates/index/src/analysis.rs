@@ -142,7 +142,7 @@ impl Tokenizer for EnglishTokenizer {
 /// The next run of alphanumeric characters in `text` from `cursor`, as byte offsets,
 /// moving the cursor past it. ASCII bytes are classified without decoding; anything
 /// else as `char`, as `SimpleTokenizer` does.
-fn next_word(text: &str, cursor: &mut usize) -> Option<(usize, usize)> {
+pub(crate) fn next_word(text: &str, cursor: &mut usize) -> Option<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut at = *cursor;
     let mut start = None;

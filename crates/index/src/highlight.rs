@@ -248,12 +248,12 @@ impl EnglishWords {
     }
 
     fn read(&self, text: &str, terms: &HashSet<String>, mut visit: impl FnMut(Word)) {
-        let mut characters = text.char_indices();
-        while let Some((from, _)) = characters.find(|(_, c)| c.is_alphanumeric()) {
-            let to = characters
-                .find(|(_, c)| !c.is_alphanumeric())
-                .map_or(text.len(), |(at, _)| at);
-            let word = &text[from..to];
+        // The analyzer's own split (ASCII classified without decoding characters).
+        let mut cursor = 0;
+        while let Some((from, to)) = crate::analysis::next_word(text, &mut cursor) {
+            let Some(word) = text.get(from..to) else {
+                continue;
+            };
             if word.len() >= MAX_WORD_BYTES {
                 continue;
             }
