@@ -68,6 +68,7 @@ const pages = {
   error: '/?q=police&theme=adolescents&year_from=2020&year_to=2015',
   record: recordHref,
   trends: '/trends?q=camhs',
+  themes: '/themes',
 };
 
 for (const width of [1366, 390]) {
