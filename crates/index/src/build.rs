@@ -163,26 +163,15 @@ fn write_index(
         let hash = content_hash(&record, &review.review);
         match previous.get(id) {
             Some(old) if *old == hash => changes.unchanged += 1,
-            Some(_) => {
-                writer.delete_term(Term::from_field_text(fields.id, id));
-                writer.add_document(review_document(
-                    &fields,
-                    review,
-                    &hash,
-                    record,
-                    &mut section_starts,
-                ))?;
-                changes.updated += 1;
-            }
-            None => {
-                writer.add_document(review_document(
-                    &fields,
-                    review,
-                    &hash,
-                    record,
-                    &mut section_starts,
-                ))?;
-                changes.added += 1;
+            known => {
+                if known.is_some() {
+                    writer.delete_term(Term::from_field_text(fields.id, id));
+                    changes.updated += 1;
+                } else {
+                    changes.added += 1;
+                }
+                let document = review_document(&fields, review, &hash, record, &mut section_starts);
+                writer.add_document(document)?;
             }
         }
         progress(done as u64 + 1);

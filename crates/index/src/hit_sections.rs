@@ -128,8 +128,8 @@ mod tests {
         documents
     }
 
-    #[test]
-    fn stored_section_starts_place_every_indexed_word_where_tantivy_put_it() {
+    /// An index in memory with one text field of our English analyzer, as `text` is.
+    fn english_index() -> (Index, tantivy::schema::Field) {
         let mut builder = Schema::builder();
         let text = builder.add_text_field(
             "text",
@@ -141,6 +141,12 @@ mod tests {
         );
         let index = Index::create_in_ram(builder.build());
         register_analyzers(&index);
+        (index, text)
+    }
+
+    #[test]
+    fn stored_section_starts_place_every_indexed_word_where_tantivy_put_it() {
+        let (index, text) = english_index();
         let mut writer: IndexWriter = index.writer(20_000_000).expect("writer");
         let documents = documents();
         for sections in &documents {
@@ -184,17 +190,7 @@ mod tests {
 
     #[test]
     fn match_positions_follow_each_hit_in_any_order_across_terms() {
-        let mut builder = Schema::builder();
-        let text = builder.add_text_field(
-            "text",
-            TextOptions::default().set_indexing_options(
-                TextFieldIndexing::default()
-                    .set_tokenizer(ENGLISH)
-                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
-            ),
-        );
-        let index = Index::create_in_ram(builder.build());
-        register_analyzers(&index);
+        let (index, text) = english_index();
         let mut writer: IndexWriter = index.writer(20_000_000).expect("writer");
         for body in [
             "neglect here",

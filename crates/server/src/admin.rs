@@ -360,6 +360,17 @@ fn failed(state: &AppState, job: u64, started: Instant, message: String) -> Rein
     }
 }
 
+/// Returns memory freed by the allocator to the system (glibc's `malloc_trim`); a no-op
+/// elsewhere.
+fn release_freed_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // Safety: malloc_trim only walks the allocator's own free lists; it takes no
+    // pointers from us and is safe to call from any thread at any time.
+    unsafe {
+        libc::malloc_trim(0);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{check_token, constant_time_equal};
@@ -383,16 +394,5 @@ mod tests {
         assert!(!constant_time_equal(b"secreT", b"secret"));
         assert!(!constant_time_equal(b"secret", b"secret2"));
         assert!(!constant_time_equal(b"", b"secret"));
-    }
-}
-
-/// Returns memory freed by the allocator to the system (glibc's `malloc_trim`); a no-op
-/// elsewhere.
-fn release_freed_memory() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // Safety: malloc_trim only walks the allocator's own free lists; it takes no
-    // pointers from us and is safe to call from any thread at any time.
-    unsafe {
-        libc::malloc_trim(0);
     }
 }
