@@ -49,7 +49,21 @@ fn admin_app(dir: &Path) -> Router {
 
 #[tokio::test]
 async fn admin_is_disabled_without_a_token_and_refuses_a_wrong_one_without_detail() {
+    // Without admin: no credentials is a 401, credentials a 403 that says admin is off.
     let (status, json) = get_json("/api/admin/status").await;
+    assert_eq!(
+        (status, json["code"].as_str()),
+        (StatusCode::UNAUTHORIZED, Some("unauthorized"))
+    );
+    let without_admin =
+        casesearch_server::app(casesearch_server::AppState::new(super::fixture::engine()));
+    let (status, json) = call(
+        &without_admin,
+        Method::GET,
+        "/api/admin/status",
+        Some(TOKEN),
+    )
+    .await;
     assert_eq!(
         (status, json["code"].as_str()),
         (StatusCode::FORBIDDEN, Some("admin_disabled"))

@@ -191,12 +191,16 @@ impl Drop for RunningGuard {
 
 /// The admin state if the request may use it.
 fn authorised(state: &AppState, headers: &HeaderMap) -> Result<Arc<Admin>, ApiError> {
-    let admin = state.admin.clone().ok_or(ApiError::AdminDisabled)?;
+    // No credentials at all is a 401 whether or not admin is enabled (HTTP's meaning, and
+    // what API checkers expect); credentials for a server without admin are a 403.
     let presented = headers
         .get(header::AUTHORIZATION)
-        .and_then(|value| value.to_str().ok())
+        .ok_or(ApiError::Unauthorized)?
+        .to_str()
+        .ok()
         .and_then(|value| value.strip_prefix("Bearer "))
         .unwrap_or("");
+    let admin = state.admin.clone().ok_or(ApiError::AdminDisabled)?;
     if constant_time_equal(presented.as_bytes(), admin.token.as_bytes()) {
         Ok(admin)
     } else {
