@@ -23,7 +23,7 @@ use crate::meta::IndexMeta;
 use crate::present;
 use crate::present::SnippetSource;
 use crate::query::thesaurus::Thesaurus;
-use crate::query::{PlanContext, PlanOptions, QueryPlan};
+use crate::query::{Notice, PlanContext, PlanOptions, QueryPlan};
 use crate::request::{SearchRequest, Sort, MAX_PER_PAGE};
 use crate::results::{Hit, SearchResults};
 use crate::schema::{build_schema, names, Fields};
@@ -300,6 +300,16 @@ impl Engine {
             missing_words: Vec::new(),
             ignored_words: Vec::new(),
         };
+        if let (Some(from), Some(to)) = (request.year_from, request.year_to) {
+            if from > to {
+                results.notices.push(Notice {
+                    code: "empty_year_range",
+                    message: format!(
+                        "year_from {from} is after year_to {to}: no report's year is in that range."
+                    ),
+                });
+            }
+        }
         let best = (page == 1)
             .then(|| ranked.first().map(|(_, address)| *address))
             .flatten();

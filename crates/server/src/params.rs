@@ -92,14 +92,9 @@ pub fn search_request(pairs: &[(String, String)]) -> Result<SearchRequest, ApiEr
             _ => return Err(ApiError::UnknownParameter(name.clone())),
         }
     }
-    if let (Some(from), Some(to)) = (request.year_from, request.year_to) {
-        if from > to {
-            return Err(ApiError::invalid(
-                "year_from",
-                format!("{from} is after year_to {to}"),
-            ));
-        }
-    }
+    // A reversed range (year_from after year_to) is not refused: it is well formed and
+    // matches nothing, and the results say so (notice `empty_year_range`). The search page
+    // checks it itself and shows an error summary.
     Ok(request)
 }
 
