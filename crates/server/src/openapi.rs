@@ -64,7 +64,8 @@ pub struct SearchParams {
     /// Availability (repeatable): `published`, `link_removed`, `withdrawn`, `delayed`,
     /// `not_published`. Catalogue records of withdrawn reviews, say.
     availability: Option<Vec<String>>,
-    /// The subject's age band (repeatable): `under-1`, `1-4`, `5-10`, `11-15`, `16-17`.
+    /// The subject's age band (repeatable): `under-1`, `1-4`, `5-10`, `11-15`, `16-17`,
+    /// `adult`, or `children` for any child band.
     age_band: Option<Vec<String>>,
     /// First year, inclusive (1900–2100).
     #[param(minimum = 1900, maximum = 2100)]
@@ -92,6 +93,49 @@ pub struct SearchParams {
     /// `false`: when nothing matches, answer nothing rather than the results of the
     /// closest word the reports use (default `true`; `suggestions` lists it either way).
     correct: Option<bool>,
+}
+
+/// The pages' parameters (`/`, `/trends`, `/documents/{id}`): the search's names, read
+/// leniently. A page never refuses what it is sent: a value it cannot use is left out with
+/// a notice, and a year it cannot read is shown in an error summary beside the form, so
+/// every value is described as text.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)] // read by the OpenAPI derive only
+pub struct PageParams {
+    /// The query, as for `/api/search` (text that is not valid syntax is searched as words).
+    q: Option<String>,
+    /// Theme ids (any of them).
+    theme: Option<Vec<String>>,
+    /// Region path prefixes.
+    region: Option<Vec<String>>,
+    /// Review type slugs.
+    #[param(rename = "type")]
+    review_type: Option<Vec<String>>,
+    /// Publishers, exactly as named.
+    publisher: Option<Vec<String>>,
+    /// Availability values.
+    availability: Option<Vec<String>>,
+    /// Age bands (`adult`, `children`, `under-1` … `16-17`).
+    age_band: Option<Vec<String>>,
+    /// First year, four digits.
+    year_from: Option<String>,
+    /// Last year, four digits.
+    year_to: Option<String>,
+    /// `relevance`, `newest` or `oldest`.
+    sort: Option<String>,
+    /// Page number, from 1.
+    page: Option<String>,
+    /// Hits per page.
+    per_page: Option<String>,
+    /// Ignored by the pages: they always read syntax leniently.
+    strict: Option<String>,
+    /// `false`: no thesaurus alternatives.
+    synonyms: Option<String>,
+    /// `true`: RM3 query expansion.
+    expand: Option<String>,
+    /// `false`: no results for a suggested word.
+    correct: Option<String>,
 }
 
 /// The only parameter of the document endpoints.

@@ -21,7 +21,7 @@ const SIMILAR_ON_PAGE: usize = 5;
 const LISTED_HIT_SECTIONS: usize = 40;
 
 #[utoipa::path(get, path = "/documents/{id}", tag = "pages",
-    params(("id" = String, Path, description = "Document id"), openapi::SearchParams),
+    params(("id" = String, Path, description = "Document id"), openapi::PageParams),
     responses((status = 200, description = "The document page with similar reviews; `q` is highlighted, the other search parameters make the way back", content_type = "text/html", body = String),
         (status = 400, description = "A bad parameter (`q` too long)", content_type = "text/html", body = String),
         (status = 404, description = "No such document", content_type = "text/html", body = String)))]

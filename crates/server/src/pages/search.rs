@@ -7,7 +7,6 @@
 //! error summary beside the user's own values, with the rest of the search still run.
 
 use axum::extract::{RawQuery, State};
-use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
 use casesearch_index::{Engine, FacetValue, Hit, SearchResults};
 use maud::{html, Markup, PreEscaped};
@@ -139,9 +138,8 @@ fn left_out(name: &str, value: &str) -> String {
     }
 }
 
-#[utoipa::path(get, path = "/", tag = "pages", params(openapi::SearchParams),
-    responses((status = 200, description = "The search page", content_type = "text/html", body = String),
-        (status = 400, description = "The search page with an error summary, the user's choices kept", content_type = "text/html", body = String)))]
+#[utoipa::path(get, path = "/", tag = "pages", params(openapi::PageParams),
+    responses((status = 200, description = "The search page; with an error summary above the form, the user's choices kept, when a year cannot be used", content_type = "text/html", body = String)))]
 pub(crate) async fn search_page(
     State(state): State<AppState>,
     RawQuery(raw): RawQuery,
@@ -163,13 +161,10 @@ pub(crate) async fn search_page(
             None
         }
     };
-    let status = if checked.errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::BAD_REQUEST
-    };
+    // 200 with an error summary, as a form shown again is: the page is the answer, and
+    // the user's choices are all in it.
     let page = render(&pairs, &checked, results.as_ref(), engine.document_count());
-    (status, Html(page.into_string())).into_response()
+    Html(page.into_string()).into_response()
 }
 
 /// The whole page. `pairs` are what the user sent (the form shows them, mistakes

@@ -10,7 +10,7 @@ use maud::{html, Markup};
 use super::{count_of, layout, replaced, search_link, value_of, Frame};
 use crate::{openapi, params, AppState};
 
-#[utoipa::path(get, path = "/trends", tag = "pages", params(openapi::SearchParams),
+#[utoipa::path(get, path = "/trends", tag = "pages", params(openapi::PageParams),
     responses((status = 200, description = "Trends chart and tables", content_type = "text/html", body = String),
         (status = 400, description = "A query the engine refuses (values it cannot use are left out with a notice)", content_type = "text/html", body = String)))]
 pub(crate) async fn trends_page(
