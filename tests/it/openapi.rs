@@ -132,11 +132,45 @@ async fn every_documented_route_is_served_and_search_parameters_match_the_parser
             .collect();
         assert_eq!(names, accepted, "{path}");
     }
-    assert_eq!(
-        json,
-        serde_json::to_value(casesearch_server::openapi_document()).unwrap(),
-        "the served document is the generated one"
+    // The served document is the generated one with the closed sets of filter values
+    // listed, the themes those of the index served.
+    let mut expected = serde_json::to_value(casesearch_server::openapi_document()).unwrap();
+    let themes: Vec<String> = engine()
+        .meta()
+        .themes
+        .iter()
+        .map(|theme| theme.id.clone())
+        .collect();
+    casesearch_server::list_known_values(&mut expected, &themes);
+    assert_eq!(json, expected, "the served document is the generated one");
+    let parameter = |path: &str, name: &str| -> serde_json::Value {
+        json["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|parameter| parameter["name"] == name)
+            .unwrap()
+            .clone()
+    };
+    let themes_listed = parameter("/api/search", "theme")["schema"]["items"]["enum"].clone();
+    assert!(themes_listed
+        .as_array()
+        .unwrap()
+        .contains(&"neglect".into()));
+    assert!(
+        parameter("/api/search.csv", "type")["schema"]["items"]["enum"]
+            .as_array()
+            .unwrap()
+            .contains(&"pfd".into())
     );
+    assert!(parameter("/api/trends", "sort")["schema"]["enum"]
+        .as_array()
+        .unwrap()
+        .contains(&"newest".into()));
+    // The pages read every value leniently: nothing is listed there.
+    assert!(parameter("/", "theme")["schema"]["items"]
+        .get("enum")
+        .is_none());
 }
 
 /// Regression (issue 17): the document omitted the limits the parser enforces, so a

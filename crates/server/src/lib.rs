@@ -26,6 +26,7 @@ mod follow;
 pub mod limits;
 mod metrics;
 mod openapi;
+pub use openapi::list_known_values;
 mod pages;
 pub mod params;
 mod themes_page;

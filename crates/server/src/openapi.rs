@@ -5,6 +5,7 @@
 
 use std::sync::Arc;
 
+use axum::extract::State;
 use axum::{Extension, Json};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{IntoParams, Modify, OpenApi};
@@ -171,7 +172,91 @@ pub struct ReindexParams {
 #[utoipa::path(get, path = "/openapi.json", tag = "operations",
     responses((status = 200, description = "The OpenAPI 3 description of this service", content_type = "application/json")))]
 pub async fn document(
+    State(state): State<crate::AppState>,
     Extension(doc): Extension<Arc<utoipa::openapi::OpenApi>>,
-) -> Json<utoipa::openapi::OpenApi> {
-    Json(doc.as_ref().clone())
+) -> Json<serde_json::Value> {
+    let mut json = serde_json::to_value(doc.as_ref()).unwrap_or_default();
+    let themes: Vec<String> = state
+        .engine()
+        .meta()
+        .themes
+        .iter()
+        .map(|theme| theme.id.clone())
+        .collect();
+    list_known_values(&mut json, &themes);
+    Json(json)
+}
+
+/// The API's closed sets of filter values, written into the served document: the review
+/// types, availabilities, age bands and sorts from the model, and the themes of the index
+/// being served (they come from the librarians' rules file, so only the server knows them).
+/// An empty value means "not set" (forms send empty fields), so it is listed too. The pages
+/// read every value leniently and are left as free text.
+pub fn list_known_values(json: &mut serde_json::Value, themes: &[String]) {
+    use casesearch_model::{AgeBand, Availability, ReviewType};
+    let with_empty = |values: Vec<String>| -> serde_json::Value {
+        std::iter::once(String::new()).chain(values).collect()
+    };
+    let mut age_bands: Vec<String> = AgeBand::ALL
+        .iter()
+        .map(|band| band.slug().to_owned())
+        .collect();
+    age_bands.push("children".into());
+    let sets: [(&str, serde_json::Value); 5] = [
+        ("theme", with_empty(themes.to_vec())),
+        (
+            "type",
+            with_empty(
+                ReviewType::ALL
+                    .iter()
+                    .map(|kind| kind.slug().to_owned())
+                    .collect(),
+            ),
+        ),
+        (
+            "availability",
+            with_empty(
+                Availability::ALL
+                    .iter()
+                    .map(|value| value.slug().to_owned())
+                    .collect(),
+            ),
+        ),
+        ("age_band", with_empty(age_bands)),
+        (
+            "sort",
+            with_empty(["relevance", "newest", "oldest"].map(String::from).to_vec()),
+        ),
+    ];
+    let Some(paths) = json
+        .get_mut("paths")
+        .and_then(|paths| paths.as_object_mut())
+    else {
+        return;
+    };
+    for (path, operations) in paths.iter_mut() {
+        let api = path.starts_with("/api/search") || path == "/api/trends" || path == "/feed.atom";
+        if !api {
+            continue;
+        }
+        let Some(parameters) = operations
+            .get_mut("get")
+            .and_then(|get| get.get_mut("parameters"))
+            .and_then(|parameters| parameters.as_array_mut())
+        else {
+            continue;
+        };
+        for parameter in parameters {
+            let name = parameter["name"].as_str().unwrap_or_default().to_owned();
+            let Some((_, values)) = sets.iter().find(|(set, _)| *set == name) else {
+                continue;
+            };
+            let schema = &mut parameter["schema"];
+            if schema.get("items").is_some() {
+                schema["items"]["enum"] = values.clone();
+            } else {
+                schema["enum"] = values.clone();
+            }
+        }
+    }
 }
