@@ -190,7 +190,8 @@ pub async fn document(
 /// The API's closed sets of filter values, written into the served document: the review
 /// types, availabilities, age bands and sorts from the model, and the themes of the index
 /// being served (they come from the librarians' rules file, so only the server knows them).
-/// An empty value means "not set" (forms send empty fields), so it is listed too. The pages
+/// An empty value means "not set" (forms send empty fields), so it is listed too, and a
+/// number or flag may be empty. The pages
 /// read every value leniently and are left as free text.
 pub fn list_known_values(json: &mut serde_json::Value, themes: &[String]) {
     use casesearch_model::{AgeBand, Availability, ReviewType};
@@ -248,6 +249,17 @@ pub fn list_known_values(json: &mut serde_json::Value, themes: &[String]) {
         };
         for parameter in parameters {
             let name = parameter["name"].as_str().unwrap_or_default().to_owned();
+            let typed = matches!(
+                parameter["schema"]["type"].as_str(),
+                Some("integer" | "boolean")
+            );
+            if typed {
+                // A number or flag, or empty for "not set" (forms send empty fields).
+                let schema = parameter["schema"].clone();
+                parameter["schema"] =
+                    serde_json::json!({ "anyOf": [schema, { "type": "string", "maxLength": 0 }] });
+                continue;
+            }
             let Some((_, values)) = sets.iter().find(|(set, _)| *set == name) else {
                 continue;
             };
