@@ -139,34 +139,78 @@ impl Tokenizer for EnglishTokenizer {
     }
 }
 
+/// Which ASCII bytes are alphanumeric, by table: word splitting runs over every byte
+/// of a build and of every snippet, and a lookup does not branch.
+const ASCII_ALPHANUMERIC: [bool; 128] = {
+    let mut table = [false; 128];
+    let mut byte = 0;
+    while byte < 128 {
+        table[byte] = (byte as u8).is_ascii_alphanumeric();
+        byte += 1;
+    }
+    table
+};
+
+/// Whether the character starting at byte `at` of `text` (not ASCII) is alphanumeric,
+/// and its width in bytes; `None` when `at` is not a character's start.
+fn wide_character(text: &str, at: usize) -> Option<(bool, usize)> {
+    let c = text.get(at..)?.chars().next()?;
+    Some((c.is_alphanumeric(), c.len_utf8()))
+}
+
 /// The next run of alphanumeric characters in `text` from `cursor`, as byte offsets,
-/// moving the cursor past it. ASCII bytes are classified without decoding; anything
-/// else as `char`, as `SimpleTokenizer` does.
+/// moving the cursor past it and the character that ends it. ASCII bytes are
+/// classified by table without decoding; anything else as `char`, as `SimpleTokenizer`
+/// does. Two tight loops (to the word, then to its end) rather than one that asks at
+/// every byte whether it is in a word: highlighting reads every word of a snippet's
+/// sections with it.
 pub(crate) fn next_word(text: &str, cursor: &mut usize) -> Option<(usize, usize)> {
     let bytes = text.as_bytes();
     let mut at = *cursor;
-    let mut start = None;
-    while let Some(&byte) = bytes.get(at) {
-        let (alphanumeric, width) = if byte.is_ascii() {
-            (byte.is_ascii_alphanumeric(), 1)
+    // To the first character of a word.
+    let from = loop {
+        let Some(&byte) = bytes.get(at) else {
+            *cursor = bytes.len();
+            return None;
+        };
+        if byte < 128 {
+            if ASCII_ALPHANUMERIC[byte as usize] {
+                break at;
+            }
+            at += 1;
         } else {
-            match text.get(at..).and_then(|rest| rest.chars().next()) {
-                Some(c) => (c.is_alphanumeric(), c.len_utf8()),
-                None => break,
+            let Some((alphanumeric, width)) = wide_character(text, at) else {
+                *cursor = bytes.len();
+                return None;
+            };
+            if alphanumeric {
+                break at;
+            }
+            at += width;
+        }
+    };
+    // To the character after it.
+    let mut to = from;
+    loop {
+        let Some(&byte) = bytes.get(to) else {
+            *cursor = bytes.len();
+            return Some((from, to));
+        };
+        let (alphanumeric, width) = if byte < 128 {
+            (ASCII_ALPHANUMERIC[byte as usize], 1)
+        } else {
+            match wide_character(text, to) {
+                Some(character) => character,
+                // Not a character's start (never, in a `str`): the word ends here.
+                None => (false, 1),
             }
         };
-        match (alphanumeric, start) {
-            (true, None) => start = Some(at),
-            (false, Some(from)) => {
-                *cursor = at + width;
-                return Some((from, at));
-            }
-            _ => {}
+        if !alphanumeric {
+            *cursor = to + width;
+            return Some((from, to));
         }
-        at += width;
+        to += width;
     }
-    *cursor = bytes.len();
-    start.map(|from| (from, bytes.len()))
 }
 
 /// Where each section of a multi-valued text field starts among the field's positions,
@@ -239,15 +283,6 @@ impl SectionStarts {
 /// of a build, so ASCII (most bytes) is classified by a table without branching; a
 /// UTF-8 continuation byte belongs to the character before it.
 fn count_words(text: &str) -> usize {
-    const ASCII_ALPHANUMERIC: [bool; 128] = {
-        let mut table = [false; 128];
-        let mut byte = 0;
-        while byte < 128 {
-            table[byte] = (byte as u8).is_ascii_alphanumeric();
-            byte += 1;
-        }
-        table
-    };
     let bytes = text.as_bytes();
     let mut count = 0;
     let mut previous = false;

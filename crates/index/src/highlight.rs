@@ -143,11 +143,6 @@ impl Highlighter {
         }
         let mut best: Option<Fragment> = None;
         let mut current = Fragment::starting_at(0);
-        fn keep_better(fragment: Fragment, best: &mut Option<Fragment>) {
-            if fragment.matches() > best.as_ref().map_or(0, Fragment::matches) {
-                *best = Some(fragment);
-            }
-        }
         self.for_each_word(text, |word| {
             if word.at.end - current.range.start > max_bytes {
                 let full = std::mem::replace(&mut current, Fragment::starting_at(word.at.start));
@@ -158,6 +153,55 @@ impl Highlighter {
                 current.marks.push(word.at);
             }
         });
+        keep_better(current, &mut best);
+        best
+    }
+
+    /// As [`Highlighter::best_fragment`], with the matches given instead of found:
+    /// `matches` are the numbers (from 0, ascending) among `text`'s words of those that
+    /// match, as the text field's positions tell them ([`crate::hit_sections`]; our
+    /// tokenizer numbers every word, stop words and long words included). No word is
+    /// lower-cased or stemmed, and reading stops once the fragment after the last match
+    /// is cut, since no later fragment could have more. `None` for a highlighter of
+    /// another analyzer, whose positions would number words differently.
+    pub fn best_fragment_at(
+        &self,
+        text: &str,
+        max_bytes: usize,
+        matches: &[u32],
+    ) -> Option<Fragment> {
+        if !matches!(self.words, Words::English(_)) || self.terms.is_empty() {
+            return None;
+        }
+        let mut best: Option<Fragment> = None;
+        let mut current = Fragment::starting_at(0);
+        let mut matches = matches.iter().copied().peekable();
+        let mut number = 0u32;
+        let mut cursor = 0;
+        while let Some((from, to)) = crate::analysis::next_word(text, &mut cursor) {
+            let this = number;
+            number = number.wrapping_add(1);
+            // The words the analyzer drops are not a fragment's words (tantivy's
+            // snippets only see tokens), though they have numbers.
+            let Some(word) = text.get(from..to) else {
+                continue;
+            };
+            if word.len() >= MAX_WORD_BYTES || is_stop_word(word) {
+                continue;
+            }
+            if to - current.range.start > max_bytes {
+                let full = std::mem::replace(&mut current, Fragment::starting_at(from));
+                keep_better(full, &mut best);
+                if matches.peek().is_none() {
+                    return best;
+                }
+            }
+            current.range.end = to;
+            while matches.next_if(|&at| at < this).is_some() {}
+            if matches.next_if_eq(&this).is_some() {
+                current.marks.push(from..to);
+            }
+        }
         keep_better(current, &mut best);
         best
     }
@@ -175,6 +219,14 @@ impl Highlighter {
         let mut html = String::with_capacity(text.len() + text.len() / 8);
         push_marked(&mut html, text, 0..text.len(), &marks);
         html
+    }
+}
+
+/// Keeps `fragment` if it has more matches than the best so far (the first of equals
+/// stays).
+fn keep_better(fragment: Fragment, best: &mut Option<Fragment>) {
+    if fragment.matches() > best.as_ref().map_or(0, Fragment::matches) {
+        *best = Some(fragment);
     }
 }
 
@@ -309,53 +361,69 @@ impl EnglishWords {
     }
 }
 
+/// Whether our analyzer drops `word` as a stop word: lower-cased as tantivy's
+/// `LowerCaser` does, one of Lucene's English stop words. Those are ASCII letters,
+/// and the only character outside ASCII that lower-cases into ASCII is the Kelvin sign
+/// (`k`, in no stop word; a test checks every character), so a word with any character
+/// outside ASCII is never one, and ASCII case-folding is the whole of lower-casing here.
+fn is_stop_word(word: &str) -> bool {
+    is_ascii_stop_word(word)
+}
+
 /// Whether `word` is one of Lucene's English stop words, ignoring ASCII case: the list
 /// tantivy's `StopWordFilter::new(Language::English)` removes (a test checks it is the
-/// same). A match on a short buffer rather than a hash lookup: it runs for every word.
+/// same). It runs for every word a snippet reads, so a word of up to five bytes is
+/// packed into an integer and compared with the stop words packed alike: no buffer, no
+/// string comparison. Words are never empty and have no zero byte, so the packing is
+/// unambiguous.
 fn is_ascii_stop_word(word: &str) -> bool {
     const LONGEST: usize = 5;
-    if word.len() > LONGEST {
-        return false;
+    const fn packed(word: &[u8]) -> u64 {
+        let mut key = 0u64;
+        let mut at = 0;
+        while at < word.len() {
+            key = key << 8 | word[at].to_ascii_lowercase() as u64;
+            at += 1;
+        }
+        key
     }
-    let mut lower = [0u8; LONGEST];
-    for (into, byte) in lower.iter_mut().zip(word.bytes()) {
-        *into = byte.to_ascii_lowercase();
-    }
-    matches!(
-        &lower[..word.len()],
-        b"a" | b"an"
-            | b"and"
-            | b"are"
-            | b"as"
-            | b"at"
-            | b"be"
-            | b"but"
-            | b"by"
-            | b"for"
-            | b"if"
-            | b"in"
-            | b"into"
-            | b"is"
-            | b"it"
-            | b"no"
-            | b"not"
-            | b"of"
-            | b"on"
-            | b"or"
-            | b"such"
-            | b"that"
-            | b"the"
-            | b"their"
-            | b"then"
-            | b"there"
-            | b"these"
-            | b"they"
-            | b"this"
-            | b"to"
-            | b"was"
-            | b"will"
-            | b"with"
-    )
+    const STOP_WORDS: [u64; 33] = [
+        packed(b"a"),
+        packed(b"an"),
+        packed(b"and"),
+        packed(b"are"),
+        packed(b"as"),
+        packed(b"at"),
+        packed(b"be"),
+        packed(b"but"),
+        packed(b"by"),
+        packed(b"for"),
+        packed(b"if"),
+        packed(b"in"),
+        packed(b"into"),
+        packed(b"is"),
+        packed(b"it"),
+        packed(b"no"),
+        packed(b"not"),
+        packed(b"of"),
+        packed(b"on"),
+        packed(b"or"),
+        packed(b"such"),
+        packed(b"that"),
+        packed(b"the"),
+        packed(b"their"),
+        packed(b"then"),
+        packed(b"there"),
+        packed(b"these"),
+        packed(b"they"),
+        packed(b"this"),
+        packed(b"to"),
+        packed(b"was"),
+        packed(b"will"),
+        packed(b"with"),
+    ];
+    let bytes = word.as_bytes();
+    bytes.len() <= LONGEST && STOP_WORDS.contains(&packed(bytes))
 }
 
 /// The opening of a text, cut at a word boundary, escaped.
@@ -584,6 +652,30 @@ mod tests {
             stop_words += usize::from(removed);
         }
         assert_eq!(stop_words, 33);
+    }
+
+    /// `is_stop_word` folds only ASCII case: no character outside ASCII lower-cases
+    /// into a letter of a stop word.
+    #[test]
+    fn no_character_outside_ascii_lower_cases_into_a_stop_words_letter() {
+        let letters: HashSet<char> = "anderstbuyfiohcwl".chars().collect();
+        let mut into_ascii = Vec::new();
+        for c in (0x80..=0x10FFFF).filter_map(char::from_u32) {
+            let lower: String = c.to_lowercase().collect();
+            if lower.is_ascii() {
+                into_ascii.push(c);
+                assert!(
+                    !lower.chars().any(|l| letters.contains(&l)),
+                    "{c:?} lower-cases to {lower:?}"
+                );
+            }
+        }
+        // The Kelvin sign, the one such character today.
+        assert_eq!(into_ascii, vec!['\u{212A}']);
+        for word in ["\u{212A}", "th\u{0130}s", "\u{00C5}nd", "caf\u{00E9}"] {
+            assert!(!is_stop_word(word), "{word}");
+        }
+        assert!(is_stop_word("THE") && is_stop_word("Their"));
     }
 
     #[test]

@@ -39,6 +39,7 @@ mod error;
 mod facets;
 mod feedback;
 mod highlight;
+mod hit_record;
 mod hit_sections;
 mod meta;
 mod present;

@@ -3,13 +3,15 @@
 //! API, the pages, the feeds, the exports and the command line all show hits made here.
 
 use casesearch_model::{CataloguedReview, Review, Section};
+use chrono::{Datelike, NaiveDate};
 use tantivy::schema::Value;
 use tantivy::TantivyDocument;
 
 use crate::highlight::{first_words, Fragment, Highlighter};
+use crate::hit_record::HitRecord;
 use crate::hit_sections::{busiest_sections, matches_by_section};
 use crate::results::{Hit, Snippet, ThemeSummary};
-use crate::schema::Fields;
+use crate::schema::{Fields, SECTION_GAP};
 use crate::text_store::StoredSections;
 use crate::IndexError;
 
@@ -36,13 +38,23 @@ const SNIPPET_LENGTH: usize = 220;
 /// A review's date as precisely as the document or catalogue states it: "2012", not
 /// 2012-01-01.
 pub fn display_date(review: &Review) -> Option<String> {
-    review
-        .details
-        .derived
-        .get("date")
-        .map(|date| date.value.clone())
+    shown_date(
+        review
+            .details
+            .derived
+            .get("date")
+            .map(|date| &date.value[..]),
+        review.date,
+    )
+}
+
+/// The derived date when it is less precise than a day (a year or a month), else the
+/// date.
+fn shown_date(derived: Option<&str>, date: Option<NaiveDate>) -> Option<String> {
+    derived
         .filter(|value| value.len() < 10)
-        .or_else(|| review.date.map(|date| date.to_string()))
+        .map(str::to_owned)
+        .or_else(|| date.map(|date| date.to_string()))
 }
 
 pub(crate) fn hit(
@@ -51,7 +63,9 @@ pub(crate) fn hit(
     score: Option<f32>,
     snippet_source: Option<SnippetSource>,
 ) -> Result<Hit, IndexError> {
-    let record = record(fields, stored)?;
+    let json = stored_record_json(fields, stored)?;
+    let record =
+        HitRecord::from_json(json).map_err(|err| IndexError::CorruptRecord(err.to_string()))?;
     let snippets = match snippet_source {
         Some(SnippetSource {
             highlighter,
@@ -63,24 +77,41 @@ pub(crate) fn hit(
                 .get_all(fields.section_start)
                 .filter_map(|value| value.as_u64())
                 .collect();
-            // Every index of this schema stores the starts; without them, every section.
-            let candidates = if starts.len() == labels.len() {
-                busiest_sections(&matches_by_section(&starts, positions), CANDIDATE_SECTIONS)
+            // Every index of this schema stores the starts; without them, every section
+            // is read and its words matched against the query's terms.
+            if starts.len() == labels.len() {
+                let at = SectionMatches {
+                    starts: &starts,
+                    positions,
+                };
+                let candidates =
+                    busiest_sections(&matches_by_section(&starts, positions), CANDIDATE_SECTIONS);
+                snippets(
+                    &labels,
+                    candidates,
+                    |k| texts.text(k),
+                    highlighter,
+                    Some(&at),
+                )?
             } else {
-                (0..labels.len()).collect()
-            };
-            snippets(&labels, candidates, |k| texts.text(k), highlighter)?
+                let every = (0..labels.len()).collect();
+                snippets(&labels, every, |k| texts.text(k), highlighter, None)?
+            }
         }
         _ => Vec::new(),
     };
-    let mut review = record.review;
-    let date = display_date(&review);
-    let details = std::mem::take(&mut review.details);
+    let review = record.review;
+    let details = review.details;
+    let date = shown_date(
+        details.derived.get("date").map(|date| &date.value[..]),
+        review.date,
+    );
+    let year = review.date.map(|date| date.year());
     Ok(Hit {
-        heading: heading(review.year(), &review.publisher, &review.title),
-        id: review.id.clone(),
+        heading: heading(year, &review.publisher, &review.title),
+        id: review.id,
         date,
-        year: review.year(),
+        year,
         title: review.title,
         child: details.child,
         age_band: details.age_band,
@@ -100,7 +131,6 @@ pub(crate) fn hit(
             .map(|theme| ThemeSummary {
                 because: theme
                     .evidence
-                    .first()
                     .map(|evidence| format!("'{}' in {}", evidence.matched, evidence.section)),
                 id: theme.id,
                 label: theme.label,
@@ -116,20 +146,60 @@ pub(crate) fn record(
     fields: &Fields,
     stored: &TantivyDocument,
 ) -> Result<CataloguedReview, IndexError> {
-    let json = stored
+    serde_json::from_str(stored_record_json(fields, stored)?)
+        .map_err(|err| IndexError::CorruptRecord(err.to_string()))
+}
+
+fn stored_record_json<'a>(
+    fields: &Fields,
+    stored: &'a TantivyDocument,
+) -> Result<&'a str, IndexError> {
+    stored
         .get_first(fields.record)
         .and_then(|value| value.as_str())
-        .ok_or_else(|| IndexError::CorruptRecord("document has no stored record".into()))?;
-    serde_json::from_str(json).map_err(|err| IndexError::CorruptRecord(err.to_string()))
+        .ok_or_else(|| IndexError::CorruptRecord("document has no stored record".into()))
+}
+
+/// Where a hit's matches are, from the index: its sections' starts and its query terms'
+/// positions in the text field.
+pub(crate) struct SectionMatches<'a> {
+    pub starts: &'a [u64],
+    pub positions: &'a [u32],
+}
+
+impl SectionMatches<'_> {
+    /// The numbers (from 0, ascending) of section `k`'s words that match: a position
+    /// is the section's start plus [`SECTION_GAP`] plus the word's number
+    /// ([`crate::analysis::SectionStarts`]).
+    fn words(&self, k: usize) -> Vec<u32> {
+        let Some(&start) = self.starts.get(k) else {
+            return Vec::new();
+        };
+        let end = self.starts.get(k + 1).copied().unwrap_or(u64::MAX);
+        let mut words: Vec<u32> = self
+            .positions
+            .iter()
+            .map(|&position| u64::from(position))
+            .filter(|&position| position >= start && position < end)
+            .filter_map(|position| position.checked_sub(start + SECTION_GAP as u64))
+            .filter_map(|number| u32::try_from(number).ok())
+            .collect();
+        words.sort_unstable();
+        words.dedup();
+        words
+    }
 }
 
 /// The sections with the most matches, marked; the opening when nothing matched. Only
 /// the `candidates` (section numbers) are read, with `read` (`None` past the last).
+/// With `at`, the index says which words match; without, each word read is matched
+/// against the query's terms.
 pub(crate) fn snippets(
     labels: &[&str],
     mut candidates: Vec<usize>,
     read: impl Fn(usize) -> Option<Result<String, IndexError>>,
     highlighter: &Highlighter,
+    at: Option<&SectionMatches>,
 ) -> Result<Vec<Snippet>, IndexError> {
     // In reading order, so that equals keep it below.
     candidates.sort_unstable();
@@ -138,7 +208,11 @@ pub(crate) fn snippets(
         let Some(text) = read(k).transpose()? else {
             continue;
         };
-        if let Some(fragment) = highlighter.best_fragment(&text, SNIPPET_LENGTH) {
+        let fragment = match at {
+            Some(at) => highlighter.best_fragment_at(&text, SNIPPET_LENGTH, &at.words(k)),
+            None => highlighter.best_fragment(&text, SNIPPET_LENGTH),
+        };
+        if let Some(fragment) = fragment {
             found.push((k, text, fragment));
         }
     }
@@ -276,7 +350,8 @@ mod tests {
                 let texts = engine.stored_sections(&stored).expect("texts");
                 assert_eq!(texts.len(), labels.len());
                 let every = (0..labels.len()).collect();
-                let every = snippets(&labels, every, |k| texts.text(k), &highlighter).expect("ok");
+                let every =
+                    snippets(&labels, every, |k| texts.text(k), &highlighter, None).expect("ok");
                 assert_eq!(hit.snippets, every, "{query}: {}", hit.id);
                 assert!(stored.get_all(engine.fields.section_start).count() > 0);
                 assert!(stored
