@@ -199,11 +199,8 @@ pub(crate) fn next_word(text: &str, cursor: &mut usize) -> Option<(usize, usize)
         let (alphanumeric, width) = if byte < 128 {
             (ASCII_ALPHANUMERIC[byte as usize], 1)
         } else {
-            match wide_character(text, to) {
-                Some(character) => character,
-                // Not a character's start (never, in a `str`): the word ends here.
-                None => (false, 1),
-            }
+            // Not a character's start (never, in a `str`): the word ends here.
+            wide_character(text, to).unwrap_or((false, 1))
         };
         if !alphanumeric {
             *cursor = to + width;
