@@ -210,6 +210,55 @@ pub(crate) fn next_word(text: &str, cursor: &mut usize) -> Option<(usize, usize)
     }
 }
 
+/// The byte ranges of the words of `text` numbered `numbers` (from 0, ascending; as
+/// [`next_word`] splits them), in order; numbers past the last word are left out.
+/// Words before are only counted, a byte at a time by table as [`count_words`] does,
+/// and reading stops at the last one asked for: this is how a snippet finds the matches
+/// the postings placed, without reading words as the analyzer does.
+pub(crate) fn locate_words(text: &str, numbers: &[u32]) -> Vec<std::ops::Range<usize>> {
+    let bytes = text.as_bytes();
+    let mut found = Vec::with_capacity(numbers.len());
+    let mut wanted = numbers.iter().copied();
+    let Some(mut next) = wanted.next() else {
+        return found;
+    };
+    // Words started so far: the word starting at a byte where this passes `next` is
+    // word `next`.
+    let mut started: u64 = 0;
+    let mut previous = false;
+    let mut at = 0;
+    while let Some(&byte) = bytes.get(at) {
+        let alphanumeric = if byte < 128 {
+            ASCII_ALPHANUMERIC[byte as usize]
+        } else if byte & 0xC0 == 0x80 {
+            // A UTF-8 continuation byte belongs to the character before it.
+            at += 1;
+            continue;
+        } else {
+            wide_character(text, at).is_some_and(|(alphanumeric, _)| alphanumeric)
+        };
+        started += u64::from(alphanumeric & !previous);
+        previous = alphanumeric;
+        if started > u64::from(next) {
+            let mut cursor = at;
+            let Some((from, to)) = next_word(text, &mut cursor) else {
+                break;
+            };
+            found.push(from..to);
+            // The next number asked for past this word (repeats skipped).
+            match wanted.find(|&number| number > next) {
+                Some(number) => next = number,
+                None => break,
+            }
+            // On from the word's end; its last character was in a word.
+            at = to.max(at + 1);
+            continue;
+        }
+        at += 1;
+    }
+    found
+}
+
 /// Where each section of a multi-valued text field starts among the field's positions,
 /// as tantivy numbers them: the first section at 0, each next one right after the
 /// previous one's last *indexed* word plus tantivy's one-position gap between values
