@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::ops::Bound;
 
 use casesearch_model::{AgeBand, Availability, ReviewType};
-use tantivy::collector::MultiCollector;
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query, RangeQuery, TermQuery};
 use tantivy::schema::{Facet, IndexRecordOption};
 use tantivy::{Searcher, TantivyError, Term};
@@ -120,19 +119,17 @@ impl Engine {
         // One pass per distinct filter set, not per facet: a facet whose own kind is not
         // filtered counts under every filter, so all such facets share one pass (with no
         // filters at all, every facet is counted in one pass over the matches).
-        let mut shared = MultiCollector::new();
-        let mut shared_handles = Vec::new();
-        for &(kind, field) in kinds.iter().filter(|(kind, _)| !filtered(*kind)) {
-            let collector = self.facet_tables.collector(field)?;
-            shared_handles.push((kind, shared.add_collector(collector)));
-        }
+        let (shared_kinds, shared_fields): (Vec<FacetKind>, Vec<&str>) = kinds
+            .iter()
+            .filter(|(kind, _)| !filtered(*kind))
+            .copied()
+            .unzip();
         let mut tallies: HashMap<FacetKind, FacetTally> = HashMap::new();
-        if !shared_handles.is_empty() {
+        if !shared_kinds.is_empty() {
             let all: Vec<&FilterClause> = filters.iter().collect();
-            let mut fruits = search_segments(searcher, &combine(text_query, &all), &shared)?;
-            for (kind, handle) in shared_handles {
-                tallies.insert(kind, handle.extract(&mut fruits));
-            }
+            let shared = self.facet_tables.collectors(&shared_fields)?;
+            let fruits = search_segments(searcher, &combine(text_query, &all), &shared)?;
+            tallies.extend(shared_kinds.into_iter().zip(fruits));
         }
         for &(kind, field) in kinds.iter().filter(|(kind, _)| filtered(*kind)) {
             let others: Vec<&FilterClause> = filters.iter().filter(|f| f.kind != kind).collect();

@@ -47,6 +47,16 @@ impl FacetTables {
             table: Arc::clone(table),
         })
     }
+
+    /// One collector counting the facets of several fields in one pass; its fruit has
+    /// a tally per field, in the order given.
+    pub(crate) fn collectors(&self, fields: &[&str]) -> Result<TalliesCollector, IndexError> {
+        let parts = fields
+            .iter()
+            .map(|field| self.collector(field))
+            .collect::<Result<_, _>>()?;
+        Ok(TalliesCollector { parts })
+    }
 }
 
 /// Every facet of one facet field in an index's segments, and where each segment's
@@ -255,6 +265,67 @@ impl SegmentCollector for TallySegment {
     }
 }
 
+/// Several [`TallyCollector`]s as one: each matching document is handed to every
+/// field's tally in one call, where tantivy's `MultiCollector` makes a boxed call per
+/// field and document (a facet pass runs over every match of every search).
+pub(crate) struct TalliesCollector {
+    parts: Vec<TallyCollector>,
+}
+
+impl Collector for TalliesCollector {
+    type Fruit = Vec<FacetTally>;
+    type Child = TalliesSegment;
+
+    fn for_segment(
+        &self,
+        ordinal: SegmentOrdinal,
+        segment: &SegmentReader,
+    ) -> tantivy::Result<TalliesSegment> {
+        let parts = self
+            .parts
+            .iter()
+            .map(|part| part.for_segment(ordinal, segment))
+            .collect::<tantivy::Result<_>>()?;
+        Ok(TalliesSegment { parts })
+    }
+
+    fn requires_scoring(&self) -> bool {
+        false
+    }
+
+    fn merge_fruits(&self, segments: Vec<Vec<Vec<u64>>>) -> tantivy::Result<Vec<FacetTally>> {
+        let mut by_part: Vec<Vec<Vec<u64>>> = self.parts.iter().map(|_| Vec::new()).collect();
+        for segment in segments {
+            for (part, counts) in by_part.iter_mut().zip(segment) {
+                part.push(counts);
+            }
+        }
+        self.parts
+            .iter()
+            .zip(by_part)
+            .map(|(part, segments)| part.merge_fruits(segments))
+            .collect()
+    }
+}
+
+pub(crate) struct TalliesSegment {
+    parts: Vec<TallySegment>,
+}
+
+impl SegmentCollector for TalliesSegment {
+    type Fruit = Vec<Vec<u64>>;
+
+    fn collect(&mut self, doc: DocId, score: Score) {
+        for part in &mut self.parts {
+            part.collect(doc, score);
+        }
+    }
+
+    fn harvest(self) -> Vec<Vec<u64>> {
+        self.parts.into_iter().map(TallySegment::harvest).collect()
+    }
+}
+
 /// A search's counts for one facet field.
 pub(crate) struct FacetTally {
     table: Arc<FacetTable>,
@@ -395,6 +466,27 @@ mod tests {
         assert_eq!(all.count(&Facet::from("/England/North West")), 2);
         assert_eq!(all.count(&Facet::from("/England")), 4);
         assert_eq!(all.count(&Facet::from("/Scotland")), 0);
+    }
+
+    #[test]
+    fn several_fields_counted_in_one_pass_count_as_each_alone() {
+        let (index, tag) = index();
+        let searcher = index.reader().expect("reader").searcher();
+        let tables = FacetTables::build(&searcher).expect("tables");
+        let query = TermQuery::new(Term::from_field_text(tag, "a"), IndexRecordOption::Basic);
+        let fields = [names::THEME, names::REGION];
+        let together = searcher
+            .search(&query, &tables.collectors(&fields).expect("collectors"))
+            .expect("tallies");
+        assert_eq!(together.len(), 2);
+        for (field, tally) in fields.iter().zip(&together) {
+            let alone = searcher
+                .search(&query, &tables.collector(field).expect("collector"))
+                .expect("tally");
+            assert_eq!(tally.counts, alone.counts, "{field}");
+        }
+        assert_eq!(together[1].count(&Facet::from("/England")), 3);
+        assert!(tables.collectors(&[names::REGION, names::ID]).is_err());
     }
 
     #[test]
