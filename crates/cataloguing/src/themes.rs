@@ -201,6 +201,12 @@ pub struct ThemeRule {
     /// Phrases that count only in a sentence about a child.
     #[serde(default)]
     pub child_phrases: Vec<String>,
+    /// Everyday words that bear on the theme but also occur in passing ("communication",
+    /// "threshold", "training for"): they count in any sentence, but like
+    /// `parent_phrases` and `child_phrases` they make the theme substantive only in
+    /// `min_sentences` sentences, never in one finding alone.
+    #[serde(default)]
+    pub general_phrases: Vec<String>,
     /// When the subject's age is unknown, the theme applies only if one of these also
     /// occurs somewhere in the document.
     #[serde(default)]
@@ -268,6 +274,7 @@ impl ThemeRules {
                 .iter()
                 .chain(&theme.parent_phrases)
                 .chain(&theme.child_phrases)
+                .chain(&theme.general_phrases)
                 .chain(&theme.requires)
                 .find(|phrase| words(phrase).is_empty())
             {
@@ -316,8 +323,13 @@ enum Context {
 /// What a rule phrase does when it matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PatternKind {
-    /// Evidence for theme `theme`.
-    Tagging { theme: usize, context: Context },
+    /// Evidence for theme `theme`; `general` for everyday words, which need more than
+    /// one finding to make the theme substantive.
+    Tagging {
+        theme: usize,
+        context: Context,
+        general: bool,
+    },
     /// A `requires` phrase of theme `theme`.
     Requirement { theme: usize },
     /// A name whose words are masked.
@@ -385,7 +397,9 @@ struct Tally {
     matches: usize,
     sentences: usize,
     last_sentence: Option<usize>,
-    finding: bool,
+    /// A finding, concern or recommendation matched by one of the theme's own phrases
+    /// (not a general one): enough on its own.
+    specific_finding: bool,
     requirement_met: bool,
     evidence: Vec<(Evidence, bool)>,
 }
@@ -409,15 +423,25 @@ impl ThemeTagger {
                 });
         };
         for (theme, rule) in rules.themes.iter().enumerate() {
-            let tagging = |context| PatternKind::Tagging { theme, context };
+            let tagging = |context, general| PatternKind::Tagging {
+                theme,
+                context,
+                general,
+            };
             for phrase in &rule.phrases {
-                add(phrase, tagging(Context::Any));
+                add(phrase, tagging(Context::Any, false));
             }
+            // Parent and child phrases are everyday words ("alcohol", "mental health")
+            // made specific by whom the sentence is about, which one sentence may get
+            // wrong: like general phrases they need several sentences.
             for phrase in &rule.parent_phrases {
-                add(phrase, tagging(Context::Parent));
+                add(phrase, tagging(Context::Parent, true));
             }
             for phrase in &rule.child_phrases {
-                add(phrase, tagging(Context::Child));
+                add(phrase, tagging(Context::Child, true));
+            }
+            for phrase in &rule.general_phrases {
+                add(phrase, tagging(Context::Any, true));
             }
             for phrase in &rule.requires {
                 add(phrase, PatternKind::Requirement { theme });
@@ -526,8 +550,11 @@ impl ThemeTagger {
                     continue;
                 }
                 in_method = false;
+                // The heading itself ("Practice and organisational learning") names
+                // what follows; its words are not evidence.
                 if contains_any(&sentence.stems, &self.finding_headings) {
                     in_findings = true;
+                    continue;
                 }
             }
             if in_method || self.boilerplate.contains(&sentence_key(&sentence.stems)) {
@@ -572,7 +599,11 @@ impl ThemeTagger {
                 }
                 match pattern.kind {
                     PatternKind::Requirement { theme } => tallies[theme].requirement_met = true,
-                    PatternKind::Tagging { theme, context } => {
+                    PatternKind::Tagging {
+                        theme,
+                        context,
+                        general,
+                    } => {
                         let rule = &self.rules.themes[theme];
                         // Who the words before the match are about: "her mother had been
                         // a looked after child" is about the mother, "Jack suffered
@@ -617,7 +648,7 @@ impl ThemeTagger {
                             tally.sentences += 1;
                             tally.last_sentence = Some(index);
                         }
-                        tally.finding |= finding;
+                        tally.specific_finding |= finding && !general;
                         // Who the evidence is about: whom the context rule checked for, or
                         // else the first person before the match.
                         let about = match context {
@@ -644,7 +675,7 @@ impl ThemeTagger {
             .iter()
             .zip(tallies)
             .filter(|(rule, tally)| {
-                let substantive = tally.finding
+                let substantive = tally.specific_finding
                     || tally.sentences >= rule.min_sentences.unwrap_or(self.rules.min_sentences);
                 let right_subject = !(rule.child_only && adult)
                     && (rule.requires.is_empty() || child || tally.requirement_met);
