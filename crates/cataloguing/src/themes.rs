@@ -214,6 +214,11 @@ pub struct ThemeRule {
     /// A theme about children: never given when the subject is an adult.
     #[serde(default)]
     pub child_only: bool,
+    /// A child's theme whose evidence is about the parents or carers (their drinking,
+    /// their engagement, the men in the household): a sentence about a parent counts,
+    /// where for other `child_only` themes it is the parent's own history.
+    #[serde(default)]
+    pub about_parents: bool,
     /// For practice themes: what was *not* done is the evidence ("no risk assessment was
     /// completed", "information was not shared"), so negation does not cancel a match.
     #[serde(default)]
@@ -631,6 +636,7 @@ impl ThemeTagger {
                                 let mut outside = masked.clone();
                                 outside.push(range.clone());
                                 !(rule.child_only
+                                    && !rule.about_parents
                                     && (leading == Some(Who::Parent)
                                         || (leading.is_none()
                                             && self
