@@ -1298,6 +1298,85 @@ age_bands = ["11-15", "16-17"]
         assert!(sentence_tagger().tag(&toddler).is_empty());
     }
 
+    const STRENGTH_RULES: &str = r#"
+version = "test.3"
+finding_headings = ["concerns", "learning"]
+
+[[theme]]
+id = "information-sharing"
+label = "Information sharing"
+phrases = ["information sharing"]
+general_phrases = ["communication"]
+
+[[theme]]
+id = "leadership-culture"
+label = "Leadership and culture"
+phrases = ["organisational learning"]
+
+[[theme]]
+id = "fathers-male-carers"
+label = "Fathers and male carers"
+child_only = true
+about_parents = true
+phrases = ["male carers"]
+
+[[theme]]
+id = "looked-after-children"
+label = "Looked-after children"
+child_only = true
+phrases = ["looked after child"]
+"#;
+
+    fn strength_tagged(sections: &[(&str, &str)]) -> Vec<String> {
+        let tagger = ThemeTagger::new(ThemeRules::parse(STRENGTH_RULES).unwrap());
+        tagger
+            .tag(&review("a", sections))
+            .into_iter()
+            .map(|tag| tag.id)
+            .collect()
+    }
+
+    #[test]
+    fn a_general_phrase_needs_two_sentences_even_in_a_finding() {
+        // "Communication" in one concern is as often a patient's speech as agencies'.
+        let one = [("Concerns", "Her communication was limited by her illness.")];
+        assert!(strength_tagged(&one).is_empty());
+        let two = [(
+            "Concerns",
+            "Communication between the wards was poor. Communication with the GP was slow.",
+        )];
+        assert_eq!(strength_tagged(&two), ["information-sharing"]);
+        // One of the theme's own phrases in a finding is still enough.
+        let specific = [("Concerns", "Information sharing failed.")];
+        assert_eq!(strength_tagged(&specific), ["information-sharing"]);
+    }
+
+    #[test]
+    fn a_finding_heading_names_what_follows_and_is_not_evidence() {
+        let heading = [(
+            "p. 3",
+            "Practice and organisational learning\nThe mother moved.",
+        )];
+        assert!(strength_tagged(&heading).is_empty());
+        let body = [(
+            "p. 3",
+            "Learning\nOrganisational learning from the earlier death was slow.",
+        )];
+        assert_eq!(strength_tagged(&body), ["leadership-culture"]);
+    }
+
+    #[test]
+    fn a_sentence_about_a_parent_counts_for_a_theme_about_parents() {
+        let fathers = [(
+            "Concerns",
+            "Fathers and male carers were not assessed by any agency.",
+        )];
+        assert_eq!(strength_tagged(&fathers), ["fathers-male-carers"]);
+        // ... but stays a parent's own history for the other child themes.
+        let mother = [("Concerns", "Her mother had been a looked after child.")];
+        assert!(strength_tagged(&mother).is_empty());
+    }
+
     #[test]
     fn wrapped_lines_are_joined_but_headings_and_numbered_paragraphs_stay_apart() {
         let text = "Findings\n7. Each referral was treated as a new case and the history in Liverpool was\nnot analysed. It was not shared.\n8. Home visits";
