@@ -544,8 +544,11 @@ impl ThemeTagger {
         let mut previous: Option<Who> = None;
         for (index, sentence) in self.stemmed_sentences(review).enumerate() {
             if sentence.section != current_section {
+                // A PDF's pages are sections too, and a glossary or a method section
+                // runs on over a page break until its next heading.
+                let next_page = is_page_label(current_section) && is_page_label(sentence.section);
                 current_section = sentence.section;
-                in_method = false;
+                in_method &= next_page;
                 in_findings = self.is_heading_of(&self.finding_headings, sentence.section);
             }
             if looks_like_heading(sentence.text) {
@@ -1007,6 +1010,13 @@ fn join_wrapped_lines(text: &str) -> String {
     joined
 }
 
+/// A section that is a page of a PDF ("p. 4", "p. 5 (OCR)"), not a named part.
+fn is_page_label(label: &str) -> bool {
+    label
+        .strip_prefix("p. ")
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+}
+
 /// A heading as extracted text shows one: a short line without a full stop.
 fn looks_like_heading(text: &str) -> bool {
     let trimmed = text.trim();
@@ -1375,6 +1385,33 @@ phrases = ["looked after child"]
         // ... but stays a parent's own history for the other child themes.
         let mother = [("Concerns", "Her mother had been a looked after child.")];
         assert!(strength_tagged(&mother).is_empty());
+    }
+
+    #[test]
+    fn a_method_section_runs_on_over_a_page_break_until_its_next_heading() {
+        // Real reviews' glossaries and method sections often span pages.
+        let glossary = [
+            ("p. 16", "Methodology\nThe panel met."),
+            (
+                "p. 17",
+                "A strategy meeting is a meeting about a child. A strategy meeting has minutes.",
+            ),
+        ];
+        let tagger = sentence_tagger();
+        assert!(tagger.tag(&review("a", &glossary)).is_empty());
+        let after = [
+            ("p. 16", "Methodology\nThe panel met."),
+            (
+                "p. 17",
+                "What happened\nA strategy meeting was held. The strategy meeting decided nothing.",
+            ),
+        ];
+        let ids: Vec<String> = tagger
+            .tag(&review("b", &after))
+            .into_iter()
+            .map(|tag| tag.id)
+            .collect();
+        assert_eq!(ids, ["multi-agency-working"]);
     }
 
     #[test]
