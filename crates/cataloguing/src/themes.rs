@@ -207,6 +207,11 @@ pub struct ThemeRule {
     /// `min_sentences` sentences, never in one finding alone.
     #[serde(default)]
     pub general_phrases: Vec<String>,
+    /// A match does not count in a sentence that also has one of these: the theme's
+    /// words in another sense ("a risk assessment of the junction" is a hazard's, not a
+    /// person's).
+    #[serde(default)]
+    pub not_with: Vec<String>,
     /// When the subject's age is unknown, the theme applies only if one of these also
     /// occurs somewhere in the document.
     #[serde(default)]
@@ -280,6 +285,7 @@ impl ThemeRules {
                 .chain(&theme.parent_phrases)
                 .chain(&theme.child_phrases)
                 .chain(&theme.general_phrases)
+                .chain(&theme.not_with)
                 .chain(&theme.requires)
                 .find(|phrase| words(phrase).is_empty())
             {
@@ -368,6 +374,8 @@ pub struct ThemeTagger {
     negating_after: Vec<Vec<String>>,
     method_headings: Vec<Vec<String>>,
     finding_headings: Vec<Vec<String>>,
+    /// Each theme's `not_with` phrases as stems, in the rules' order.
+    not_with: Vec<Vec<Vec<String>>>,
 }
 
 /// A sentence of a review, stemmed, with where its words are.
@@ -478,6 +486,11 @@ impl ThemeTagger {
             hypothetical_before: set(HYPOTHETICAL_BEFORE),
             negating_after: phrases(&negating_after),
             method_headings: phrases(&rules.method_headings),
+            not_with: rules
+                .themes
+                .iter()
+                .map(|rule| phrases(&rule.not_with))
+                .collect(),
             finding_headings: phrases(&rules.finding_headings),
             rules,
             patterns_by_first_stem,
@@ -647,7 +660,8 @@ impl ThemeTagger {
                             }
                         };
                         let denied = !rule.absence_counts && self.is_denied(&sentence.stems, range);
-                        if !about_right_person || denied {
+                        let other_sense = contains_any(&sentence.stems, &self.not_with[theme]);
+                        if !about_right_person || denied || other_sense {
                             continue;
                         }
                         let finding = in_findings || recommendation;
@@ -1335,6 +1349,12 @@ id = "looked-after-children"
 label = "Looked-after children"
 child_only = true
 phrases = ["looked after child"]
+
+[[theme]]
+id = "risk-assessment"
+label = "Risk assessment"
+phrases = ["risk assessment"]
+not_with = ["road", "junction"]
 "#;
 
     fn strength_tagged(sections: &[(&str, &str)]) -> Vec<String> {
@@ -1385,6 +1405,20 @@ phrases = ["looked after child"]
         // ... but stays a parent's own history for the other child themes.
         let mother = [("Concerns", "Her mother had been a looked after child.")];
         assert!(strength_tagged(&mother).is_empty());
+    }
+
+    #[test]
+    fn a_match_beside_a_not_with_word_is_the_other_sense() {
+        let road = [(
+            "Concerns",
+            "The risk assessment of the junction ignored cyclists.",
+        )];
+        assert!(strength_tagged(&road).is_empty());
+        let person = [(
+            "Concerns",
+            "The risk assessment of his suicidal intent was poor.",
+        )];
+        assert_eq!(strength_tagged(&person), ["risk-assessment"]);
     }
 
     #[test]
