@@ -557,26 +557,33 @@ impl ThemeTagger {
         let mut previous: Option<Who> = None;
         for (index, sentence) in self.stemmed_sentences(review).enumerate() {
             if sentence.section != current_section {
-                // A PDF's pages are sections too, and a glossary or a method section
-                // runs on over a page break until its next heading.
+                // A PDF's pages are sections too: a method section or glossary runs on
+                // over a page break until its next heading, and findings until a method
+                // heading (their subheadings name topics, not the end of the findings).
                 let next_page = is_page_label(current_section) && is_page_label(sentence.section);
                 current_section = sentence.section;
                 in_method &= next_page;
-                in_findings = self.is_heading_of(&self.finding_headings, sentence.section);
+                in_findings = (in_findings && next_page)
+                    || self.is_heading_of(&self.finding_headings, sentence.section);
             }
             if looks_like_heading(sentence.text) {
+                // A finding heading opens or ends with its word ("Key findings",
+                // "Learning for practice"): a title that only has it inside ("Practice
+                // Learning Summary – July 2022") is not one. It wins over a method
+                // heading: "What the review found" has "review", the stem of "reviewer".
+                // The heading itself ("Practice and organisational learning") names what
+                // follows; its words are not evidence.
+                if opens_or_ends_with_any(&sentence.stems, &self.finding_headings) {
+                    in_method = false;
+                    in_findings = true;
+                    continue;
+                }
                 if contains_any(&sentence.stems, &self.method_headings) {
                     in_method = true;
                     in_findings = false;
                     continue;
                 }
                 in_method = false;
-                // The heading itself ("Practice and organisational learning") names
-                // what follows; its words are not evidence.
-                if contains_any(&sentence.stems, &self.finding_headings) {
-                    in_findings = true;
-                    continue;
-                }
             }
             if in_method || self.boilerplate.contains(&sentence_key(&sentence.stems)) {
                 continue;
@@ -1040,6 +1047,12 @@ fn looks_like_heading(text: &str) -> bool {
         && trimmed.chars().any(char::is_alphabetic)
 }
 
+fn opens_or_ends_with_any(stems: &[String], phrases: &[Vec<String>]) -> bool {
+    phrases
+        .iter()
+        .any(|phrase| !phrase.is_empty() && (stems.starts_with(phrase) || stems.ends_with(phrase)))
+}
+
 fn contains_any(stems: &[String], phrases: &[Vec<String>]) -> bool {
     phrases.iter().any(|phrase| {
         !phrase.is_empty()
@@ -1405,6 +1418,21 @@ not_with = ["road", "junction"]
         // ... but stays a parent's own history for the other child themes.
         let mother = [("Concerns", "Her mother had been a looked after child.")];
         assert!(strength_tagged(&mother).is_empty());
+    }
+
+    #[test]
+    fn a_finding_heading_opens_or_ends_with_its_word_and_runs_on_over_pages() {
+        // A title with "learning" inside is not a findings heading.
+        let title = [(
+            "p. 1",
+            "Practice Learning Summary July 2022\nOrganisational learning was slow.",
+        )];
+        assert!(strength_tagged(&title).is_empty());
+        let findings = [
+            ("p. 3", "Key learning\nThe mother moved."),
+            ("p. 4", "Organisational learning was slow."),
+        ];
+        assert_eq!(strength_tagged(&findings), ["leadership-culture"]);
     }
 
     #[test]
