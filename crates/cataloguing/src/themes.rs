@@ -22,10 +22,17 @@
 //! - **Who the document is about.** A `child_only` theme is never given to a document
 //!   whose subject is an adult (most coroners' reports); when the age is unknown, its
 //!   `requires` words must occur.
+//! - **Other senses.** A theme's `not_with` words make a match in their sentence the
+//!   other sense ("the risk assessment of the junction" is a road's, not a person's).
 //! - **Strength.** A theme is given when it is substantive: `min_sentences` different
-//!   sentences (default 2), or one in a finding, concern or recommendation. The number
-//!   of matches is kept as the tag's score, and each tag keeps its evidence: the sentence,
-//!   its section or page, who it is about and why it counted.
+//!   sentences (default 2), or one finding, concern or recommendation matched by one of
+//!   the theme's own `phrases`. Everyday words (`general_phrases`, and the `parent_phrases`
+//!   and `child_phrases` whose sense hangs on whom the sentence is about) occur in
+//!   passing too, so they make a theme only in several sentences. A finding is text under
+//!   a heading that opens or ends with a finding word ("Key findings", "Learning for
+//!   practice"), to the next method heading, over page breaks. The number of matches is
+//!   kept as the tag's score, and each tag keeps its evidence: the sentence, its section
+//!   or page, who it is about and why it counted.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
