@@ -11,7 +11,7 @@ use casesearch_cataloguing::theme_measure::{parse_coding, CodedDocument, Half, T
 use casesearch_cataloguing::{Cataloguer, RegionTable, ThemeRules, ThemeTagger};
 use casesearch_ingest::documents::{self, FileFormat, Hints, IncomingDocument};
 use casesearch_ingest::Corpus;
-use casesearch_model::{CataloguedReview, Review};
+use casesearch_model::{CataloguedReview, Review, ThemeTag};
 
 use crate::PipelineError;
 
@@ -232,25 +232,24 @@ pub fn measure_against_coding(
         .map(|theme| theme.id.clone())
         .collect();
     let ids: Vec<&str> = ids.iter().map(String::as_str).collect();
-    let pairs: Vec<(&CodedDocument, BTreeSet<String>)> = coded
+    let pairs: Vec<(&CodedDocument, Vec<ThemeTag>)> = coded
         .iter()
         .zip(&reviews)
         .filter(|(document, _)| half.contains(&document.key))
-        .map(|(document, review)| {
-            let tagged = cataloguer
-                .catalogue(review)
-                .themes
-                .into_iter()
-                .map(|tag| tag.id)
-                .collect();
-            (document, tagged)
-        })
+        .map(|(document, review)| (document, cataloguer.catalogue(review).themes))
         .collect();
     let differences = pairs
         .iter()
-        .filter_map(|(document, tagged)| {
-            let missed: Vec<String> = document.themes.difference(tagged).cloned().collect();
-            let extra: Vec<String> = tagged.difference(&document.themes).cloned().collect();
+        .filter_map(|(document, tags)| {
+            let tagged: BTreeSet<String> = tags.iter().map(|tag| tag.id.clone()).collect();
+            let missed: Vec<String> = document.themes.difference(&tagged).cloned().collect();
+            // The tagger's evidence for a theme the coder did not give is what a rule
+            // change has to answer, so it travels with the difference.
+            let extra: Vec<ThemeTag> = tags
+                .iter()
+                .filter(|tag| !document.themes.contains(&tag.id))
+                .cloned()
+                .collect();
             (!missed.is_empty() || !extra.is_empty()).then(|| Difference {
                 key: document.key.clone(),
                 missed,
@@ -260,9 +259,12 @@ pub fn measure_against_coding(
         .collect();
     let scores = ThemeScores::measure(
         &ids,
-        pairs
-            .into_iter()
-            .map(|(document, tagged)| (&document.themes, tagged)),
+        pairs.into_iter().map(|(document, tags)| {
+            (
+                &document.themes,
+                tags.into_iter().map(|tag| tag.id).collect(),
+            )
+        }),
     );
     Ok(Measurement {
         scores,
@@ -277,10 +279,11 @@ pub struct Measurement {
     pub differences: Vec<Difference>,
 }
 
-/// Themes the coder gave and the tagger missed, and themes only the tagger gave.
+/// Themes the coder gave and the tagger missed, and the tags (with their evidence) only
+/// the tagger gave.
 #[derive(Debug, Clone)]
 pub struct Difference {
     pub key: String,
     pub missed: Vec<String>,
-    pub extra: Vec<String>,
+    pub extra: Vec<ThemeTag>,
 }

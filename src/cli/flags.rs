@@ -194,6 +194,9 @@ pub struct ThemesFlags {
     /// With --coding, also list each document where the tagger and the coder disagree.
     #[arg(long)]
     pub differences: bool,
+    /// With --differences, also print the evidence of each tag the coder did not give.
+    #[arg(long, requires = "differences")]
+    pub evidence: bool,
 }
 
 #[derive(Clone, Copy, ValueEnum)]

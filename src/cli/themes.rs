@@ -54,11 +54,23 @@ pub fn run(corpus_dir: &Path, flags: ThemesFlags) -> Result<ExitCode> {
         write!(out, "{}", measured.scores.markdown_table())?;
         if flags.differences {
             for difference in &measured.differences {
+                let extra: Vec<&str> = difference.extra.iter().map(|t| t.id.as_str()).collect();
                 writeln!(
                     out,
                     "{}: missed {:?} extra {:?}",
-                    difference.key, difference.missed, difference.extra
+                    difference.key, difference.missed, extra
                 )?;
+                if flags.evidence {
+                    for tag in &difference.extra {
+                        for evidence in &tag.evidence {
+                            writeln!(
+                                out,
+                                "  + {} ({}): \u{201c}{}\u{201d}\n      because {}",
+                                tag.id, evidence.section, evidence.sentence, evidence.why
+                            )?;
+                        }
+                    }
+                }
             }
         }
         return Ok(ExitCode::SUCCESS);

@@ -604,3 +604,29 @@ async fn trends_table_scrolls_by_keyboard_and_its_cells_link_to_the_search() {
     );
     assert!(html.contains("% of "), "share of the year's reports");
 }
+
+/// Issue 16: each listed theme's definition is beside the facet, in a `details` (keyboard
+/// and touch open it; no hover), and only for themes the facet lists.
+#[tokio::test]
+async fn theme_facet_has_the_definitions_of_its_themes_beside_it() {
+    let (_, html) = get_raw("/?q=ligature").await;
+    let api = search("q=ligature").await;
+    let definitions = html
+        .split("<details class=\"theme-definitions\"><summary>What these themes mean</summary>")
+        .nth(1)
+        .expect("a details beside the theme facet")
+        .split("</details>")
+        .next()
+        .unwrap();
+    let corpus = casesearch_ingest::Corpus::open(corpus_dir()).unwrap();
+    let rules = casesearch_cataloguing::ThemeRules::load(&corpus.themes_path()).unwrap();
+    let adolescents = rules.theme("adolescents").unwrap();
+    assert!(definitions.contains(&format!("<dt>{}</dt>", adolescents.label)));
+    assert!(definitions.contains(&adolescents.definition));
+    for theme in api["facets"]["theme"].as_array().unwrap() {
+        let rule = rules.theme(theme["value"].as_str().unwrap()).unwrap();
+        let listed = definitions.contains(&format!("<dt>{}</dt>", rule.label));
+        assert_eq!(listed, theme["count"].as_u64().unwrap() > 0, "{theme}");
+    }
+    assert!(definitions.contains("href=\"/themes\""));
+}

@@ -174,8 +174,9 @@ fn coroners_reports_about_adults_get_the_adult_band_and_no_child_theme() {
 
 /// Held-back half of the hand coding: the rules were never tuned on these documents.
 /// The floor sits just under the figure measured when the rules were last changed (see
-/// the README), so a rule change that costs quality fails here.
-const HELD_BACK_MACRO_F1_FLOOR: f64 = 0.60;
+/// the README: 0.66 with rules 2026-11-26.10), so a rule change that costs quality fails
+/// here.
+const HELD_BACK_MACRO_F1_FLOOR: f64 = 0.65;
 
 #[test]
 fn held_back_theme_quality_stays_above_its_floor() {

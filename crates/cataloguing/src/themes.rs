@@ -22,10 +22,17 @@
 //! - **Who the document is about.** A `child_only` theme is never given to a document
 //!   whose subject is an adult (most coroners' reports); when the age is unknown, its
 //!   `requires` words must occur.
+//! - **Other senses.** A theme's `not_with` words make a match in their sentence the
+//!   other sense ("the risk assessment of the junction" is a road's, not a person's).
 //! - **Strength.** A theme is given when it is substantive: `min_sentences` different
-//!   sentences (default 2), or one in a finding, concern or recommendation. The number
-//!   of matches is kept as the tag's score, and each tag keeps its evidence: the sentence,
-//!   its section or page, who it is about and why it counted.
+//!   sentences (default 2), or one finding, concern or recommendation matched by one of
+//!   the theme's own `phrases`. Everyday words (`general_phrases`, and the `parent_phrases`
+//!   and `child_phrases` whose sense hangs on whom the sentence is about) occur in
+//!   passing too, so they make a theme only in several sentences. A finding is text under
+//!   a heading that opens or ends with a finding word ("Key findings", "Learning for
+//!   practice"), to the next method heading, over page breaks. The number of matches is
+//!   kept as the tag's score, and each tag keeps its evidence: the sentence, its section
+//!   or page, who it is about and why it counted.
 
 use std::collections::{HashMap, HashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
@@ -201,6 +208,17 @@ pub struct ThemeRule {
     /// Phrases that count only in a sentence about a child.
     #[serde(default)]
     pub child_phrases: Vec<String>,
+    /// Everyday words that bear on the theme but also occur in passing ("communication",
+    /// "threshold", "training for"): they count in any sentence, but like
+    /// `parent_phrases` and `child_phrases` they make the theme substantive only in
+    /// `min_sentences` sentences, never in one finding alone.
+    #[serde(default)]
+    pub general_phrases: Vec<String>,
+    /// A match does not count in a sentence that also has one of these: the theme's
+    /// words in another sense ("a risk assessment of the junction" is a hazard's, not a
+    /// person's).
+    #[serde(default)]
+    pub not_with: Vec<String>,
     /// When the subject's age is unknown, the theme applies only if one of these also
     /// occurs somewhere in the document.
     #[serde(default)]
@@ -208,6 +226,11 @@ pub struct ThemeRule {
     /// A theme about children: never given when the subject is an adult.
     #[serde(default)]
     pub child_only: bool,
+    /// A child's theme whose evidence is about the parents or carers (their drinking,
+    /// their engagement, the men in the household): a sentence about a parent counts,
+    /// where for other `child_only` themes it is the parent's own history.
+    #[serde(default)]
+    pub about_parents: bool,
     /// For practice themes: what was *not* done is the evidence ("no risk assessment was
     /// completed", "information was not shared"), so negation does not cancel a match.
     #[serde(default)]
@@ -268,6 +291,8 @@ impl ThemeRules {
                 .iter()
                 .chain(&theme.parent_phrases)
                 .chain(&theme.child_phrases)
+                .chain(&theme.general_phrases)
+                .chain(&theme.not_with)
                 .chain(&theme.requires)
                 .find(|phrase| words(phrase).is_empty())
             {
@@ -316,8 +341,13 @@ enum Context {
 /// What a rule phrase does when it matches.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum PatternKind {
-    /// Evidence for theme `theme`.
-    Tagging { theme: usize, context: Context },
+    /// Evidence for theme `theme`; `general` for everyday words, which need more than
+    /// one finding to make the theme substantive.
+    Tagging {
+        theme: usize,
+        context: Context,
+        general: bool,
+    },
     /// A `requires` phrase of theme `theme`.
     Requirement { theme: usize },
     /// A name whose words are masked.
@@ -351,6 +381,8 @@ pub struct ThemeTagger {
     negating_after: Vec<Vec<String>>,
     method_headings: Vec<Vec<String>>,
     finding_headings: Vec<Vec<String>>,
+    /// Each theme's `not_with` phrases as stems, in the rules' order.
+    not_with: Vec<Vec<Vec<String>>>,
 }
 
 /// A sentence of a review, stemmed, with where its words are.
@@ -385,7 +417,9 @@ struct Tally {
     matches: usize,
     sentences: usize,
     last_sentence: Option<usize>,
-    finding: bool,
+    /// A finding, concern or recommendation matched by one of the theme's own phrases
+    /// (not a general one): enough on its own.
+    specific_finding: bool,
     requirement_met: bool,
     evidence: Vec<(Evidence, bool)>,
 }
@@ -409,15 +443,25 @@ impl ThemeTagger {
                 });
         };
         for (theme, rule) in rules.themes.iter().enumerate() {
-            let tagging = |context| PatternKind::Tagging { theme, context };
+            let tagging = |context, general| PatternKind::Tagging {
+                theme,
+                context,
+                general,
+            };
             for phrase in &rule.phrases {
-                add(phrase, tagging(Context::Any));
+                add(phrase, tagging(Context::Any, false));
             }
+            // Parent and child phrases are everyday words ("alcohol", "mental health")
+            // made specific by whom the sentence is about, which one sentence may get
+            // wrong: like general phrases they need several sentences.
             for phrase in &rule.parent_phrases {
-                add(phrase, tagging(Context::Parent));
+                add(phrase, tagging(Context::Parent, true));
             }
             for phrase in &rule.child_phrases {
-                add(phrase, tagging(Context::Child));
+                add(phrase, tagging(Context::Child, true));
+            }
+            for phrase in &rule.general_phrases {
+                add(phrase, tagging(Context::Any, true));
             }
             for phrase in &rule.requires {
                 add(phrase, PatternKind::Requirement { theme });
@@ -449,6 +493,11 @@ impl ThemeTagger {
             hypothetical_before: set(HYPOTHETICAL_BEFORE),
             negating_after: phrases(&negating_after),
             method_headings: phrases(&rules.method_headings),
+            not_with: rules
+                .themes
+                .iter()
+                .map(|rule| phrases(&rule.not_with))
+                .collect(),
             finding_headings: phrases(&rules.finding_headings),
             rules,
             patterns_by_first_stem,
@@ -515,20 +564,33 @@ impl ThemeTagger {
         let mut previous: Option<Who> = None;
         for (index, sentence) in self.stemmed_sentences(review).enumerate() {
             if sentence.section != current_section {
+                // A PDF's pages are sections too: a method section or glossary runs on
+                // over a page break until its next heading, and findings until a method
+                // heading (their subheadings name topics, not the end of the findings).
+                let next_page = is_page_label(current_section) && is_page_label(sentence.section);
                 current_section = sentence.section;
-                in_method = false;
-                in_findings = self.is_heading_of(&self.finding_headings, sentence.section);
+                in_method &= next_page;
+                in_findings = (in_findings && next_page)
+                    || self.is_heading_of(&self.finding_headings, sentence.section);
             }
             if looks_like_heading(sentence.text) {
+                // A finding heading opens or ends with its word ("Key findings",
+                // "Learning for practice"): a title that only has it inside ("Practice
+                // Learning Summary – July 2022") is not one. It wins over a method
+                // heading: "What the review found" has "review", the stem of "reviewer".
+                // The heading itself ("Practice and organisational learning") names what
+                // follows; its words are not evidence.
+                if opens_or_ends_with_any(&sentence.stems, &self.finding_headings) {
+                    in_method = false;
+                    in_findings = true;
+                    continue;
+                }
                 if contains_any(&sentence.stems, &self.method_headings) {
                     in_method = true;
                     in_findings = false;
                     continue;
                 }
                 in_method = false;
-                if contains_any(&sentence.stems, &self.finding_headings) {
-                    in_findings = true;
-                }
             }
             if in_method || self.boilerplate.contains(&sentence_key(&sentence.stems)) {
                 continue;
@@ -572,7 +634,11 @@ impl ThemeTagger {
                 }
                 match pattern.kind {
                     PatternKind::Requirement { theme } => tallies[theme].requirement_met = true,
-                    PatternKind::Tagging { theme, context } => {
+                    PatternKind::Tagging {
+                        theme,
+                        context,
+                        general,
+                    } => {
                         let rule = &self.rules.themes[theme];
                         // Who the words before the match are about: "her mother had been
                         // a looked after child" is about the mother, "Jack suffered
@@ -600,6 +666,7 @@ impl ThemeTagger {
                                 let mut outside = masked.clone();
                                 outside.push(range.clone());
                                 !(rule.child_only
+                                    && !rule.about_parents
                                     && (leading == Some(Who::Parent)
                                         || (leading.is_none()
                                             && self
@@ -607,7 +674,8 @@ impl ThemeTagger {
                             }
                         };
                         let denied = !rule.absence_counts && self.is_denied(&sentence.stems, range);
-                        if !about_right_person || denied {
+                        let other_sense = contains_any(&sentence.stems, &self.not_with[theme]);
+                        if !about_right_person || denied || other_sense {
                             continue;
                         }
                         let finding = in_findings || recommendation;
@@ -617,7 +685,7 @@ impl ThemeTagger {
                             tally.sentences += 1;
                             tally.last_sentence = Some(index);
                         }
-                        tally.finding |= finding;
+                        tally.specific_finding |= finding && !general;
                         // Who the evidence is about: whom the context rule checked for, or
                         // else the first person before the match.
                         let about = match context {
@@ -644,7 +712,7 @@ impl ThemeTagger {
             .iter()
             .zip(tallies)
             .filter(|(rule, tally)| {
-                let substantive = tally.finding
+                let substantive = tally.specific_finding
                     || tally.sentences >= rule.min_sentences.unwrap_or(self.rules.min_sentences);
                 let right_subject = !(rule.child_only && adult)
                     && (rule.requires.is_empty() || child || tally.requirement_met);
@@ -970,6 +1038,13 @@ fn join_wrapped_lines(text: &str) -> String {
     joined
 }
 
+/// A section that is a page of a PDF ("p. 4", "p. 5 (OCR)"), not a named part.
+fn is_page_label(label: &str) -> bool {
+    label
+        .strip_prefix("p. ")
+        .is_some_and(|rest| rest.starts_with(|c: char| c.is_ascii_digit()))
+}
+
 /// A heading as extracted text shows one: a short line without a full stop.
 fn looks_like_heading(text: &str) -> bool {
     let trimmed = text.trim();
@@ -977,6 +1052,12 @@ fn looks_like_heading(text: &str) -> bool {
     (1..=8).contains(&word_count)
         && !trimmed.ends_with(['.', ',', ';', ':', '?', '!'])
         && trimmed.chars().any(char::is_alphabetic)
+}
+
+fn opens_or_ends_with_any(stems: &[String], phrases: &[Vec<String>]) -> bool {
+    phrases
+        .iter()
+        .any(|phrase| !phrase.is_empty() && (stems.starts_with(phrase) || stems.ends_with(phrase)))
 }
 
 fn contains_any(stems: &[String], phrases: &[Vec<String>]) -> bool {
@@ -1259,6 +1340,147 @@ age_bands = ["11-15", "16-17"]
         let mut toddler = review("c", &[("p. 2", "A teenager visited. The teenager left.")]);
         toddler.details.age_band = Some(AgeBand::OneToFour);
         assert!(sentence_tagger().tag(&toddler).is_empty());
+    }
+
+    const STRENGTH_RULES: &str = r#"
+version = "test.3"
+finding_headings = ["concerns", "learning"]
+
+[[theme]]
+id = "information-sharing"
+label = "Information sharing"
+phrases = ["information sharing"]
+general_phrases = ["communication"]
+
+[[theme]]
+id = "leadership-culture"
+label = "Leadership and culture"
+phrases = ["organisational learning"]
+
+[[theme]]
+id = "fathers-male-carers"
+label = "Fathers and male carers"
+child_only = true
+about_parents = true
+phrases = ["male carers"]
+
+[[theme]]
+id = "looked-after-children"
+label = "Looked-after children"
+child_only = true
+phrases = ["looked after child"]
+
+[[theme]]
+id = "risk-assessment"
+label = "Risk assessment"
+phrases = ["risk assessment"]
+not_with = ["road", "junction"]
+"#;
+
+    fn strength_tagged(sections: &[(&str, &str)]) -> Vec<String> {
+        let tagger = ThemeTagger::new(ThemeRules::parse(STRENGTH_RULES).unwrap());
+        tagger
+            .tag(&review("a", sections))
+            .into_iter()
+            .map(|tag| tag.id)
+            .collect()
+    }
+
+    #[test]
+    fn a_general_phrase_needs_two_sentences_even_in_a_finding() {
+        // "Communication" in one concern is as often a patient's speech as agencies'.
+        let one = [("Concerns", "Her communication was limited by her illness.")];
+        assert!(strength_tagged(&one).is_empty());
+        let two = [(
+            "Concerns",
+            "Communication between the wards was poor. Communication with the GP was slow.",
+        )];
+        assert_eq!(strength_tagged(&two), ["information-sharing"]);
+        // One of the theme's own phrases in a finding is still enough.
+        let specific = [("Concerns", "Information sharing failed.")];
+        assert_eq!(strength_tagged(&specific), ["information-sharing"]);
+    }
+
+    #[test]
+    fn a_finding_heading_names_what_follows_and_is_not_evidence() {
+        let heading = [(
+            "p. 3",
+            "Practice and organisational learning\nThe mother moved.",
+        )];
+        assert!(strength_tagged(&heading).is_empty());
+        let body = [(
+            "p. 3",
+            "Learning\nOrganisational learning from the earlier death was slow.",
+        )];
+        assert_eq!(strength_tagged(&body), ["leadership-culture"]);
+    }
+
+    #[test]
+    fn a_sentence_about_a_parent_counts_for_a_theme_about_parents() {
+        let fathers = [(
+            "Concerns",
+            "Fathers and male carers were not assessed by any agency.",
+        )];
+        assert_eq!(strength_tagged(&fathers), ["fathers-male-carers"]);
+        // ... but stays a parent's own history for the other child themes.
+        let mother = [("Concerns", "Her mother had been a looked after child.")];
+        assert!(strength_tagged(&mother).is_empty());
+    }
+
+    #[test]
+    fn a_finding_heading_opens_or_ends_with_its_word_and_runs_on_over_pages() {
+        // A title with "learning" inside is not a findings heading.
+        let title = [(
+            "p. 1",
+            "Practice Learning Summary July 2022\nOrganisational learning was slow.",
+        )];
+        assert!(strength_tagged(&title).is_empty());
+        let findings = [
+            ("p. 3", "Key learning\nThe mother moved."),
+            ("p. 4", "Organisational learning was slow."),
+        ];
+        assert_eq!(strength_tagged(&findings), ["leadership-culture"]);
+    }
+
+    #[test]
+    fn a_match_beside_a_not_with_word_is_the_other_sense() {
+        let road = [(
+            "Concerns",
+            "The risk assessment of the junction ignored cyclists.",
+        )];
+        assert!(strength_tagged(&road).is_empty());
+        let person = [(
+            "Concerns",
+            "The risk assessment of his suicidal intent was poor.",
+        )];
+        assert_eq!(strength_tagged(&person), ["risk-assessment"]);
+    }
+
+    #[test]
+    fn a_method_section_runs_on_over_a_page_break_until_its_next_heading() {
+        // Real reviews' glossaries and method sections often span pages.
+        let glossary = [
+            ("p. 16", "Methodology\nThe panel met."),
+            (
+                "p. 17",
+                "A strategy meeting is a meeting about a child. A strategy meeting has minutes.",
+            ),
+        ];
+        let tagger = sentence_tagger();
+        assert!(tagger.tag(&review("a", &glossary)).is_empty());
+        let after = [
+            ("p. 16", "Methodology\nThe panel met."),
+            (
+                "p. 17",
+                "What happened\nA strategy meeting was held. The strategy meeting decided nothing.",
+            ),
+        ];
+        let ids: Vec<String> = tagger
+            .tag(&review("b", &after))
+            .into_iter()
+            .map(|tag| tag.id)
+            .collect();
+        assert_eq!(ids, ["multi-agency-working"]);
     }
 
     #[test]

@@ -31,7 +31,8 @@ pub(crate) async fn themes_page(State(state): State<AppState>) -> Html<String> {
                 main {
                     p {
                         "A document is tagged with a theme when the theme is substantive in it: several sentences, "
-                        "or a finding, concern or recommendation. Sentences that deny or only suppose it, "
+                        "or a finding, concern or recommendation in the theme's own terms (everyday words such as "
+                        "\u{201c}communication\u{201d} need several sentences). Sentences that deny or only suppose it, "
                         "boilerplate, and the names of partnerships do not count. Themes marked "
                         strong { "children only" }
                         " are never given to a document about an adult. Rules version "

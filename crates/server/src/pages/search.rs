@@ -8,7 +8,7 @@
 
 use axum::extract::{RawQuery, State};
 use axum::response::{Html, IntoResponse, Response};
-use casesearch_index::{Engine, FacetValue, Hit, SearchResults};
+use casesearch_index::{Engine, FacetValue, Hit, SearchResults, ThemeLabel};
 use maud::{html, Markup, PreEscaped};
 
 use super::{count_of, document_link, hit_anchor, layout, replaced, search_link, value_of, Frame};
@@ -163,7 +163,13 @@ pub(crate) async fn search_page(
     };
     // 200 with an error summary, as a form shown again is: the page is the answer, and
     // the user's choices are all in it.
-    let page = render(&pairs, &checked, results.as_ref(), engine.document_count());
+    let page = render(
+        &pairs,
+        &checked,
+        results.as_ref(),
+        engine.document_count(),
+        &engine.meta().themes,
+    );
     Html(page.into_string()).into_response()
 }
 
@@ -174,6 +180,7 @@ pub(crate) fn render(
     checked: &CheckedSearch,
     results: Option<&SearchResults>,
     collection: u64,
+    themes: &[ThemeLabel],
 ) -> Markup {
     let query = value_of(pairs, "q").trim();
     let search = &checked.search;
@@ -236,7 +243,7 @@ pub(crate) fn render(
                 }
             }
             @if let Some(results) = results {
-                (filter_panel(pairs, search, results, &checked.errors))
+                (filter_panel(pairs, search, results, &checked.errors, themes))
             }
             section.results id="results" aria-labelledby="results-heading" tabindex="-1" {
                 h2 id="results-heading" { "Results" }
@@ -329,6 +336,7 @@ fn filter_panel(
     search: &[(String, String)],
     results: &SearchResults,
     errors: &[FieldError],
+    themes: &[ThemeLabel],
 ) -> Markup {
     let open = !errors.is_empty();
     let error_for = |field: &str| error_for(errors, field);
@@ -375,6 +383,7 @@ fn filter_panel(
                     }
                 }
                 (facet_group("Theme", "theme", &results.facets.theme))
+                (theme_definitions(&results.facets.theme, themes))
                 (facet_group("Region", "region", &results.facets.region))
                 (facet_group("Type of review", "type", &results.facets.review_type))
                 @if !results.facets.age_band.is_empty() {
@@ -426,6 +435,35 @@ fn facet_group(legend: &str, name: &str, values: &[FacetValue]) -> Markup {
                         label for=(id) { (value.label) " " span.count { "(" (value.count) ")" } }
                     }
                 }
+            }
+        }
+    }
+}
+
+/// What the listed themes mean, beside the facet: a reader choosing a theme should not
+/// have to leave the page, or hover, to learn what it covers. A `details` opens by
+/// keyboard and touch alike.
+fn theme_definitions(values: &[FacetValue], themes: &[ThemeLabel]) -> Markup {
+    let shown: Vec<&ThemeLabel> = themes
+        .iter()
+        .filter(|theme| !theme.definition.is_empty())
+        .filter(|theme| {
+            values
+                .iter()
+                .any(|value| value.value == theme.id && (value.count > 0 || value.selected))
+        })
+        .collect();
+    html! {
+        @if !shown.is_empty() {
+            details.theme-definitions {
+                summary { "What these themes mean" }
+                dl {
+                    @for theme in shown {
+                        dt { (theme.label) }
+                        dd { (theme.definition) }
+                    }
+                }
+                p { a href="/themes" { "Every theme, with its source" } }
             }
         }
     }
