@@ -22,6 +22,7 @@ use crate::hit_sections::match_positions;
 use crate::meta::IndexMeta;
 use crate::present;
 use crate::present::SnippetSource;
+use crate::query::coordination::CoordinationQuery;
 use crate::query::thesaurus::Thesaurus;
 use crate::query::{Notice, PlanContext, PlanOptions, QueryPlan};
 use crate::request::{SearchRequest, Sort, MAX_PER_PAGE};
@@ -106,6 +107,29 @@ pub(crate) fn search_segments<C: Collector>(
     };
     let executor = Executor::ThreadPool(Arc::clone(pool));
     searcher.search_with_executor(query, collector, &executor, scoring)
+}
+
+/// What ranks a request: its words' query itself when nothing filters it (tantivy's
+/// boolean query would hide the coordination query's pruning), else words and filters
+/// combined. Filters score 0, so both rank alike.
+fn ranking_query<'a>(
+    words: &'a dyn Query,
+    filters: &[FilterClause],
+    combined: &'a BooleanQuery,
+) -> &'a dyn Query {
+    if filters.is_empty() {
+        words
+    } else {
+        combined
+    }
+}
+
+/// Whether ranking `query` can skip work by pruning: a coordination query with
+/// proximity bonuses.
+fn prunable(query: &dyn Query) -> bool {
+    query
+        .downcast_ref::<CoordinationQuery>()
+        .is_some_and(CoordinationQuery::has_bonuses)
 }
 
 /// A matching document's address, with its score when ranked by relevance.
@@ -257,8 +281,8 @@ impl Engine {
         // (facets over 50,000 matches are most of a 100× search's time).
         let (ranked_hits, facets) = side_by_side(
             || -> Result<_, IndexError> {
-                let (total, ranked) =
-                    self.ranked(&searcher, &combined, request, per_page, offset)?;
+                let query = ranking_query(&*words, &filters, &combined);
+                let (total, ranked) = self.ranked(&searcher, query, request, per_page, offset)?;
                 let highlighter = Highlighter::new(&self.index, &*plan.marked, self.fields.text)?;
                 let addresses: Vec<DocAddress> =
                     ranked.iter().map(|&(_, address)| address).collect();
@@ -325,8 +349,9 @@ impl Engine {
         limit: usize,
     ) -> Result<(usize, Vec<Hit>), IndexError> {
         let searcher = self.reader.searcher();
-        let combined = self.prepare(&searcher, request)?.combined;
-        let (total, ranked) = self.ranked(&searcher, &combined, request, limit.max(1), 0)?;
+        let prepared = self.prepare(&searcher, request)?;
+        let query = ranking_query(&*prepared.words, &prepared.filters, &prepared.combined);
+        let (total, ranked) = self.ranked(&searcher, query, request, limit.max(1), 0)?;
         let hits = ranked
             .into_iter()
             .map(|(score, address)| {
@@ -432,13 +457,25 @@ impl Engine {
     fn ranked(
         &self,
         searcher: &Searcher,
-        query: &BooleanQuery,
+        query: &dyn Query,
         request: &SearchRequest,
         limit: usize,
         offset: usize,
     ) -> Result<(usize, Vec<RankedDoc>), IndexError> {
         let top = TopDocs::with_limit(limit).and_offset(offset);
         Ok(match request.effective_sort() {
+            Sort::Relevance if prunable(query) => {
+                // Counted apart (unscored, the concepts' union: cheap), so that ranking
+                // goes through `for_each_pruning` and skips the proximity bonuses of
+                // documents they could not lift into the page (coordination.rs).
+                let total = search_segments(searcher, query, &Count)?;
+                let docs = search_segments(searcher, query, &top.order_by_score())?;
+                let docs = docs
+                    .into_iter()
+                    .map(|(score, doc)| (Some(score), doc))
+                    .collect();
+                (total, docs)
+            }
             Sort::Relevance => {
                 let (total, docs) =
                     search_segments(searcher, query, &(Count, top.order_by_score()))?;
@@ -481,5 +518,83 @@ impl Engine {
         let searcher = self.reader.searcher();
         let combined = self.prepare(&searcher, request)?.combined;
         Ok((searcher, combined))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use casesearch_model::{CataloguedReview, Region, Review};
+
+    use super::*;
+    use crate::{build_index, BuildInputs};
+
+    /// Ranking that skips proximity bonuses which could not matter gives the pages,
+    /// scores and totals of ranking that computes every bonus, on real reports.
+    #[test]
+    fn pruned_ranking_is_the_ranking_of_scoring_every_document() {
+        let records = std::fs::read_to_string(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/pfd/records.jsonl"),
+        )
+        .expect("the bundled corpus");
+        let reviews: Vec<CataloguedReview> = records
+            .lines()
+            .take(500)
+            .map(|line| {
+                let review: Review = serde_json::from_str(line).expect("a record");
+                CataloguedReview {
+                    region: Region::unknown(&review.publisher),
+                    review,
+                    themes: Vec::new(),
+                }
+            })
+            .collect();
+        let dir = tempfile::tempdir().expect("temp dir");
+        let inputs = BuildInputs {
+            corpus_fingerprint: "test".into(),
+            themes_version: "none".into(),
+            regions_version: "none".into(),
+            themes: Vec::new(),
+            corpus_files: Vec::new(),
+            synonyms: Vec::new(),
+        };
+        build_index(&dir.path().join("index"), &reviews, inputs, &|_| {}).expect("index");
+        let engine = Engine::open(&dir.path().join("index")).expect("open");
+        let searcher = engine.searcher();
+        let mut pruned_queries = 0;
+        for query in [
+            "mental health",
+            "police custody",
+            "teenager took her own life",
+            "teenage girl overdose mental health services",
+            "risk of future deaths",
+            "failure to share information between agencies",
+            "ambulance delay hospital",
+        ] {
+            let plan = engine.plan(&searcher, query, false, true).expect("plan");
+            pruned_queries += usize::from(prunable(&*plan.words));
+            for (limit, offset) in [(1, 0), (20, 0), (20, 40), (100, 0)] {
+                let request = SearchRequest {
+                    query: query.into(),
+                    ..SearchRequest::default()
+                };
+                let pruned = engine
+                    .ranked(&searcher, &*plan.words, &request, limit, offset)
+                    .expect("pruned");
+                let top = TopDocs::with_limit(limit)
+                    .and_offset(offset)
+                    .order_by_score();
+                let (total, every) = searcher
+                    .search(&*plan.words, &(Count, top))
+                    .expect("every document scored");
+                assert_eq!(pruned.0, total, "{query}");
+                assert!(total > 0, "{query}");
+                let every: Vec<RankedDoc> = every
+                    .into_iter()
+                    .map(|(score, doc)| (Some(score), doc))
+                    .collect();
+                assert_eq!(pruned.1, every, "{query}, {limit} from {offset}");
+            }
+        }
+        assert!(pruned_queries >= 6, "{pruned_queries} queries pruned");
     }
 }

@@ -13,7 +13,9 @@
 //! tier is kept. [`CoordinationQuery`] is the one query that does this; tantivy's
 //! boolean union sums scores and cannot tell how many of its clauses matched.
 
-use tantivy::query::{BooleanQuery, EnableScoring, Explanation, Occur, Query, Scorer, Weight};
+use tantivy::query::{
+    Bm25Weight, BooleanQuery, BoostQuery, EnableScoring, Explanation, Occur, Query, Scorer, Weight,
+};
 use tantivy::{DocId, DocSet, Score, SegmentReader, TantivyError, Term, TERMINATED};
 
 /// How the concepts' scores combine.
@@ -40,11 +42,71 @@ impl Default for Coordination {
     }
 }
 
+/// A clause that only adds to the score of a document that matched (a pair of query
+/// words found near each other), with what bounds its score: tantivy scores a term or
+/// a phrase with BM25 over its terms' summed idf, which can never exceed
+/// [`Bm25Weight::max_score`]. Ranking skips a document's bonuses when even their most
+/// could not lift it into the results ([`CoordinationWeight`]'s `for_each_pruning`).
+pub struct Bonus {
+    query: Box<dyn Query>,
+    terms: Vec<Term>,
+    boost: Score,
+}
+
+impl Bonus {
+    /// `query` (a term or phrase query over `terms`, scored by tantivy's BM25) weighed
+    /// by `boost`.
+    pub fn new(query: Box<dyn Query>, terms: Vec<Term>, boost: Score) -> Bonus {
+        Bonus {
+            query,
+            terms,
+            boost,
+        }
+    }
+
+    /// The most this bonus adds to a document's score.
+    fn max_score(&self, enable_scoring: &EnableScoring<'_>) -> tantivy::Result<Score> {
+        match enable_scoring {
+            EnableScoring::Enabled {
+                statistics_provider,
+                ..
+            } => {
+                Ok(self.boost
+                    * Bm25Weight::for_terms(*statistics_provider, &self.terms)?.max_score())
+            }
+            EnableScoring::Disabled { .. } => Ok(0.0),
+        }
+    }
+
+    fn weight(&self, enable_scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        BoostQuery::new(self.query.box_clone(), self.boost).weight(enable_scoring)
+    }
+}
+
+impl Clone for Bonus {
+    fn clone(&self) -> Self {
+        Bonus {
+            query: self.query.box_clone(),
+            terms: self.terms.clone(),
+            boost: self.boost,
+        }
+    }
+}
+
+impl std::fmt::Debug for Bonus {
+    fn fmt(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.debug_struct("Bonus")
+            .field("query", &self.query)
+            .field("boost", &self.boost)
+            .finish()
+    }
+}
+
 /// Concepts ranked by coordination, plus clauses that only add to the score of a
-/// document that matched (word proximity, expansion terms).
+/// document that matched (word proximity).
 pub struct CoordinationQuery {
     concepts: Vec<Box<dyn Query>>,
-    bonuses: Vec<Box<dyn Query>>,
+    bonuses: Vec<Bonus>,
     coordination: Coordination,
 }
 
@@ -52,7 +114,7 @@ impl Clone for CoordinationQuery {
     fn clone(&self) -> Self {
         CoordinationQuery {
             concepts: self.concepts.iter().map(|q| q.box_clone()).collect(),
-            bonuses: self.bonuses.iter().map(|q| q.box_clone()).collect(),
+            bonuses: self.bonuses.clone(),
             coordination: self.coordination,
         }
     }
@@ -71,7 +133,7 @@ impl std::fmt::Debug for CoordinationQuery {
 impl CoordinationQuery {
     pub fn new(
         concepts: Vec<Box<dyn Query>>,
-        bonuses: Vec<Box<dyn Query>>,
+        bonuses: Vec<Bonus>,
         coordination: Coordination,
     ) -> CoordinationQuery {
         CoordinationQuery {
@@ -79,6 +141,11 @@ impl CoordinationQuery {
             bonuses,
             coordination,
         }
+    }
+
+    /// Whether any clause only adds to scores (what pruning saves).
+    pub fn has_bonuses(&self) -> bool {
+        !self.bonuses.is_empty()
     }
 }
 
@@ -100,18 +167,19 @@ impl Query for CoordinationQuery {
             .iter()
             .map(|query| query.weight(enable_scoring))
             .collect::<tantivy::Result<Vec<_>>>()?;
-        // Bonuses only change scores: without scoring they cost nothing.
-        let bonuses = if enable_scoring.is_scoring_enabled() {
-            self.bonuses
-                .iter()
-                .map(|query| query.weight(enable_scoring))
-                .collect::<tantivy::Result<Vec<_>>>()?
-        } else {
-            Vec::new()
-        };
+        let bonuses = self
+            .bonuses
+            .iter()
+            .map(|bonus| bonus.weight(enable_scoring))
+            .collect::<tantivy::Result<Vec<_>>>()?;
+        let mut max_bonus = 0.0;
+        for bonus in &self.bonuses {
+            max_bonus += bonus.max_score(&enable_scoring)?;
+        }
         Ok(Box::new(CoordinationWeight {
             concepts,
             bonuses,
+            max_bonus,
             coordination: self.coordination,
         }))
     }
@@ -126,6 +194,8 @@ impl Query for CoordinationQuery {
 struct CoordinationWeight {
     concepts: Vec<Box<dyn Weight>>,
     bonuses: Vec<Box<dyn Weight>>,
+    /// The most all bonuses together add to a document's score (a bound, not reached).
+    max_bonus: Score,
     coordination: Coordination,
 }
 
@@ -167,6 +237,33 @@ impl CoordinationWeight {
 impl Weight for CoordinationWeight {
     fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
         Ok(Box::new(self.coordination_scorer(reader, boost)?))
+    }
+
+    /// As tantivy's default (every document scored, those above the threshold handed
+    /// on), except that a document's bonuses are computed only when they could lift it
+    /// above the threshold: they are sloppy phrases, whose matching walks both words'
+    /// positions, and on long documents that was most of ranking. The scores handed on
+    /// are exact, so the top documents are those without pruning (a test checks).
+    fn for_each_pruning(
+        &self,
+        threshold: Score,
+        reader: &SegmentReader,
+        callback: &mut dyn FnMut(DocId, Score) -> Score,
+    ) -> tantivy::Result<()> {
+        let mut scorer = self.coordination_scorer(reader, 1.0)?;
+        let mut threshold = threshold;
+        let mut doc = scorer.doc();
+        while doc != TERMINATED {
+            let base = scorer.base_score();
+            if base + self.max_bonus > threshold {
+                let score = base + scorer.bonus();
+                if score > threshold {
+                    threshold = callback(doc, score);
+                }
+            }
+            doc = scorer.advance();
+        }
+        Ok(())
     }
 
     fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
@@ -222,6 +319,12 @@ impl CoordinationScorer {
 
     /// Concepts matched, their score sum, and the bonuses' sum, at the current document.
     fn parts(&mut self) -> (usize, Score, Score) {
+        let (matched, sum) = self.concepts_matched();
+        (matched, sum, self.bonus())
+    }
+
+    /// Concepts matched and their score sum, at the current document.
+    fn concepts_matched(&mut self) -> (usize, Score) {
         let doc = self.doc;
         let mut matched = 0;
         let mut sum = 0.0;
@@ -231,6 +334,12 @@ impl CoordinationScorer {
                 sum += scorer.score();
             }
         }
+        (matched, sum)
+    }
+
+    /// The bonuses' sum at the current document.
+    fn bonus(&mut self) -> Score {
+        let doc = self.doc;
         let mut bonus = 0.0;
         for scorer in &mut self.bonuses {
             if scorer.doc() < doc {
@@ -240,7 +349,24 @@ impl CoordinationScorer {
                 bonus += scorer.score();
             }
         }
-        (matched, sum, bonus)
+        bonus
+    }
+
+    /// The score without bonuses: the every-concept tier and the (scaled) concept sum.
+    fn base_score(&mut self) -> Score {
+        let (matched, sum) = self.concepts_matched();
+        let matched = matched as Score;
+        let share = if self.exponent == 0.0 {
+            1.0
+        } else {
+            (matched / self.n).powf(self.exponent)
+        };
+        let tier = if matched == self.n {
+            self.all_bonus
+        } else {
+            0.0
+        };
+        tier + sum * share
     }
 }
 
@@ -284,19 +410,7 @@ impl DocSet for CoordinationScorer {
 
 impl Scorer for CoordinationScorer {
     fn score(&mut self) -> Score {
-        let (matched, sum, bonus) = self.parts();
-        let matched = matched as Score;
-        let share = if self.exponent == 0.0 {
-            1.0
-        } else {
-            (matched / self.n).powf(self.exponent)
-        };
-        let tier = if matched == self.n {
-            self.all_bonus
-        } else {
-            0.0
-        };
-        tier + sum * share + bonus
+        self.base_score() + self.bonus()
     }
 }
 
@@ -369,7 +483,11 @@ mod tests {
         );
         let with_bonus = CoordinationQuery::new(
             vec![term(body, "alpha")],
-            vec![term(body, "beta")],
+            vec![Bonus::new(
+                term(body, "beta"),
+                vec![Term::from_field_text(body, "beta")],
+                1.0,
+            )],
             Coordination::default(),
         );
         let searcher = index.reader().unwrap().searcher();

@@ -31,7 +31,7 @@ use crate::bm25::{rescore_terms, Bm25TermQuery, Ranking};
 use crate::request::MAX_QUERY_CHARS;
 use crate::schema::{Fields, MAX_WORD_BYTES, QUERYABLE_FIELDS};
 use crate::IndexError;
-use coordination::CoordinationQuery;
+use coordination::{Bonus, CoordinationQuery};
 use syntax::{Atom, Clause, Presence, Reading};
 use thesaurus::Thesaurus;
 
@@ -888,7 +888,7 @@ impl<'a> Compiler<'a> {
     }
 
     /// Bonuses for consecutive query words found near each other in the text.
-    fn proximity(&self, concepts: &[Concept]) -> Vec<Box<dyn Query>> {
+    fn proximity(&self, concepts: &[Concept]) -> Vec<Bonus> {
         let proximity = self.ranking.proximity;
         if proximity.weight <= 0.0 || concepts.len() > proximity.max_concepts {
             return Vec::new();
@@ -900,16 +900,15 @@ impl<'a> Compiler<'a> {
                 if first == second {
                     return None;
                 }
+                let terms = vec![
+                    Term::from_field_text(self.fields.text, first),
+                    Term::from_field_text(self.fields.text, second),
+                ];
                 let phrase = PhraseQuery::new_with_offset_and_slop(
-                    vec![
-                        (0, Term::from_field_text(self.fields.text, first)),
-                        (1, Term::from_field_text(self.fields.text, second)),
-                    ],
+                    terms.iter().cloned().enumerate().collect(),
                     proximity.slop,
                 );
-                Some(
-                    Box::new(BoostQuery::new(Box::new(phrase), proximity.weight)) as Box<dyn Query>,
-                )
+                Some(Bonus::new(Box::new(phrase), terms, proximity.weight))
             })
             .collect()
     }
