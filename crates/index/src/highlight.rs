@@ -1,16 +1,20 @@
 //! Marking a query's words in text: short snippets for result lists, whole sections for
 //! the document page. Both escape the text as HTML and wrap matches in `<mark>`.
 //!
-//! Finding the matches means reading every word of a hit's sections as the field's
-//! analyzer does, and running that analyzer (a token, lower-casing, a stop-word lookup
-//! and a stem for each word) was most of a 10× search's time, by perf. For our English
-//! analyzer, [`EnglishWords`] reads the same words at the same offsets without building
-//! tokens: a word is lower-cased and stemmed only when it could match a term. Every word
-//! that stems to a term starts with the term minus its last [`STEM_REWRITTEN_TAIL`]
-//! letters (the stemmer only rewrites a word's ending), so the other words are only
-//! measured, for where fragments start and end. Tests check on the bundled corpus that
-//! the words, their offsets and their matches are the analyzer's, and that snippets are
-//! tantivy's `SnippetGenerator`'s.
+//! A result's snippet needs no word read as the analyzer reads it: the postings say which
+//! words of a section match ([`crate::hit_sections`]), the words before them are only
+//! counted ([`crate::analysis::locate_words`]), and the fragment is the densest run of
+//! matches with context around it ([`densest_fragment`]).
+//!
+//! The record page marks every match of a whole section, and there (and for snippets of
+//! an index without section starts) the words are read. Running the analyzer (a token,
+//! lower-casing, a stop-word lookup and a stem for each word) over them was most of a
+//! search's time at one point, by perf; for our English analyzer, [`EnglishWords`] reads
+//! the same words at the same offsets without building tokens: a word is lower-cased and
+//! stemmed only when it could match a term. Every word that stems to a term starts with
+//! the term minus its last [`STEM_REWRITTEN_TAIL`] letters (the stemmer only rewrites a
+//! word's ending), so the other words are only measured. Tests check on the bundled corpus
+//! that the words, their offsets and their matches are the analyzer's.
 
 use std::cell::RefCell;
 use std::collections::HashSet;

@@ -46,7 +46,7 @@ impl Default for Coordination {
 /// words found near each other), with what bounds its score: tantivy scores a term or
 /// a phrase with BM25 over its terms' summed idf, which can never exceed
 /// [`Bm25Weight::max_score`]. Ranking skips a document's bonuses when even their most
-/// could not lift it into the results ([`CoordinationWeight`]'s `for_each_pruning`).
+/// could not lift it into the results (`CoordinationWeight::for_each_pruning`).
 pub struct Bonus {
     query: Box<dyn Query>,
     terms: Vec<Term>,
