@@ -50,6 +50,8 @@ mod results;
 pub mod schema;
 mod search;
 mod tally;
+#[cfg(test)]
+mod test_support;
 mod text_store;
 mod trends;
 

@@ -284,43 +284,18 @@ fn heading(year: Option<i32>, publisher: &str, title: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use casesearch_model::{CataloguedReview, Region, Review};
     use tantivy::schema::Value;
 
     use super::*;
-    use crate::{build_index, BuildInputs, Engine, SearchRequest};
+    use crate::SearchRequest;
 
     /// Snippets chosen from the sections the postings say are busiest are those a
     /// reading of every section gives, on real reports.
     #[test]
     fn snippets_from_the_busiest_sections_are_those_of_reading_every_section() {
-        let records = std::fs::read_to_string(
-            std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/pfd/records.jsonl"),
-        )
-        .expect("the bundled corpus");
-        let reviews: Vec<CataloguedReview> = records
-            .lines()
-            .take(300)
-            .map(|line| {
-                let review: Review = serde_json::from_str(line).expect("a record");
-                CataloguedReview {
-                    region: Region::unknown(&review.publisher),
-                    review,
-                    themes: Vec::new(),
-                }
-            })
-            .collect();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let inputs = BuildInputs {
-            corpus_fingerprint: "test".into(),
-            themes_version: "none".into(),
-            regions_version: "none".into(),
-            themes: Vec::new(),
-            corpus_files: Vec::new(),
-            synonyms: Vec::new(),
-        };
-        build_index(&dir.path().join("index"), &reviews, inputs, &|_| {}).expect("index");
-        let engine = Engine::open(&dir.path().join("index")).expect("open");
+        let reviews = crate::test_support::bundled_reviews(300);
+        let (_dir, engine) =
+            crate::test_support::engine_over(&reviews, crate::test_support::plain_inputs());
         let searcher = engine.searcher();
         let mut compared = 0;
         for query in [

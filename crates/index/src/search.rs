@@ -523,42 +523,15 @@ impl Engine {
 
 #[cfg(test)]
 mod tests {
-    use casesearch_model::{CataloguedReview, Region, Review};
-
     use super::*;
-    use crate::{build_index, BuildInputs};
 
     /// Ranking that skips proximity bonuses which could not matter gives the pages,
     /// scores and totals of ranking that computes every bonus, on real reports.
     #[test]
     fn pruned_ranking_is_the_ranking_of_scoring_every_document() {
-        let records = std::fs::read_to_string(
-            Path::new(env!("CARGO_MANIFEST_DIR")).join("../../corpus/pfd/records.jsonl"),
-        )
-        .expect("the bundled corpus");
-        let reviews: Vec<CataloguedReview> = records
-            .lines()
-            .take(500)
-            .map(|line| {
-                let review: Review = serde_json::from_str(line).expect("a record");
-                CataloguedReview {
-                    region: Region::unknown(&review.publisher),
-                    review,
-                    themes: Vec::new(),
-                }
-            })
-            .collect();
-        let dir = tempfile::tempdir().expect("temp dir");
-        let inputs = BuildInputs {
-            corpus_fingerprint: "test".into(),
-            themes_version: "none".into(),
-            regions_version: "none".into(),
-            themes: Vec::new(),
-            corpus_files: Vec::new(),
-            synonyms: Vec::new(),
-        };
-        build_index(&dir.path().join("index"), &reviews, inputs, &|_| {}).expect("index");
-        let engine = Engine::open(&dir.path().join("index")).expect("open");
+        let reviews = crate::test_support::bundled_reviews(500);
+        let (_dir, engine) =
+            crate::test_support::engine_over(&reviews, crate::test_support::plain_inputs());
         let searcher = engine.searcher();
         let mut pruned_queries = 0;
         for query in [

@@ -98,11 +98,6 @@ fn engine() -> (tempfile::TempDir, Engine) {
         source: "test".into(),
     };
     let inputs = BuildInputs {
-        corpus_fingerprint: "test".into(),
-        themes_version: "none".into(),
-        regions_version: "none".into(),
-        themes: Vec::new(),
-        corpus_files: Vec::new(),
         synonyms: vec![
             entry(&["HV", "health visitor"], &[]),
             entry(
@@ -124,6 +119,7 @@ fn engine() -> (tempfile::TempDir, Engine) {
                 &[],
             ),
         ],
+        ..crate::test_support::plain_inputs()
     };
     let index_dir = dir.path().join("index");
     build_index(&index_dir, &reviews, inputs, &|_| {}).expect("index");
