@@ -34,7 +34,10 @@
 //!   kept as the tag's score, and each tag keeps its evidence: the sentence, its section
 //!   or page, who it is about and why it counted.
 
-use std::collections::{HashMap, HashSet};
+use std::cell::RefCell;
+use std::collections::HashSet;
+
+use rustc_hash::{FxHashMap, FxHashSet};
 use std::hash::{DefaultHasher, Hash, Hasher};
 use std::path::Path;
 
@@ -369,15 +372,16 @@ pub struct ThemeTagger {
     rules: ThemeRules,
     /// Patterns by their first stem, so each word of the text is checked against only
     /// the phrases that could start there.
-    patterns_by_first_stem: HashMap<String, Vec<Pattern>>,
-    boilerplate: HashSet<u64>,
+    patterns_by_first_stem: FxHashMap<String, Vec<Pattern>>,
+    /// Sentence keys (already hashes: Fx only mixes them into the table).
+    boilerplate: FxHashSet<u64>,
     stemmer: Stemmer,
-    child_words: HashSet<String>,
-    parent_words: HashSet<String>,
-    professional_words: HashSet<String>,
-    pronouns: HashSet<String>,
-    negating_before: HashSet<String>,
-    hypothetical_before: HashSet<String>,
+    child_words: FxHashSet<String>,
+    parent_words: FxHashSet<String>,
+    professional_words: FxHashSet<String>,
+    pronouns: FxHashSet<String>,
+    negating_before: FxHashSet<String>,
+    hypothetical_before: FxHashSet<String>,
     negating_after: Vec<Vec<String>>,
     method_headings: Vec<Vec<String>>,
     finding_headings: Vec<Vec<String>>,
@@ -427,7 +431,7 @@ struct Tally {
 impl ThemeTagger {
     pub fn new(rules: ThemeRules) -> ThemeTagger {
         let stemmer = Stemmer::create(Algorithm::English);
-        let mut patterns_by_first_stem: HashMap<String, Vec<Pattern>> = HashMap::new();
+        let mut patterns_by_first_stem: FxHashMap<String, Vec<Pattern>> = FxHashMap::default();
         let mut add = |phrase: &String, kind: PatternKind| {
             let stems = stem_words(&stemmer, phrase);
             let Some(first) = stems.first().cloned() else {
@@ -473,7 +477,7 @@ impl ThemeTagger {
         for phrase in &rules.boilerplate_phrases {
             add(phrase, PatternKind::BoilerplateCue);
         }
-        let set = |list: &[&str]| -> HashSet<String> {
+        let set = |list: &[&str]| -> FxHashSet<String> {
             list.iter()
                 .map(|word| stemmer.stem(word).into_owned())
                 .collect()
@@ -501,7 +505,7 @@ impl ThemeTagger {
             finding_headings: phrases(&rules.finding_headings),
             rules,
             patterns_by_first_stem,
-            boilerplate: HashSet::new(),
+            boilerplate: FxHashSet::default(),
             stemmer,
         }
     }
@@ -515,7 +519,7 @@ impl ThemeTagger {
     pub fn learn_boilerplate<'a>(&mut self, reviews: impl IntoIterator<Item = &'a Review>) {
         // Stemming every sentence is the cost; it runs on every core, a review each.
         let reviews: Vec<&Review> = reviews.into_iter().collect();
-        let keys_per_review: Vec<HashSet<u64>> = reviews
+        let keys_per_review: Vec<FxHashSet<u64>> = reviews
             .par_iter()
             .map(|review| {
                 self.stemmed_sentences(review)
@@ -523,7 +527,7 @@ impl ThemeTagger {
                     .collect()
             })
             .collect();
-        let mut documents_per_sentence: HashMap<u64, usize> = HashMap::new();
+        let mut documents_per_sentence: FxHashMap<u64, usize> = FxHashMap::default();
         for key in keys_per_review.into_iter().flatten() {
             *documents_per_sentence.entry(key).or_default() += 1;
         }
@@ -971,7 +975,7 @@ impl ThemeTagger {
                         text,
                         stems: found
                             .iter()
-                            .map(|w| self.stemmer.stem(&w.lowercase).into_owned())
+                            .map(|w| stem(&self.stemmer, &w.lowercase))
                             .collect(),
                         spans: found.into_iter().map(|w| w.span).collect(),
                     }
@@ -1081,8 +1085,35 @@ fn flatten(text: &str) -> String {
 fn stem_words(stemmer: &Stemmer, text: &str) -> Vec<String> {
     words(text)
         .iter()
-        .map(|word| stemmer.stem(&word.lowercase).into_owned())
+        .map(|word| stem(stemmer, &word.lowercase))
         .collect()
+}
+
+/// Lower-cased words remembered with their stems, per thread; beyond it words are
+/// stemmed each time, so memory stays bounded (a few MB at the limit).
+const MAX_REMEMBERED_STEMS: usize = 100_000;
+
+thread_local! {
+    /// Stems by lower-cased word. A collection's words repeat (tens of thousands of
+    /// distinct words make up millions), and stemming each one again was a third of a
+    /// 100× build by perf. Every tagger stems with the English stemmer
+    /// ([`ThemeTagger::new`]), so the word alone is the key.
+    static STEMS: RefCell<FxHashMap<Box<str>, Box<str>>> = RefCell::new(FxHashMap::default());
+}
+
+/// The English stem of a lower-cased word.
+fn stem(stemmer: &Stemmer, lowercase: &str) -> String {
+    STEMS.with(|stems| {
+        let mut stems = stems.borrow_mut();
+        if let Some(known) = stems.get(lowercase) {
+            return known.to_string();
+        }
+        let stemmed = stemmer.stem(lowercase).into_owned();
+        if stems.len() < MAX_REMEMBERED_STEMS {
+            stems.insert(lowercase.into(), stemmed.as_str().into());
+        }
+        stemmed
+    })
 }
 
 fn sentence_key(stems: &[String]) -> u64 {
@@ -1096,6 +1127,25 @@ mod tests {
     use casesearch_model::{ReviewType, Section};
 
     use super::*;
+
+    /// Remembered stems are the stemmer's: each word of real reports stemmed twice (the
+    /// second time from memory) gives what the stemmer gives.
+    #[test]
+    fn remembered_stems_are_the_stemmers() {
+        let stemmer = Stemmer::create(Algorithm::English);
+        let records = include_str!("../../../corpus/pfd/records.jsonl");
+        let mut checked = 0;
+        // The records' lines as they are (JSON keys and all): their words are real.
+        for line in records.lines().take(50) {
+            for word in words(line) {
+                let expected = stemmer.stem(&word.lowercase).into_owned();
+                assert_eq!(stem(&stemmer, &word.lowercase), expected);
+                assert_eq!(stem(&stemmer, &word.lowercase), expected);
+                checked += 1;
+            }
+        }
+        assert!(checked > 10_000, "{checked} words");
+    }
 
     const RULES: &str = r#"
 version = "test.1"
