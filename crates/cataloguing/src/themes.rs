@@ -1090,7 +1090,7 @@ fn stem_words(stemmer: &Stemmer, text: &str) -> Vec<String> {
 }
 
 /// Lower-cased words remembered with their stems, per thread; beyond it words are
-/// stemmed each time, so memory stays bounded (a few MB at the limit).
+/// stemmed each time, so memory stays bounded (about 8 MB a thread at the limit).
 const MAX_REMEMBERED_STEMS: usize = 100_000;
 
 thread_local! {
