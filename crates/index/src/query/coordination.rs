@@ -64,8 +64,16 @@ impl Bonus {
         }
     }
 
-    /// The most this bonus adds to a document's score.
+    /// The most this bonus adds to a document's score; unbounded when its terms are not
+    /// of one field (tantivy's BM25 would refuse them), so nothing is pruned.
     fn max_score(&self, enable_scoring: &EnableScoring<'_>) -> tantivy::Result<Score> {
+        let one_field = self
+            .terms
+            .first()
+            .is_some_and(|first| self.terms.iter().all(|term| term.field() == first.field()));
+        if !one_field {
+            return Ok(Score::INFINITY);
+        }
         match enable_scoring {
             EnableScoring::Enabled {
                 statistics_provider,
@@ -471,6 +479,21 @@ mod tests {
             .unwrap();
         assert!((explanation.value() - top[0].0).abs() < 1e-3);
         assert!(explanation.to_pretty_json().contains("2 of 2 concepts"));
+    }
+
+    #[test]
+    fn a_bonus_without_terms_of_one_field_is_never_pruned() {
+        let (index, body) = index(&["alpha beta"]);
+        let searcher = index.reader().unwrap().searcher();
+        let scoring = EnableScoring::enabled_from_searcher(&searcher);
+        let bonus = |terms: Vec<Term>| Bonus::new(term(body, "beta"), terms, 1.0);
+        assert_eq!(
+            bonus(Vec::new()).max_score(&scoring).unwrap(),
+            Score::INFINITY
+        );
+        let beta = Term::from_field_text(body, "beta");
+        let bound = bonus(vec![beta]).max_score(&scoring).unwrap();
+        assert!(bound.is_finite() && bound > 0.0);
     }
 
     #[test]
