@@ -484,22 +484,8 @@ fn run_with_timeout(
             let _ = stdin.write_all(&input);
         }
     });
-    let mut stdout = child.stdout.take();
-    let reader = std::thread::spawn(move || {
-        let mut out = Vec::new();
-        if let Some(stdout) = stdout.as_mut() {
-            let _ = stdout.read_to_end(&mut out);
-        }
-        out
-    });
-    let mut stderr = child.stderr.take();
-    let err_reader = std::thread::spawn(move || {
-        let mut out = String::new();
-        if let Some(stderr) = stderr.as_mut() {
-            let _ = stderr.read_to_string(&mut out);
-        }
-        out
-    });
+    let reader = drain(child.stdout.take());
+    let err_reader = drain(child.stderr.take());
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -523,7 +509,7 @@ fn run_with_timeout(
     };
     let _ = writer.join();
     let out = reader.join().unwrap_or_default();
-    let err = err_reader.join().unwrap_or_default();
+    let err = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
     if !status.success() {
         let message = err.lines().last().unwrap_or("no message").trim().to_owned();
         return Err(OcrError::Failed {
@@ -532,6 +518,17 @@ fn run_with_timeout(
         });
     }
     Ok(out)
+}
+
+/// Reads a child's output pipe to its end on a thread of its own (nothing without one).
+fn drain<R: Read + Send + 'static>(pipe: Option<R>) -> std::thread::JoinHandle<Vec<u8>> {
+    std::thread::spawn(move || {
+        let mut out = Vec::new();
+        if let Some(mut pipe) = pipe {
+            let _ = pipe.read_to_end(&mut out);
+        }
+        out
+    })
 }
 
 /// The `tesseract` command-line program (Debian's `tesseract-ocr`), reading
