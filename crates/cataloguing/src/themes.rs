@@ -304,6 +304,25 @@ impl ThemeRules {
                     theme.id
                 ));
             }
+            // A gap needs words on both sides: "records ..." would silently be "records".
+            if let Some(phrase) = theme
+                .phrases
+                .iter()
+                .chain(&theme.parent_phrases)
+                .chain(&theme.child_phrases)
+                .chain(&theme.general_phrases)
+                .find(|phrase| {
+                    phrase
+                        .split("...")
+                        .flat_map(|part| part.split('\u{2026}'))
+                        .any(|part| words(part).is_empty())
+                })
+            {
+                return Err(format!(
+                    "theme {:?}: the gap (\"...\") in {phrase:?} needs words on both sides",
+                    theme.id
+                ));
+            }
         }
         for theme in &rules.themes {
             if let Some(band) = theme
@@ -359,12 +378,47 @@ enum PatternKind {
     BoilerplateCue,
 }
 
-/// A rule phrase as stems.
+/// A rule phrase as stems: `stems` next to each other, then each of `later` (in
+/// order) within [`GAP_WORDS`] words of what came before ("records ... not sought").
 #[derive(Debug, Clone)]
 struct Pattern {
     stems: Vec<String>,
+    later: Vec<Vec<String>>,
     phrase: String,
     kind: PatternKind,
+}
+
+impl Pattern {
+    /// Where the pattern matches when its first part starts at `start`: the words from
+    /// its first to its last part.
+    fn match_at(&self, stems: &[String], start: usize) -> Option<std::ops::Range<usize>> {
+        let mut end = start + self.stems.len();
+        if stems.get(start..end) != Some(self.stems.as_slice()) {
+            return None;
+        }
+        for part in &self.later {
+            let last_start = (end + GAP_WORDS).min(stems.len().saturating_sub(part.len()));
+            let at = (end..=last_start)
+                .find(|&at| stems.get(at..at + part.len()) == Some(part.as_slice()))?;
+            end = at + part.len();
+        }
+        Some(start..end)
+    }
+}
+
+/// Words a gapped phrase's parts may have between them ("records ... not sought"
+/// finds "the records were not sought"): enough for a clause, not a paragraph's
+/// worth of sentence.
+const GAP_WORDS: usize = 6;
+
+/// Splits a rule phrase at its gaps ("..." or "…") into its parts, as stems.
+fn phrase_parts(stemmer: &Stemmer, phrase: &str) -> Vec<Vec<String>> {
+    phrase
+        .split("...")
+        .flat_map(|part| part.split('\u{2026}'))
+        .map(|part| stem_words(stemmer, part))
+        .filter(|stems| !stems.is_empty())
+        .collect()
 }
 
 /// Rules compiled for matching, plus the corpus's boilerplate sentences.
@@ -433,15 +487,16 @@ impl ThemeTagger {
         let stemmer = Stemmer::create(Algorithm::English);
         let mut patterns_by_first_stem: FxHashMap<String, Vec<Pattern>> = FxHashMap::default();
         let mut add = |phrase: &String, kind: PatternKind| {
-            let stems = stem_words(&stemmer, phrase);
-            let Some(first) = stems.first().cloned() else {
+            let mut parts = phrase_parts(&stemmer, phrase).into_iter();
+            let Some(stems) = parts.next() else {
                 return;
             };
             patterns_by_first_stem
-                .entry(first)
+                .entry(stems[0].clone())
                 .or_default()
                 .push(Pattern {
                     stems,
+                    later: parts.collect(),
                     phrase: phrase.clone(),
                     kind,
                 });
@@ -767,9 +822,8 @@ impl ThemeTagger {
                 continue;
             };
             for pattern in patterns {
-                let end = start + pattern.stems.len();
-                if stems.get(start..end) == Some(pattern.stems.as_slice()) {
-                    found.push((pattern, start..end));
+                if let Some(range) = pattern.match_at(stems, start) {
+                    found.push((pattern, range));
                 }
             }
         }
@@ -1545,6 +1599,42 @@ not_with = ["road", "junction"]
     }
 
     #[test]
+    fn a_gapped_phrase_finds_its_parts_a_few_words_apart_in_order() {
+        let rules = r#"
+version = "test"
+min_sentences = 1
+[[theme]]
+id = "information-sharing"
+label = "Information sharing"
+phrases = ["records ... not sought"]
+"#;
+        let tagger = ThemeTagger::new(ThemeRules::parse(rules).expect("rules"));
+        let tagged = |text: &str| {
+            let tags = tagger.tag(&review("r", &[("Concerns", text)]));
+            tags.iter().map(|tag| tag.id.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            tagged("The NHS records were not sought."),
+            ["information-sharing"]
+        );
+        assert_eq!(
+            tagged("The records from her last two admissions were not sought."),
+            ["information-sharing"],
+            "six words between the parts"
+        );
+        assert!(
+            tagged("The records from her last two hospital admissions were not sought.").is_empty(),
+            "seven words between the parts"
+        );
+        assert!(tagged("It was not sought; the records were complete.").is_empty());
+        let tags = tagger.tag(&review(
+            "r",
+            &[("Concerns", "Her records were not sought.")],
+        ));
+        assert_eq!(tags[0].evidence[0].matched, "records were not sought");
+    }
+
+    #[test]
     fn invalid_rules_are_rejected_with_the_theme_named() {
         let duplicate =
             format!("{RULES}\n[[theme]]\nid = \"neglect\"\nlabel = \"x\"\nphrases = [\"x\"]\n");
@@ -1559,5 +1649,9 @@ not_with = ["road", "junction"]
         assert!(ThemeRules::parse(&empty_phrase)
             .unwrap_err()
             .contains("no words"));
+        let open_gap = RULES.replace("phrases = [\"neglect\"]", "phrases = [\"neglect ...\"]");
+        assert!(ThemeRules::parse(&open_gap)
+            .unwrap_err()
+            .contains("needs words on both sides"));
     }
 }
