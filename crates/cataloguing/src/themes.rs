@@ -152,6 +152,9 @@ const NEGATING_AFTER: &[&str] = &[
     "not been a factor",
 ];
 
+/// Words that open another clause, which a negation does not reach into.
+const CLAUSE_BREAKS: &[&str] = &["but", "however", "although", "whereas"];
+
 /// How far (in words) a negation reaches.
 const NEGATION_REACH: usize = 4;
 
@@ -436,6 +439,7 @@ pub struct ThemeTagger {
     pronouns: FxHashSet<String>,
     negating_before: FxHashSet<String>,
     hypothetical_before: FxHashSet<String>,
+    clause_breaks: FxHashSet<String>,
     negating_after: Vec<Vec<String>>,
     method_headings: Vec<Vec<String>>,
     finding_headings: Vec<Vec<String>>,
@@ -550,6 +554,7 @@ impl ThemeTagger {
             pronouns: set(PRONOUNS),
             negating_before: set(NEGATING_BEFORE),
             hypothetical_before: set(HYPOTHETICAL_BEFORE),
+            clause_breaks: set(CLAUSE_BREAKS),
             negating_after: phrases(&negating_after),
             method_headings: phrases(&rules.method_headings),
             not_with: rules
@@ -934,15 +939,29 @@ impl ThemeTagger {
 
     /// Whether the words around a match deny it or make it a hypothetical.
     fn is_denied(&self, stems: &[String], range: &std::ops::Range<usize>) -> bool {
-        let reach_start = range.start.saturating_sub(NEGATION_REACH);
+        // A negation does not reach over "but": in "the mother was low, but the plan
+        // did not consider it" the "not" is the plan's, not the mother's mood's.
+        let clause_start = stems[..range.start]
+            .iter()
+            .rposition(|stem| self.clause_breaks.contains(stem))
+            .map_or(0, |at| at + 1);
+        let reach_start = range
+            .start
+            .saturating_sub(NEGATION_REACH)
+            .max(clause_start);
         let negated_before = stems[reach_start..range.start]
             .iter()
             .any(|stem| self.negating_before.contains(stem))
-            || (range.start > 0 && stems[range.start - 1] == "not");
+            || (range.start > clause_start && stems[range.start - 1] == "not");
         let hypothetical = stems[..range.start]
             .iter()
             .any(|stem| self.hypothetical_before.contains(stem));
-        let after = &stems[range.end..stems.len().min(range.end + NEGATION_REACH + 2)];
+        let reach_end = stems.len().min(range.end + NEGATION_REACH + 2);
+        let clause_end = stems[range.end..reach_end]
+            .iter()
+            .position(|stem| self.clause_breaks.contains(stem))
+            .map_or(reach_end, |at| range.end + at);
+        let after = &stems[range.end..clause_end];
         let negated_after = self.negating_after.iter().any(|phrase| {
             after
                 .windows(phrase.len())
@@ -1369,6 +1388,26 @@ age_bands = ["11-15", "16-17"]
             .into_iter()
             .map(|tag| tag.id)
             .collect()
+    }
+
+    #[test]
+    fn a_negation_does_not_reach_over_but_into_another_clause() {
+        // Two sentences make a theme outside a finding: each pair has one plain mention.
+        let plain = "The child suffered neglect.";
+        assert!(tagged(&format!("{plain} The neglect was not considered.")).is_empty());
+        assert_eq!(
+            tagged(&format!(
+                "{plain} There was neglect of the children, but it was not considered."
+            )),
+            ["neglect"]
+        );
+        assert_eq!(
+            tagged(&format!(
+                "{plain} The school saw no change, but neglect was recorded at home."
+            )),
+            ["neglect"]
+        );
+        assert!(tagged(&format!("{plain} The school saw no neglect, but recorded it.")).is_empty());
     }
 
     #[test]
