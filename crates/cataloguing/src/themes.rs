@@ -945,10 +945,7 @@ impl ThemeTagger {
             .iter()
             .rposition(|stem| self.clause_breaks.contains(stem))
             .map_or(0, |at| at + 1);
-        let reach_start = range
-            .start
-            .saturating_sub(NEGATION_REACH)
-            .max(clause_start);
+        let reach_start = range.start.saturating_sub(NEGATION_REACH).max(clause_start);
         let negated_before = stems[reach_start..range.start]
             .iter()
             .any(|stem| self.negating_before.contains(stem))
@@ -1407,7 +1404,10 @@ age_bands = ["11-15", "16-17"]
             )),
             ["neglect"]
         );
-        assert!(tagged(&format!("{plain} The school saw no neglect, but recorded it.")).is_empty());
+        assert!(tagged(&format!(
+            "{plain} The school saw no neglect, but recorded it."
+        ))
+        .is_empty());
     }
 
     #[test]
