@@ -314,12 +314,7 @@ impl ThemeRules {
                 .chain(&theme.parent_phrases)
                 .chain(&theme.child_phrases)
                 .chain(&theme.general_phrases)
-                .find(|phrase| {
-                    phrase
-                        .split("...")
-                        .flat_map(|part| part.split('\u{2026}'))
-                        .any(|part| words(part).is_empty())
-                })
+                .find(|phrase| gap_parts(phrase).any(|part| words(part).is_empty()))
             {
                 return Err(format!(
                     "theme {:?}: the gap (\"...\") in {phrase:?} needs words on both sides",
@@ -414,11 +409,14 @@ impl Pattern {
 /// worth of sentence.
 const GAP_WORDS: usize = 6;
 
-/// Splits a rule phrase at its gaps ("..." or "…") into its parts, as stems.
+/// A rule phrase's text between its gaps ("..." or "…").
+fn gap_parts(phrase: &str) -> impl Iterator<Item = &str> {
+    phrase.split("...").flat_map(|part| part.split('\u{2026}'))
+}
+
+/// A rule phrase's parts, as stems.
 fn phrase_parts(stemmer: &Stemmer, phrase: &str) -> Vec<Vec<String>> {
-    phrase
-        .split("...")
-        .flat_map(|part| part.split('\u{2026}'))
+    gap_parts(phrase)
         .map(|part| stem_words(stemmer, part))
         .filter(|stems| !stems.is_empty())
         .collect()
