@@ -254,6 +254,17 @@ pub struct ThemeRule {
     pub min_sentences: Option<usize>,
 }
 
+impl ThemeRule {
+    /// Every phrase that is evidence for the theme, whatever sentence it needs.
+    fn tagging_phrases(&self) -> impl Iterator<Item = &String> {
+        self.phrases
+            .iter()
+            .chain(&self.parent_phrases)
+            .chain(&self.child_phrases)
+            .chain(&self.general_phrases)
+    }
+}
+
 fn one() -> usize {
     1
 }
@@ -293,11 +304,7 @@ impl ThemeRules {
                 return Err(format!("theme {:?} has no phrases", theme.id));
             }
             if let Some(phrase) = theme
-                .phrases
-                .iter()
-                .chain(&theme.parent_phrases)
-                .chain(&theme.child_phrases)
-                .chain(&theme.general_phrases)
+                .tagging_phrases()
                 .chain(&theme.not_with)
                 .chain(&theme.requires)
                 .find(|phrase| words(phrase).is_empty())
@@ -309,11 +316,7 @@ impl ThemeRules {
             }
             // A gap needs words on both sides: "records ..." would silently be "records".
             if let Some(phrase) = theme
-                .phrases
-                .iter()
-                .chain(&theme.parent_phrases)
-                .chain(&theme.child_phrases)
-                .chain(&theme.general_phrases)
+                .tagging_phrases()
                 .find(|phrase| gap_parts(phrase).any(|part| words(part).is_empty()))
             {
                 return Err(format!(
