@@ -174,7 +174,7 @@ fn coroners_reports_about_adults_get_the_adult_band_and_no_child_theme() {
 
 /// Held-back half of the hand coding: the rules were never tuned on these documents.
 /// The floor sits just under the figure measured when the rules were last changed (see
-/// the README: 0.60 on 93 documents with rules 2026-11-26.11; the second batch of coding
+/// the README: 0.60 on 93 documents with rules 2026-11-26.12; the second batch of coding
 /// added 42 held-back documents, which score lower than the first 51), so a rule change
 /// that costs quality fails here.
 const HELD_BACK_MACRO_F1_FLOOR: f64 = 0.59;
