@@ -16,45 +16,80 @@ use crate::text::{sentences, words, Word};
 /// investigation paragraph; later ages are usually other people's (a driver, a child).
 const OPENING_SENTENCES: usize = 6;
 
-/// The deceased's age band, with the words it was read from.
+/// How many are read when the report is about several deaths, whose ages are often given
+/// one by one after the sentence that names them ("Hugo was aged 18 … passengers who were
+/// aged 17").
+const OPENING_SENTENCES_SEVERAL_DEATHS: usize = 8;
+
+/// The deceased's age band, with the words it was read from. When the report is about
+/// several deaths ("the deaths of …"), it is the youngest's: a report about a father and
+/// his 14-year-old daughter is also about a child, and a DSL restricting a search to
+/// children expects to find it.
 pub fn subject_age(review: &Review) -> Option<Found<AgeBand>> {
     let mut read = 0;
+    let mut several = false;
+    let mut youngest: Option<(Age, Found<AgeBand>)> = None;
     for section in &review.sections {
         for range in sentences(&section.text) {
-            if read == OPENING_SENTENCES {
-                return None;
+            let limit = if several {
+                OPENING_SENTENCES_SEVERAL_DEATHS
+            } else {
+                OPENING_SENTENCES
+            };
+            if read == limit {
+                return youngest.map(|(_, found)| found);
             }
             read += 1;
             let sentence = section.text[range].trim();
             let found = words(sentence);
-            let age = stated_age(&found)
-                .or_else(|| age_after_name(sentence, &found))
-                .map(|years| (years, "age as stated"))
-                .or_else(|| {
-                    age_from_birth_date(sentence, review.date).map(|years| (years, "date of birth"))
-                })
-                .or_else(|| adult_title(&found).map(|years| (years, "title Mr, Mrs or Ms")));
-            if let Some((band, how)) = age.map(|(age, how)| (band_of(age), how)) {
-                return Some(Found {
-                    value: band,
-                    derivation: Derivation {
-                        value: band.slug().to_owned(),
-                        evidence: shortened(sentence),
-                        source: format!("{} ({how})", section.label),
-                        confidence: 0.9,
-                    },
-                });
+            // "the deaths of …", or one sentence naming the death with several ages: "the
+            // death of: Charlotte B, Aged 30, and Zaani M, aged 4 days" (pfd-2015-0418).
+            several |= found.iter().any(|word| word.lowercase == "deaths")
+                || (sentence.to_lowercase().contains("death of")
+                    && stated_ages(&found).nth(1).is_some());
+            let age = if several {
+                stated_ages(&found).min()
+            } else {
+                stated_ages(&found).next()
+            }
+            .or_else(|| age_after_name(sentence, &found, several))
+            .or_else(|| named_as_a_baby(&found))
+            .map(|years| (years, "age as stated"))
+            .or_else(|| {
+                age_from_birth_date(sentence, review.date).map(|years| (years, "date of birth"))
+            })
+            .or_else(|| adult_title(&found).map(|years| (years, "title Mr, Mrs or Ms")));
+            let Some((age, how)) = age else {
+                continue;
+            };
+            let band = band_of(age);
+            let found_here = Found {
+                value: band,
+                derivation: Derivation {
+                    value: band.slug().to_owned(),
+                    evidence: shortened(sentence),
+                    source: format!("{} ({how})", section.label),
+                    confidence: 0.9,
+                },
+            };
+            if !several {
+                return Some(found_here);
+            }
+            if youngest.as_ref().is_none_or(|(before, _)| age < *before) {
+                youngest = Some((age, found_here));
             }
         }
     }
-    None
+    youngest.map(|(_, found)| found)
 }
 
-/// An age as a count and whether it is in years (else weeks, days or months: a baby).
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// An age as a count and whether it is in years (else hours, weeks, days or months: a
+/// baby). A baby is younger than any count of years, which is what the derived ordering
+/// says (`UnderOneYear` is declared first).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 enum Age {
-    Years(u32),
     UnderOneYear,
+    Years(u32),
 }
 
 fn band_of(age: Age) -> AgeBand {
@@ -64,55 +99,72 @@ fn band_of(age: Age) -> AgeBand {
     }
 }
 
-/// "aged 46", "aged 27 years", "age 55", "at 30 years", "39 years of age", "15 years
-/// old", "15-year-old", "aged 7 weeks", "aged 3 months".
-fn stated_age(words: &[Word]) -> Option<Age> {
+/// Every age stated in a sentence, in order: "aged 46", "aged 27 years", "age 55", "at 30
+/// years", "39 years of age", "15 years old", "15-year-old", "aged 7 weeks", "aged 3
+/// months", "4 days old", "died at 15 hours old".
+fn stated_ages(words: &[Word]) -> impl Iterator<Item = Age> + '_ {
+    (0..words.len()).filter_map(|at| age_at(words, at))
+}
+
+/// The age stated by the number at `at`, if it is one.
+fn age_at(words: &[Word], at: usize) -> Option<Age> {
     let word = |i: usize| words.get(i).map(|w| w.lowercase.as_str());
-    for at in 0..words.len() {
-        let Some(count) = word(at).and_then(|w| w.parse::<u32>().ok()) else {
-            continue;
+    let count = word(at)?
+        .parse::<u32>()
+        .ok()
+        .filter(|count| *count <= 120)?;
+    let before = at.checked_sub(1).and_then(word);
+    let unit = word(at + 1);
+    let under_one = matches!(
+        unit,
+        Some("weeks" | "week" | "days" | "day" | "months" | "month" | "hours" | "hour")
+    );
+    let years_unit = matches!(unit, Some("years" | "year" | "yrs"));
+    let introduced = matches!(before, Some("aged" | "age" | "at"));
+    if under_one && (introduced || word(at + 2) == Some("old")) {
+        // "aged 18 months" is a toddler, "aged 7 weeks" and "4 days old" a baby.
+        let months = match unit {
+            Some("months" | "month") => count,
+            _ => 0,
         };
-        if count > 120 {
-            continue;
-        }
-        let before = at.checked_sub(1).and_then(word);
-        let unit = word(at + 1);
-        let under_one = matches!(
-            unit,
-            Some("weeks" | "week" | "days" | "day" | "months" | "month")
-        );
-        let years_unit = matches!(unit, Some("years" | "year" | "yrs"));
-        let introduced = matches!(before, Some("aged" | "age" | "at"));
-        if introduced && under_one {
-            // "aged 18 months" is a toddler, "aged 7 weeks" a baby.
-            let months = match unit {
-                Some("months" | "month") => count,
-                _ => 0,
-            };
-            return Some(match months {
-                12.. => Age::Years(months / 12),
-                _ => Age::UnderOneYear,
-            });
-        }
-        if matches!(before, Some("aged" | "age")) && !under_one {
-            return Some(Age::Years(count));
-        }
-        if years_unit && (introduced || matches!(word(at + 2), Some("of" | "old"))) {
-            // "at 30 years", "39 years of age", "15 years old", "15-year-old".
-            if before == Some("at") || word(at + 2) == Some("old") || word(at + 3) == Some("age") {
-                return Some(Age::Years(count));
-            }
-        }
+        return Some(match months {
+            12.. => Age::Years(months / 12),
+            _ => Age::UnderOneYear,
+        });
     }
-    None
+    if matches!(before, Some("aged" | "age")) && !under_one {
+        return Some(Age::Years(count));
+    }
+    // "at 30 years", "39 years of age", "15 years old", "15-year-old".
+    let years_stated = before == Some("at")
+        || word(at + 2) == Some("old")
+        || (word(at + 2) == Some("of") && word(at + 3) == Some("age"));
+    (years_unit && years_stated).then_some(Age::Years(count))
+}
+
+/// "the death of infant Rahat Q", "the death of Baby R", "this report is about an infant":
+/// a baby named as one, with no age given.
+fn named_as_a_baby(words: &[Word]) -> Option<Age> {
+    const BABY: [&str; 5] = ["infant", "baby", "newborn", "neonate", "stillborn"];
+    words.windows(3).find_map(|window| {
+        let [first, second, third] = window else {
+            return None;
+        };
+        let opening = matches!(
+            (first.lowercase.as_str(), second.lowercase.as_str()),
+            ("death" | "deaths", "of") | ("about", "an" | "a")
+        );
+        (opening && BABY.contains(&third.lowercase.as_str())).then_some(Age::UnderOneYear)
+    })
 }
 
 /// "the death of Frederick Squires, 87." or "(54)": a bare number after the name, in
-/// the sentence that names the death.
-fn age_after_name(sentence: &str, words: &[Word]) -> Option<Age> {
+/// the sentence that names the death; of several deaths ("the deaths of May S (79) and
+/// James S (79)"), the youngest.
+fn age_after_name(sentence: &str, words: &[Word], several: bool) -> Option<Age> {
     let lower = sentence.to_lowercase();
-    let death = lower.find("death of")?;
-    words.iter().enumerate().find_map(|(at, word)| {
+    let death = lower.find("death of").or_else(|| lower.find("deaths of"))?;
+    let mut ages = words.iter().enumerate().filter_map(|(at, word)| {
         if word.span.start < death {
             return None;
         }
@@ -125,7 +177,12 @@ fn age_after_name(sentence: &str, words: &[Word]) -> Option<Age> {
         let next = words.get(at + 1).map(|w| w.lowercase.as_str());
         let is_date = next.is_some_and(|next| MONTHS.iter().any(|month| next.starts_with(month)));
         (before.ends_with([',', '(']) && !is_date).then_some(Age::Years(count))
-    })
+    });
+    if several {
+        ages.min()
+    } else {
+        ages.next()
+    }
 }
 
 const MONTHS: [&str; 12] = [
@@ -305,6 +362,57 @@ mod tests {
             band("Mr Nute was born on 6 April 1931 and died on 2 July 2015."),
             None
         );
+    }
+
+    #[test]
+    fn of_several_deaths_the_youngest_sets_the_band() {
+        // Real openings (pfd-2019-0370, pfd-2018-0285, pfd-2014-0019), names shortened.
+        assert_eq!(
+            band("I commenced an investigation into the deaths of Liyakat S, aged 47 years, Salma S, aged 41 years and Hajra S, aged 14 years."),
+            Some(AgeBand::ElevenToFifteen)
+        );
+        assert_eq!(
+            band("I commenced an investigation into the deaths of Laila H and her son Daniel G (aged 2 years)."),
+            Some(AgeBand::OneToFour)
+        );
+        assert_eq!(
+            band("I commenced an investigation into the deaths of May S (79) and James S (79)."),
+            Some(AgeBand::Adult)
+        );
+        // The ages come one by one after the sentence that names the deaths (pfd-2024-0560).
+        let text = "I commenced an investigation into the deaths of Wilfred F, Jevon H, Hugo M and Harvey O. \
+                    The investigation concluded on 16 October 2024. \
+                    Hugo M was aged 18 at the time of his death. \
+                    He was carrying three passengers who were aged 17 (Wilfred), 16 (Jevon) and 17 (Harvey).";
+        assert_eq!(band(text), Some(AgeBand::SixteenToSeventeen));
+        // One death: the first age is the deceased's, a later one another person's.
+        assert_eq!(
+            band("The death of Ann Smith aged 46. Her daughter, aged 12, found her."),
+            Some(AgeBand::Adult)
+        );
+    }
+
+    #[test]
+    fn a_baby_named_as_one_or_aged_in_hours_or_days_is_under_one() {
+        // Real openings (pfd-2019-0296, pfd-2015-0056, pfd-2015-0418), names shortened.
+        assert_eq!(
+            band("This report is about an infant baby girl, Lucia S who died at 15 hours old."),
+            Some(AgeBand::UnderOne)
+        );
+        assert_eq!(
+            band("On 11 February 2015 I commenced an investigation into the death of infant Rahat Q."),
+            Some(AgeBand::UnderOne)
+        );
+        assert_eq!(
+            band("I commenced an investigation into the death of: Charlotte B, Aged 30, and Zaani M, aged 4 days."),
+            Some(AgeBand::UnderOne)
+        );
+        assert_eq!(
+            band("Amelia was 6 weeks old when she died."),
+            Some(AgeBand::UnderOne)
+        );
+        // "about a" is a baby only when the next word says so.
+        assert_eq!(band("This report is about a collision on the A34."), None);
     }
 
     #[test]
