@@ -174,8 +174,8 @@ fn coroners_reports_about_adults_get_the_adult_band_and_no_child_theme() {
 
 /// Held-back half of the hand coding: the rules were never tuned on these documents.
 /// The floor sits just under the figure measured when the rules were last changed (see
-/// the README: 0.60 on 93 documents with rules 2026-11-26.12; the second batch of coding
-/// added 42 held-back documents, which score lower than the first 51), so a rule change
+/// the README: 0.596 on 126 documents with rules 2026-11-26.16; the third batch of coding
+/// added 33 held-back documents, which score lower than the first 93), so a rule change
 /// that costs quality fails here.
 const HELD_BACK_MACRO_F1_FLOOR: f64 = 0.59;
 
@@ -192,7 +192,7 @@ fn held_back_theme_quality_stays_above_its_floor() {
     .unwrap();
     println!("{}", measured.scores.markdown_table());
     assert!(
-        measured.scores.documents >= 90,
+        measured.scores.documents >= 120,
         "{}",
         measured.scores.documents
     );
