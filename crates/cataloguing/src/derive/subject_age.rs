@@ -3,7 +3,10 @@
 //! date the investigation began. Coroners' reports name one person, the deceased, and
 //! state the age near the start, so the first age in the opening sentences is theirs;
 //! unlike a case review's, the answer may be "adult", which is what keeps child-specific
-//! themes off them.
+//! themes off them. A report about several deaths gets the youngest's age (a child among
+//! them makes it a report about a child); an age of someone else in its opening sentences
+//! (a survivor's) can then be taken for one of theirs, a risk kept small by reading only a
+//! few sentences more.
 
 use casesearch_model::{AgeBand, Derivation, Review};
 use chrono::{Datelike, NaiveDate};
