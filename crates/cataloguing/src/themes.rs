@@ -135,6 +135,19 @@ const PRONOUNS: &[&str] = &["he", "she", "they", "his", "her", "their", "him", "
 /// Words just before a match that deny it: "no evidence of neglect", "without injury".
 const NEGATING_BEFORE: &[&str] = &["no", "without", "never", "nor", "neither", "absence"];
 
+/// Phrases just before a match that deny it a part in the case: "this was not attributed
+/// to Covid", "the death was not related to self-harm".
+const NEGATING_BEFORE_PHRASES: &[&str] = &[
+    "not attributed to",
+    "not attributable to",
+    "not related to",
+    "unrelated to",
+    "not due to",
+    "not caused by",
+    "not linked to",
+    "not associated with",
+];
+
 /// Words anywhere before a match in its sentence that make it a hypothetical.
 const HYPOTHETICAL_BEFORE: &[&str] = &["if", "unless", "whether", "hypothetical"];
 
@@ -442,6 +455,7 @@ pub struct ThemeTagger {
     hypothetical_before: FxHashSet<String>,
     clause_breaks: FxHashSet<String>,
     negating_after: Vec<Vec<String>>,
+    negating_before_phrases: Vec<Vec<String>>,
     method_headings: Vec<Vec<String>>,
     finding_headings: Vec<Vec<String>>,
     /// Each theme's `not_with` phrases as stems, in the rules' order.
@@ -547,7 +561,7 @@ impl ThemeTagger {
                 .map(|phrase| stem_words(&stemmer, phrase))
                 .collect()
         };
-        let negating_after: Vec<String> = NEGATING_AFTER.iter().map(|p| p.to_string()).collect();
+        let owned = |list: &[&str]| -> Vec<String> { list.iter().map(|p| p.to_string()).collect() };
         ThemeTagger {
             child_words: set(CHILD_WORDS),
             parent_words: set(PARENT_WORDS),
@@ -556,7 +570,8 @@ impl ThemeTagger {
             negating_before: set(NEGATING_BEFORE),
             hypothetical_before: set(HYPOTHETICAL_BEFORE),
             clause_breaks: set(CLAUSE_BREAKS),
-            negating_after: phrases(&negating_after),
+            negating_after: phrases(&owned(NEGATING_AFTER)),
+            negating_before_phrases: phrases(&owned(NEGATING_BEFORE_PHRASES)),
             method_headings: phrases(&rules.method_headings),
             not_with: rules
                 .themes
@@ -947,10 +962,15 @@ impl ThemeTagger {
             .rposition(|stem| self.clause_breaks.contains(stem))
             .map_or(0, |at| at + 1);
         let reach_start = range.start.saturating_sub(NEGATION_REACH).max(clause_start);
-        let negated_before = stems[reach_start..range.start]
+        let before = &stems[reach_start..range.start];
+        let negated_before = before
             .iter()
             .any(|stem| self.negating_before.contains(stem))
-            || (range.start > clause_start && stems[range.start - 1] == "not");
+            || (range.start > clause_start && stems[range.start - 1] == "not")
+            || self
+                .negating_before_phrases
+                .iter()
+                .any(|phrase| before.ends_with(phrase));
         let hypothetical = stems[..range.start]
             .iter()
             .any(|stem| self.hypothetical_before.contains(stem));
@@ -1409,6 +1429,18 @@ age_bands = ["11-15", "16-17"]
             "{plain} The school saw no neglect, but recorded it."
         ))
         .is_empty());
+    }
+
+    #[test]
+    fn a_match_said_to_have_no_part_in_the_case_does_not_count() {
+        // pfd-2025-0197: "This was not attributed to Covid during the inquest."
+        let plain = "The child suffered neglect.";
+        assert!(tagged(&format!("{plain} The death was not attributed to neglect.")).is_empty());
+        assert!(tagged(&format!("{plain} The injury was unrelated to neglect.")).is_empty());
+        assert_eq!(
+            tagged(&format!("{plain} The injury was related to neglect.")),
+            ["neglect"]
+        );
     }
 
     #[test]
