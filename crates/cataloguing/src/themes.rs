@@ -265,6 +265,12 @@ pub struct ThemeRule {
     /// when not given.
     #[serde(default)]
     pub min_sentences: Option<usize>,
+    /// One sentence matched by one of the theme's own `phrases` makes the theme anywhere
+    /// in the document, as a finding does: for practice themes whose phrases name a
+    /// failing ("no risk assessment had been completed"), which a coroner often states
+    /// once, in the circumstances. Everyday words still need `min_sentences` sentences.
+    #[serde(default)]
+    pub one_sentence: bool,
 }
 
 impl ThemeRule {
@@ -765,7 +771,7 @@ impl ThemeTagger {
                             tally.sentences += 1;
                             tally.last_sentence = Some(index);
                         }
-                        tally.specific_finding |= finding && !general;
+                        tally.specific_finding |= (finding || rule.one_sentence) && !general;
                         // Who the evidence is about: whom the context rule checked for, or
                         // else the first person before the match.
                         let about = match context {
@@ -1393,6 +1399,14 @@ id = "adolescents"
 label = "Adolescents"
 phrases = ["teenager"]
 age_bands = ["11-15", "16-17"]
+
+[[theme]]
+id = "risk-assessment"
+label = "Risk assessment"
+absence_counts = true
+one_sentence = true
+phrases = ["risk assessment"]
+general_phrases = ["threshold"]
 "#;
 
     fn sentence_tagger() -> ThemeTagger {
@@ -1429,6 +1443,23 @@ age_bands = ["11-15", "16-17"]
             "{plain} The school saw no neglect, but recorded it."
         ))
         .is_empty());
+    }
+
+    #[test]
+    fn a_one_sentence_theme_is_made_by_one_of_its_phrases_anywhere_but_not_by_an_everyday_word() {
+        // pfd-2021-0406, in its circumstances: "No risk assessment had been completed."
+        assert_eq!(
+            tagged("Marshall went home. No risk assessment had been completed."),
+            ["risk-assessment"]
+        );
+        // One everyday word is not enough, as for any theme; two sentences of it are.
+        assert!(tagged("The CT threshold was 5m.").is_empty());
+        assert_eq!(
+            tagged("The threshold was high. The threshold was not met."),
+            ["risk-assessment"]
+        );
+        // Without `one_sentence`, one plain sentence outside a finding is not enough.
+        assert!(tagged("The child suffered neglect.").is_empty());
     }
 
     #[test]
