@@ -174,7 +174,7 @@ fn coroners_reports_about_adults_get_the_adult_band_and_no_child_theme() {
 
 /// Held-back half of the hand coding: the rules were never tuned on these documents.
 /// The floor sits just under the figure measured when the rules were last changed (see
-/// the README: 0.599 on 126 documents with rules 2026-11-26.20; the third batch of coding
+/// the README: 0.599 on 126 documents with rules 2026-11-26.21; the third batch of coding
 /// added 33 held-back documents, which score lower than the first 93), so a rule change
 /// that costs quality fails here.
 const HELD_BACK_MACRO_F1_FLOOR: f64 = 0.59;
