@@ -13,7 +13,7 @@
 //!   parent or carer, `child_phrases` only in one about a child. A sentence that starts
 //!   with a pronoun is about whoever the previous one was.
 //! - **Negation and hypotheticals.** "No evidence of neglect", "neglect was not
-//!   considered", "if domestic abuse is disclosed" do not count.
+//!   considered", "not attributed to Covid", "if domestic abuse is disclosed" do not count.
 //! - **Boilerplate.** A sentence that recurs in `boilerplate_min_documents` documents of
 //!   the corpus (template text), a sentence quoting the statutory criteria, the sections
 //!   under a method or terms-of-reference heading, and the names of partnerships and
@@ -26,7 +26,7 @@
 //!   other sense ("the risk assessment of the junction" is a road's, not a person's).
 //! - **Strength.** A theme is given when it is substantive: `min_sentences` different
 //!   sentences (default 2), or one finding, concern or recommendation matched by one of
-//!   the theme's own `phrases`. Everyday words (`general_phrases`, and the `parent_phrases`
+//!   the theme's own `phrases` (for a `one_sentence` theme, one such sentence anywhere). Everyday words (`general_phrases`, and the `parent_phrases`
 //!   and `child_phrases` whose sense hangs on whom the sentence is about) occur in
 //!   passing too, so they make a theme only in several sentences. A finding is text under
 //!   a heading that opens or ends with a finding word ("Key findings", "Learning for
